@@ -1,0 +1,59 @@
+"""survey_app: mystery-shopper field surveys for Indonesian public services."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None, *, check_secret: bool = True) -> Flask:
+    """Build the app: defaults, then SURVEY_APP_* environment, then test_config."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(
+        DATABASE=str(Path(app.instance_path) / "survey.db"),
+        PHOTOS_DIR=str(Path(app.instance_path) / "photos"),
+        INSTRUMENTS_DIR=str(ROOT / "instruments"),
+        EXPORTS_DIR=str(ROOT / "exports"),
+        SECRET_KEY=None,
+        DEMO=False,
+        BABEL_DEFAULT_LOCALE="id",
+        BABEL_DEFAULT_TIMEZONE="Asia/Jakarta",
+        MAX_PHOTO_BYTES=8 * 1024 * 1024,
+        MAX_CONTENT_LENGTH=20 * 1024 * 1024,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=60 * 60 * 24,
+        LOGIN_MAX_FAILURES=5,
+        LOGIN_WINDOW_SECONDS=15 * 60,
+    )
+    app.config.from_prefixed_env("SURVEY_APP")
+    if test_config:
+        app.config.update(test_config)
+    _secret_key(app, check_secret)
+
+    from . import cli, db, web
+
+    db.init_app(app)
+    web.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def _secret_key(app: Flask, required: bool) -> None:
+    """Demo and tests get a key kept in the instance folder; production must set one."""
+    if app.config["SECRET_KEY"]:
+        return
+    if app.config["DEMO"] or app.config.get("TESTING"):
+        key_file = Path(app.instance_path) / "secret_key"
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        if not key_file.exists():
+            key_file.write_text(secrets.token_hex(32))
+        app.config["SECRET_KEY"] = key_file.read_text().strip()
+    elif required:
+        from .errors import DomainError
+
+        raise DomainError("no_secret_key")

@@ -1,0 +1,188 @@
+"""The `survey-app` command line: a Flask CLI group on the app factory."""
+
+from __future__ import annotations
+
+import json
+import sys
+from functools import wraps
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from . import create_app, demo, store, summaries
+from .db import get_db, migrate
+from .errors import DomainError
+from .instruments import load_directory, load_file
+
+DATE = click.DateTime(formats=["%Y-%m-%d"])
+
+
+def _app_for_cli():
+    return create_app(check_secret=False)
+
+
+cli = FlaskGroup(create_app=_app_for_cli, add_default_commands=False,
+                 help="Mystery-shopper survey toolkit.")
+
+
+def domain_errors(func):
+    """Turn a DomainError into one clear line and exit code 1."""
+
+    @wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except DomainError as exc:
+            raise click.ClickException(exc.message) from None
+
+    return wrapper
+
+
+def _day(value) -> str | None:
+    return value.date().isoformat() if value else None
+
+
+@click.command("init-db")
+@with_appcontext
+@domain_errors
+def init_db_command():
+    """Create or migrate the database and load the instruments directory."""
+    db = get_db()
+    migrate(db)
+    problems = store.load_instruments_dir(db, current_app.config["INSTRUMENTS_DIR"])
+    click.echo(f"Database ready: {current_app.config['DATABASE']}")
+    if problems:
+        raise click.ClickException("\n".join(problems))
+
+
+@click.command("check-instruments")
+@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
+def check_instruments_command(files):
+    """Validate instrument files (default: the instruments directory)."""
+    errors, count = [], 0
+    if files:
+        for path in files:
+            try:
+                load_file(path)
+                count += 1
+            except Exception as exc:  # InstrumentInvalid carries every error
+                errors.extend(getattr(exc, "errors", [f"{path}: {exc}"]))
+    else:
+        loaded, errors = load_directory(current_app.config["INSTRUMENTS_DIR"])
+        count = len(loaded)
+    for line in errors:
+        click.echo(line, err=True)
+    if errors:
+        sys.exit(1)
+    click.echo(f"{count} instrument file(s) valid.")
+
+
+@click.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing when OPDs already exist.")
+@click.option("--seed", default=2026, show_default=True, help="Random seed.")
+@with_appcontext
+@domain_errors
+def seed_demo_command(if_empty, seed):
+    """Create demo OPDs, users and about 30 approved visits."""
+    db = get_db()
+    migrate(db)
+    store.load_instruments_dir(db, current_app.config["INSTRUMENTS_DIR"])
+    if if_empty and db.table("opds").count:
+        click.echo("Demo data already present; keeping it.")
+    else:
+        count = demo.seed(db, current_app.config["PHOTOS_DIR"], seed=seed)
+        click.echo(f"Seeded {count} demo visits.")
+    click.echo("Demo logins (demo only): " + ", ".join(demo.USERNAMES)
+               + f" / password '{demo.PASSWORD}'")
+
+
+@click.command("create-user")
+@click.argument("username")
+@click.option("--role", type=click.Choice(store.ROLES), required=True)
+@click.option("--name", default="")
+@click.option("--opd", "opd_slug", default=None, help="Home OPD slug.")
+@click.password_option()
+@with_appcontext
+@domain_errors
+def create_user_command(username, role, name, opd_slug, password):
+    """Add a user with a hashed password."""
+    db = get_db()
+    opd_id = store.opd_by_slug(db, opd_slug)["id"] if opd_slug else None
+    store.create_user(db, username, password, role, name=name, opd_id=opd_id)
+    click.echo(f"User {username} ({role}) created.")
+
+
+@click.command("run")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+@domain_errors
+def run_command(host, port, threads):
+    """Serve the app with waitress."""
+    from waitress import serve
+
+    app = create_app()
+    click.echo(f"Serving on http://{host}:{port}")
+    serve(app, host=host, port=port, threads=threads)
+
+
+@click.command("export")
+@click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json")
+@click.option("--from", "date_from", type=DATE)
+@click.option("--to", "date_to", type=DATE)
+@click.option("--status", type=click.Choice(store.STATUSES), default=None)
+@click.option("--opd", "opd_slug", default=None)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@with_appcontext
+@domain_errors
+def export_command(fmt, date_from, date_to, status, opd_slug, out):
+    """Export visits with their answers and scores as JSON or CSV."""
+    db = get_db()
+    opd_id = store.opd_by_slug(db, opd_slug)["id"] if opd_slug else None
+    visits = summaries.export_visits(db, _day(date_from), _day(date_to), status, opd_id)
+    text = summaries.visits_json(visits) if fmt == "json" else summaries.visits_csv(visits)
+    if out:
+        out.write_text(text, encoding="utf-8")
+        click.echo(f"{len(visits)} visits written to {out}")
+    else:
+        click.echo(text)
+
+
+@click.command("scores")
+@click.option("--by", type=click.Choice(["opd", "city"]), default="opd")
+@click.option("--from", "date_from", type=DATE)
+@click.option("--to", "date_to", type=DATE)
+@click.option("--status", type=click.Choice(store.STATUSES), default="approved")
+@click.option("--format", "fmt", type=click.Choice(["json", "table"]), default="table")
+@with_appcontext
+@domain_errors
+def scores_command(by, date_from, date_to, status, fmt):
+    """Scores per OPD or for the city over a period."""
+    db = get_db()
+    span = (_day(date_from), _day(date_to), status)
+    rows = (summaries.opd_summaries(db, *span) if by == "opd"
+            else [summaries.city_summary(db, *span)])
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{'OPD':<28} {'visits':>6} {'compl.':>7} {'zone':<7} {'IKM':>6} mutu")
+    for r in rows:
+        click.echo(f"{r['opd'][:28]:<28} {r['visits']:>6} {_num(r['compliance']):>7} "
+                   f"{r['zone'] or '-':<7} {_num(r['ikm']):>6} {r['mutu'] or '-'}")
+
+
+def _num(value) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
+COMMANDS = (init_db_command, check_instruments_command, seed_demo_command,
+            create_user_command, run_command, export_command, scores_command)
+
+
+def init_app(app) -> None:
+    """Attach the commands to the app's CLI group."""
+    for command in COMMANDS:
+        app.cli.add_command(command)

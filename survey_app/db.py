@@ -1,0 +1,75 @@
+"""Database connection: one per request on `g`, plus the migrate step."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+from flask import current_app, g
+from sqlite_utils import Database
+
+from .migrations import migrations
+
+BUSY_TIMEOUT_MS = 15000
+
+
+def connect(path: str | Path) -> Database:
+    """Open the SQLite file with WAL, foreign keys and a busy timeout."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000,
+                           check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    db = Database(conn)
+    db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    db.execute("PRAGMA journal_mode = WAL")
+    db.execute("PRAGMA foreign_keys = ON")
+    db.execute("PRAGMA synchronous = NORMAL")
+    return db
+
+
+def migrate(db: Database) -> None:
+    """Create or bring the schema up to date."""
+    migrations.apply(db)
+
+
+@contextlib.contextmanager
+def transaction(db: Database) -> Iterator[Database]:
+    """A write transaction taken with BEGIN IMMEDIATE.
+
+    Immediate, not deferred: a deferred transaction that reads first and then
+    writes fails at once with SQLITE_BUSY when another writer got there in
+    between (WAL mode cannot wait for it), which two tablets syncing at the
+    same moment would hit. Nested use becomes a savepoint via atomic().
+    """
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        db.rollback()
+        raise
+    db.conn.execute("COMMIT")
+
+
+def get_db() -> Database:
+    """The request's connection, opened on first use."""
+    if "db" not in g:
+        g.db = connect(current_app.config["DATABASE"])
+    return g.db
+
+
+def close_db(_exc: BaseException | None = None) -> None:
+    """Close the request's connection, if one was opened."""
+    db = g.pop("db", None)
+    if db is not None:
+        db.close()
+
+
+def init_app(app) -> None:
+    """Register the teardown."""
+    app.teardown_appcontext(close_db)

@@ -1,0 +1,160 @@
+"""Instrument sections -> WTForms form classes, and the fixed forms of a visit."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    DecimalField,
+    Field,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    TimeField,
+    widgets,
+)
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+
+from .instruments import Instrument, Item, Section
+
+TEXT_MAX = 5000
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Several checkboxes, one per option."""
+
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+def field_name(inst: Instrument, item: Item) -> str:
+    """The form field name of an item: '<instrument>__<item>'."""
+    return f"{inst.id}__{item.id}"
+
+
+def _locale() -> str:
+    return str(get_locale() or "id")
+
+
+def _choices(item: Item, locale: str) -> list[tuple[Any, str]]:
+    if item.type == "yesno":
+        choices = [("yes", str(_l("Yes"))), ("no", str(_l("No")))]
+        return choices + ([("na", str(_l("Not applicable")))] if item.na else [])
+    if item.type == "scale4":
+        return [(n, f"{n}. {p.get(locale)}") for n, p in enumerate(item.points, start=1)]
+    return [(o.value, o.label.get(locale)) for o in item.options]
+
+
+def _bounds(item: Item) -> list:
+    if item.min is None and item.max is None:
+        return []
+    return [NumberRange(min=item.min, max=item.max,
+                        message=_l("Enter a number between %(min)s and %(max)s.",
+                                   min=item.min if item.min is not None else "-",
+                                   max=item.max if item.max is not None else "-"))]
+
+
+def make_field(item: Item, locale: str) -> Field:
+    """One WTForms field for an item; `required` is checked at submit, not per save."""
+    label, hint = item.label.get(locale), item.hint.get(locale) if item.hint else ""
+    opts = {"label": label, "description": hint}
+    if item.type in ("yesno", "scale4", "choice"):
+        coerce = int if item.type == "scale4" else str
+        return RadioField(choices=_choices(item, locale), coerce=coerce,
+                          validators=[Optional()], validate_choice=True, **opts)
+    if item.type == "multi":
+        return MultiCheckboxField(choices=_choices(item, locale), validators=[Optional()],
+                                  **opts)
+    if item.type in ("integer", "duration"):
+        return IntegerField(validators=[Optional(), *_bounds(item)], **opts)
+    if item.type == "decimal":
+        return DecimalField(validators=[Optional(), *_bounds(item)], places=None, **opts)
+    if item.type == "time":
+        return TimeField(validators=[Optional()], format="%H:%M", **opts)
+    if item.type == "text" and item.multiline:
+        return TextAreaField(validators=[Optional(), Length(max=TEXT_MAX)], **opts)
+    return StringField(validators=[Optional(), Length(max=TEXT_MAX)], **opts)
+
+
+def section_form(inst: Instrument, section: Section, formdata=None,
+                 data: dict[str, Any] | None = None) -> FlaskForm:
+    """A form for one section, filled from stored answers or the posted data."""
+    locale = _locale()
+    fields = {field_name(inst, item): make_field(item, locale)
+              for item in section.items if item.type != "photo"}
+    form_class = type(f"Section_{inst.id}_{section.id}", (FlaskForm,), fields)
+    initial = {field_name(inst, item): _to_field(item, value)
+               for item_id, value in (data or {}).items()
+               for item in section.items if item.id == item_id and item.type != "photo"}
+    return form_class(formdata=formdata, data=initial)
+
+
+def _to_field(item: Item, value: Any) -> Any:
+    if item.type == "time" and isinstance(value, str):
+        try:
+            return dt.datetime.strptime(value, "%H:%M").time()
+        except ValueError:
+            return None
+    return value
+
+
+def answers_from(form: FlaskForm, inst: Instrument, section: Section) -> dict[str, Any]:
+    """The section's answers as stored values (None where left empty)."""
+    answers: dict[str, Any] = {}
+    for item in section.items:
+        if item.type == "photo":
+            continue
+        value = form[field_name(inst, item)].data
+        if isinstance(value, dt.time):
+            value = value.strftime("%H:%M")
+        elif item.type == "decimal" and value is not None:
+            value = float(value)
+        elif isinstance(value, str):
+            value = value.strip()
+        answers[item.id] = value if value not in ("", [], "None") else None
+    return answers
+
+
+def missing_required(inst: Instrument, answers: dict[str, Any],
+                     photos: set[str] | None = None) -> list[Item]:
+    """Required items that are shown but unanswered."""
+    kept = inst.relevant_answers(answers)
+    missing = []
+    for item in inst.items:
+        if not item.required or not item.is_relevant(kept):
+            continue
+        if item.type == "photo":
+            if item.id not in (photos or set()):
+                missing.append(item)
+        elif kept.get(item.id) in (None, "", []):
+            missing.append(item)
+    return missing
+
+
+class StartVisitForm(FlaskForm):
+    opd = SelectField(_l("OPD visited"), coerce=int, validators=[InputRequired()])
+    service = SelectField(_l("Service"), coerce=int, validators=[InputRequired()])
+    instruments = MultiCheckboxField(_l("Instruments for this visit"),
+                                     validators=[DataRequired(
+                                         message=_l("Choose at least one instrument."))])
+    visit_date = DateField(_l("Date of the visit"), validators=[InputRequired()])
+
+    def validate_visit_date(self, field):
+        today = dt.date.today()
+        if field.data and (field.data > today or field.data < today - dt.timedelta(30)):
+            raise ValidationError(_l("The date must be within the last 30 days."))

@@ -1,0 +1,68 @@
+"""Checking uploaded photos: type by content, size bound, long side at most 1600 px."""
+
+from __future__ import annotations
+
+import io
+
+from flask_babel import lazy_gettext as _l
+from PIL import Image, UnidentifiedImageError
+
+MAX_SIDE = 1600
+# magic bytes -> (mime, Pillow format)
+_SIGNATURES = (
+    (b"\xff\xd8\xff", "image/jpeg", "JPEG"),
+    (b"\x89PNG\r\n\x1a\n", "image/png", "PNG"),
+)
+
+
+class PhotoRejected(ValueError):
+    """An upload that is not an acceptable photo; str() is the user's message."""
+
+
+def sniff(data: bytes) -> tuple[str, str] | None:
+    """(mime, format) from the first bytes, or None for anything but JPEG/PNG/WebP."""
+    for magic, mime, fmt in _SIGNATURES:
+        if data.startswith(magic):
+            return mime, fmt
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp", "WEBP"
+    return None
+
+
+def check(data: bytes, max_bytes: int) -> tuple[bytes, str, int, int]:
+    """Validate an upload; return (bytes, mime, width, height), downscaled if needed.
+
+    :raises PhotoRejected: wrong type, too large, or not a decodable image.
+    """
+    if not data:
+        raise PhotoRejected(_l("The photo is empty."))
+    if len(data) > max_bytes:
+        raise PhotoRejected(_l("The photo is too large (at most %(mb)s MB).",
+                               mb=max_bytes // (1024 * 1024)))
+    kind = sniff(data)
+    if kind is None:
+        raise PhotoRejected(_l("Only JPEG, PNG or WebP photos are accepted."))
+    mime, fmt = kind
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            probe.verify()
+        with Image.open(io.BytesIO(data)) as image:
+            if image.format != fmt:
+                raise PhotoRejected(_l("Only JPEG, PNG or WebP photos are accepted."))
+            image.load()
+            if max(image.size) <= MAX_SIDE:
+                return data, mime, image.width, image.height
+            return _downscale(image)
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        if isinstance(exc, PhotoRejected):
+            raise
+        raise PhotoRejected(_l("The photo is damaged or incomplete.")) from exc
+
+
+def _downscale(image: Image.Image) -> tuple[bytes, str, int, int]:
+    """Shrink to MAX_SIDE on the long side (for uploads that skipped the browser's)."""
+    image = image.convert("RGB")
+    image.thumbnail((MAX_SIDE, MAX_SIDE))
+    buf = io.BytesIO()
+    image.save(buf, "JPEG", quality=85)
+    return buf.getvalue(), "image/jpeg", image.width, image.height

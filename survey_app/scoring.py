@@ -1,0 +1,380 @@
+"""Pure scoring: answers -> compliance, SKM/IKM, timing, fee, bands, aggregates.
+
+No Flask and no database here. Arithmetic is exact (fractions) and rounding
+happens once, at the edge, half up to two decimals, so the 1/9 weights of
+PermenPANRB 14/2017 reach exactly 100.00 when every answer is 4.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .instruments import UNSUR, Instrument, Label
+
+SCHEMES_FILE = Path(__file__).with_name("schemes.yaml")
+COMPLIANCE_DEFAULT_SCHEME = "ombudsman-2015"
+SKM_SCHEME = "skm-2017"
+
+# Krejcie & Morgan (1970), Table 1: population N -> sample s. A population
+# between two rows takes the larger row, as the table is used in practice.
+KREJCIE_MORGAN = (
+    (10, 10), (15, 14), (20, 19), (25, 24), (30, 28), (35, 32), (40, 36),
+    (45, 40), (50, 44), (55, 48), (60, 52), (65, 56), (70, 59), (75, 63),
+    (80, 66), (85, 70), (90, 73), (95, 76), (100, 80), (110, 86), (120, 92),
+    (130, 97), (140, 103), (150, 108), (160, 113), (170, 118), (180, 123),
+    (190, 127), (200, 132), (210, 136), (220, 140), (230, 144), (240, 148),
+    (250, 152), (260, 155), (270, 159), (280, 162), (290, 165), (300, 169),
+    (320, 175), (340, 181), (360, 186), (380, 191), (400, 196), (420, 201),
+    (440, 205), (460, 210), (480, 214), (500, 217), (550, 226), (600, 234),
+    (650, 242), (700, 248), (750, 254), (800, 260), (850, 265), (900, 269),
+    (950, 274), (1000, 278), (1100, 285), (1200, 291), (1300, 297),
+    (1400, 302), (1500, 306), (1600, 310), (1700, 313), (1800, 317),
+    (1900, 320), (2000, 322), (2200, 327), (2400, 331), (2600, 335),
+    (2800, 338), (3000, 341), (3500, 346), (4000, 351), (4500, 354),
+    (5000, 357), (6000, 361), (7000, 364), (8000, 367), (9000, 368),
+    (10000, 370), (15000, 375), (20000, 377), (30000, 379), (40000, 380),
+    (50000, 381), (75000, 382), (1000000, 384),
+)
+
+
+# --- numbers and bands --------------------------------------------------------
+
+
+def round2(value: Fraction | float | int | None) -> float | None:
+    """Round half up to two decimals (85.225 -> 85.23); None stays None."""
+    if value is None:
+        return None
+    exact = (Decimal(value.numerator) / Decimal(value.denominator)
+             if isinstance(value, Fraction) else Decimal(repr(value)))
+    return float(exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+@dataclass(frozen=True)
+class Band:
+    code: str
+    zone: str
+    min: float
+    label: Label
+    kinerja: Label | None = None
+    confirmed: bool = True
+
+
+@dataclass(frozen=True)
+class Scheme:
+    id: str
+    title: Label
+    measure: str
+    bands: tuple[Band, ...]
+
+    def band(self, value: float | Fraction | None) -> Band | None:
+        """The band a value falls in, after rounding to two decimals."""
+        if value is None:
+            return None
+        rounded = round2(value)
+        index = bisect.bisect_right([b.min for b in self.bands], rounded) - 1
+        return self.bands[index] if index >= 0 else None
+
+
+def _label(raw: Mapping | None) -> Label | None:
+    return Label(raw["id"], raw["en"]) if raw else None
+
+
+@cache
+def load_schemes(path: str | None = None) -> dict[str, Scheme]:
+    """Read the band tables (cached per file)."""
+    raw = yaml.safe_load(Path(path or SCHEMES_FILE).read_text(encoding="utf-8"))
+    schemes = {}
+    for scheme_id, spec in raw.items():
+        bands = sorted(
+            (Band(b["code"], b["zone"], float(b["min"]), _label(b["label"]),
+                  _label(b.get("kinerja")), b.get("confirmed", True))
+             for b in spec["bands"]),
+            key=lambda b: b.min,
+        )
+        schemes[scheme_id] = Scheme(scheme_id, _label(spec["title"]), spec["measure"],
+                                    tuple(bands))
+    return schemes
+
+
+def sample_size(population: int) -> int:
+    """Required sample for a yearly service volume, per Krejcie & Morgan's table."""
+    if population <= 0:
+        return 0
+    populations = [n for n, _ in KREJCIE_MORGAN]
+    index = bisect.bisect_left(populations, population)
+    if index >= len(KREJCIE_MORGAN):
+        return KREJCIE_MORGAN[-1][1]
+    return min(KREJCIE_MORGAN[index][1], population)
+
+
+def sample_size_formula(population: int) -> float:
+    """The formula behind the table: 3.841 N 0.25 / (0.0025 (N-1) + 3.841 x 0.25)."""
+    return 3.841 * population * 0.25 / (0.0025 * (population - 1) + 3.841 * 0.25)
+
+
+# --- one visit ----------------------------------------------------------------
+
+
+@dataclass
+class _Tally:
+    passed: Fraction = Fraction(0)
+    applicable: Fraction = Fraction(0)
+
+    def add(self, weight: Fraction, ok: bool) -> None:
+        self.applicable += weight
+        self.passed += weight if ok else 0
+
+    @property
+    def score(self) -> Fraction | None:
+        return 100 * self.passed / self.applicable if self.applicable else None
+
+
+def compliance(instruments: Sequence[Instrument],
+               answers: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """Weighted share of applicable checkable items passed, 0-100, with breakdowns.
+
+    N/A and hidden (skipped) items leave the denominator; with nothing
+    applicable the score is None, never 0 or 100.
+    """
+    total = _Tally()
+    groups: dict[str, dict[str, _Tally]] = {
+        "sections": defaultdict(_Tally),
+        "dimensions": defaultdict(_Tally),
+        "components": defaultdict(_Tally),
+    }
+    failed, passed = [], []
+    for inst in instruments:
+        given = inst.relevant_answers(answers.get(inst.id, {}))
+        for item in inst.items:
+            verdict = item.passed(given.get(item.id))
+            if verdict is None:
+                continue
+            weight = Fraction(item.weight).limit_denominator(10**6)
+            total.add(weight, verdict)
+            groups["sections"][f"{inst.id}.{item.section}"].add(weight, verdict)
+            for axis, key in (("dimensions", "dimension"), ("components", "component")):
+                if key in item.tags:
+                    groups[axis][item.tags[key]].add(weight, verdict)
+            (passed if verdict else failed).append(f"{inst.id}.{item.id}")
+    result: dict[str, Any] = {
+        "score": _float(total.score),
+        "passed_weight": float(total.passed),
+        "applicable_weight": float(total.applicable),
+        "failed": failed,
+        "passed": passed,
+    }
+    for axis, tallies in groups.items():
+        result[axis] = {key: _float(t.score) for key, t in sorted(tallies.items())}
+    return result
+
+
+def skm_values(instruments: Sequence[Instrument],
+               answers: Mapping[str, Mapping[str, Any]]) -> dict[str, list[int]]:
+    """The 1-4 answers given to each unsur (by code, never by position)."""
+    values: dict[str, list[int]] = defaultdict(list)
+    for inst in instruments:
+        given = inst.relevant_answers(answers.get(inst.id, {}))
+        for item in inst.items:
+            unsur = item.tags.get("unsur")
+            value = given.get(item.id)
+            if item.type == "scale4" and unsur and value is not None:
+                values[unsur].append(int(value))
+    return dict(values)
+
+
+def unsur_weights(instruments: Sequence[Instrument]) -> dict[str, Fraction]:
+    """Exact weights per unsur: the instrument's own, or 1/9 each."""
+    for inst in instruments:
+        if inst.unsur_weights:
+            return {u: Fraction(w).limit_denominator(10**6)
+                    for u, w in inst.unsur_weights.items()}
+    return {u: Fraction(1, len(UNSUR)) for u in UNSUR}
+
+
+def skm(values: Mapping[str, Sequence[int]],
+        weights: Mapping[str, Fraction] | None = None,
+        schemes: Mapping[str, Scheme] | None = None) -> dict[str, Any] | None:
+    """NRR per unsur, IKM, converted IKM (x25), mutu and kinerja.
+
+    IKM needs an answer for every weighted unsur; with none at all the result
+    is None.
+    """
+    if not any(values.values()):
+        return None
+    weights = weights or {u: Fraction(1, len(UNSUR)) for u in UNSUR}
+    nrr = {u: Fraction(sum(v), len(v)) for u, v in sorted(values.items()) if v}
+    complete = all(u in nrr for u in weights)
+    ikm = sum(weights[u] * nrr[u] for u in weights) if complete else None
+    converted = ikm * 25 if ikm is not None else None
+    band = (schemes or load_schemes())[SKM_SCHEME].band(converted)
+    return {
+        "nrr": {u: _float(n) for u, n in nrr.items()},
+        "answers": {u: len(v) for u, v in sorted(values.items())},
+        "ikm": _float(ikm),
+        "ikm_converted": _float(converted),
+        "mutu": band.code if band else None,
+        "kinerja": band.kinerja.id if band and band.kinerja else None,
+    }
+
+
+def minutes_between(start: str | None, end: str | None) -> int | None:
+    """Whole minutes from one 'HH:MM' to a later one; None if unknown or reversed."""
+    if not start or not end:
+        return None
+    try:
+        (h1, m1), (h2, m2) = (map(int, t.split(":")[:2]) for t in (start, end))
+    except ValueError:
+        return None
+    minutes = (h2 * 60 + m2) - (h1 * 60 + m1)
+    return minutes if minutes >= 0 else None
+
+
+def timing(instruments: Sequence[Instrument], answers: Mapping[str, Mapping[str, Any]],
+           max_minutes: int | None = None) -> dict[str, Any]:
+    """Waiting, service and total minutes from the role-tagged time items."""
+    times = _by_role(instruments, answers)
+    arrival, start, end = times.get("arrival"), times.get("service_start"), times.get(
+        "service_end")
+    total = minutes_between(arrival, end)
+    return {
+        "arrival": arrival,
+        "ticket": times.get("ticket"),
+        "service_start": start,
+        "service_end": end,
+        "waiting_minutes": minutes_between(arrival, start),
+        "service_minutes": minutes_between(start, end),
+        "total_minutes": total,
+        "max_minutes": max_minutes,
+        "over_max": bool(max_minutes is not None and total is not None
+                         and total > max_minutes),
+    }
+
+
+def fee(instruments: Sequence[Instrument], answers: Mapping[str, Mapping[str, Any]],
+        published_fee: int | None = None) -> dict[str, Any]:
+    """Fee asked against the published fee; above it is flagged (possible pungli)."""
+    asked = _by_role(instruments, answers).get("fee_asked")
+    asked = int(asked) if asked is not None else None
+    return {
+        "asked": asked,
+        "published": published_fee,
+        "over_published": bool(asked is not None and published_fee is not None
+                               and asked > published_fee),
+    }
+
+
+def _by_role(instruments, answers) -> dict[str, Any]:
+    found = {}
+    for inst in instruments:
+        given = inst.relevant_answers(answers.get(inst.id, {}))
+        for item in inst.items:
+            if item.role and given.get(item.id) not in (None, ""):
+                found[item.role] = given[item.id]
+    return found
+
+
+def compliance_scheme(instruments: Iterable[Instrument]) -> str:
+    """The scheme that bands a visit's compliance: its first non-SKM instrument's."""
+    for inst in instruments:
+        if inst.scheme != SKM_SCHEME:
+            return inst.scheme
+    return COMPLIANCE_DEFAULT_SCHEME
+
+
+def visit_scores(instruments: Sequence[Instrument],
+                 answers: Mapping[str, Mapping[str, Any]],
+                 max_minutes: int | None = None,
+                 published_fee: int | None = None) -> dict[str, Any]:
+    """Every score of one visit, JSON-able, ready to store beside the visit."""
+    comp = compliance(instruments, answers)
+    scheme_id = compliance_scheme(instruments)
+    band = load_schemes()[scheme_id].band(comp["score"])
+    values = skm_values(instruments, answers)
+    return {
+        "compliance": comp,
+        "scheme": scheme_id,
+        "zone": band.code if band else None,
+        "skm": skm(values, unsur_weights(instruments)),
+        "skm_values": values,
+        "timing": timing(instruments, answers, max_minutes),
+        "fee": fee(instruments, answers, published_fee),
+    }
+
+
+# --- many visits --------------------------------------------------------------
+
+
+def aggregate(scores: Sequence[Mapping[str, Any]], scheme_id: str | None = None,
+              weights: Mapping[str, Fraction] | None = None,
+              population: int | None = None) -> dict[str, Any]:
+    """Combine stored visit scores (for one OPD, or the city) without re-scoring.
+
+    Compliance, sections, dimensions and components are means over the visits
+    that have a value; SKM pools every answer per unsur (NRR = sum / count).
+    """
+    scheme_id = scheme_id or next((s["scheme"] for s in scores), COMPLIANCE_DEFAULT_SCHEME)
+    comp = _mean(s["compliance"]["score"] for s in scores)
+    band = load_schemes()[scheme_id].band(comp)
+    pooled: dict[str, list[int]] = defaultdict(list)
+    for s in scores:
+        for unsur, vals in s.get("skm_values", {}).items():
+            pooled[unsur].extend(vals)
+    waiting = _mean(s["timing"]["waiting_minutes"] for s in scores)
+    service = _mean(s["timing"]["service_minutes"] for s in scores)
+    required = sample_size(population) if population else None
+    return {
+        "visits": len(scores),
+        "compliance": _float(comp),
+        "scheme": scheme_id,
+        "zone": band.code if band else None,
+        "dimensions": _mean_axis(scores, "dimensions"),
+        "components": _mean_axis(scores, "components"),
+        "sections": _mean_axis(scores, "sections"),
+        "skm": skm(pooled, weights),
+        "waiting_minutes": _float(waiting),
+        "service_minutes": _float(service),
+        "over_max_time": sum(1 for s in scores if s["timing"]["over_max"]),
+        "fee_over_published": sum(1 for s in scores if s["fee"]["over_published"]),
+        "population": population,
+        "sample_required": required,
+        "sample_below": bool(required and len(scores) < required),
+        "failed_items": failed_counts(scores),
+    }
+
+
+def failed_counts(scores: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """How often each checkable item failed, out of the visits it applied to."""
+    failed: dict[str, int] = defaultdict(int)
+    applied: dict[str, int] = defaultdict(int)
+    for s in scores:
+        for key in s["compliance"]["failed"]:
+            failed[key] += 1
+            applied[key] += 1
+        for key in s["compliance"]["passed"]:
+            applied[key] += 1
+    rows = [{"item": k, "failed": n, "of": applied[k]} for k, n in failed.items()]
+    return sorted(rows, key=lambda r: (-r["failed"], -r["failed"] / r["of"], r["item"]))
+
+
+def _mean(values: Iterable[float | None]) -> Fraction | None:
+    present = [Fraction(v) for v in values if v is not None]
+    return sum(present) / len(present) if present else None
+
+
+def _mean_axis(scores: Sequence[Mapping[str, Any]], axis: str) -> dict[str, float | None]:
+    keys = sorted({k for s in scores for k in s["compliance"][axis]})
+    return {k: _float(_mean(s["compliance"][axis].get(k) for s in scores)) for k in keys}
+
+
+def _float(value: Fraction | None) -> float | None:
+    return float(value) if value is not None else None

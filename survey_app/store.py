@@ -1,0 +1,319 @@
+"""Reading and writing the domain's records (no Flask): one function per job."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+from sqlite_utils.db import NotFoundError
+from werkzeug.security import generate_password_hash
+
+from . import instruments as inst_mod
+from . import scoring
+from .db import transaction
+from .errors import DomainError
+from .instruments import Instrument
+
+ROLES = ("evaluator", "supervisor", "admin")
+STATUSES = ("draft", "submitted", "returned", "approved", "rejected")
+
+
+def now() -> str:
+    """The server's clock, UTC, ISO 8601: the only time rules are decided on."""
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def audit(db: Database, user_id: int | None, action: str, entity: str,
+          entity_id: Any, detail: Mapping[str, Any] | None = None) -> None:
+    """Record who did what to which record."""
+    db.table("audit_log").insert({
+        "at": now(), "user_id": user_id, "action": action, "entity": entity,
+        "entity_id": str(entity_id), "detail": json.dumps(detail or {}, ensure_ascii=False),
+    })
+
+
+# --- instruments --------------------------------------------------------------
+
+
+def sync_instruments(db: Database, loaded: Iterable[Instrument]) -> list[str]:
+    """Store loaded instrument versions; return the refusals (changed + used).
+
+    A version that already has visits may not change content: its definition
+    is what those visits were scored on.
+    """
+    problems = []
+    for inst in loaded:
+        table = db.table("instruments")
+        row = _get(table, (inst.id, inst.version))
+        if row and row["content_hash"] == inst.content_hash:
+            continue
+        if row and _version_used(db, inst.id, inst.version):
+            problems.append(
+                f"{inst.source}:1: {inst.id} version {inst.version} already has visits "
+                f"and its content changed: raise 'version' to {inst.version + 1}")
+            continue
+        table.upsert({
+            "id": inst.id, "version": inst.version, "title": inst.title.id,
+            "scheme": inst.scheme, "content_hash": inst.content_hash,
+            "definition": json.dumps(inst.definition, ensure_ascii=False),
+            "source": inst.source, "loaded_at": now(), "retired": 0,
+        }, pk=("id", "version"))
+        _instrument_cache.clear()
+    return problems
+
+
+def load_instruments_dir(db: Database, directory: str | Path) -> list[str]:
+    """Validate the directory and store what is valid; return every problem."""
+    loaded, errors = inst_mod.load_directory(directory)
+    return errors + sync_instruments(db, loaded)
+
+
+def _version_used(db: Database, inst_id: str, version: int) -> bool:
+    return bool(db.execute(
+        "select 1 from visit_instruments where instrument_id = ? and "
+        "instrument_version = ? limit 1", [inst_id, version]).fetchone())
+
+
+_instrument_cache: dict[tuple[str, str], Instrument] = {}
+
+
+def instrument(db: Database, inst_id: str, version: int) -> Instrument:
+    """A stored instrument version, validated; DomainError when unknown."""
+    row = _get(db.table("instruments"), (inst_id, version))
+    if row is None:
+        raise DomainError("unknown_instrument", f"{inst_id} v{version}")
+    key = (row["content_hash"], row["source"])
+    if key not in _instrument_cache:
+        _instrument_cache[key] = inst_mod.build(json.loads(row["definition"]),
+                                                source=row["source"])
+    return _instrument_cache[key]
+
+
+def current_instruments(db: Database) -> list[Instrument]:
+    """The newest non-retired version of each instrument."""
+    rows = db.execute(
+        "select id, max(version) as version from instruments where retired = 0 "
+        "group by id order by id").fetchall()
+    return [instrument(db, r["id"], r["version"]) for r in rows]
+
+
+# --- master data ----------------------------------------------------------------
+
+
+def create_user(db: Database, username: str, password: str, role: str,
+                name: str = "", opd_id: int | None = None) -> int:
+    """Add a user with a hashed password; DomainError for a bad role or taken name."""
+    if role not in ROLES:
+        raise DomainError("bad_role", role)
+    if _first(db, "select id from users where username = ?", [username]):
+        raise DomainError("user_exists", username)
+    return db.table("users").insert({
+        "username": username, "name": name or username, "role": role,
+        "opd_id": opd_id, "password_hash": generate_password_hash(password),
+        "active": 1, "created_at": now(),
+    }).last_pk
+
+
+def opd_by_slug(db: Database, slug: str) -> dict:
+    """One OPD by slug; DomainError when unknown."""
+    row = _first(db, "select * from opds where slug = ?", [slug])
+    if row is None:
+        raise DomainError("unknown_opd", slug)
+    return row
+
+
+def service(db: Database, service_id: int) -> dict:
+    """One service with its published standard."""
+    row = _first(db, "select * from services where id = ?", [service_id])
+    if row is None:
+        raise DomainError("unknown_service", str(service_id))
+    row["requirements"] = json.loads(row["requirements"] or "[]")
+    return row
+
+
+# --- visits ---------------------------------------------------------------------
+
+
+def save_visit(db: Database, visit: Mapping[str, Any], actor_id: int | None) -> bool:
+    """Store a visit and its answers in one transaction; True if it was new.
+
+    Keyed by the client's UUID, so saving the same visit again replaces its
+    answers instead of adding a second visit. Answers to hidden items are
+    dropped, as they are neither required nor stored.
+    """
+    versions = [(i["id"], int(i["version"])) for i in visit["instruments"]]
+    insts = [instrument(db, i, v) for i, v in versions]
+    with transaction(db):
+        existing = _first(db, "select uuid from visits where uuid = ?", [visit["uuid"]])
+        row = {k: visit.get(k) for k in ("uuid", "opd_id", "service_id", "evaluator_id",
+                                         "visit_date")}
+        row.update(status=visit.get("status", "draft"), updated_at=now())
+        if not existing:
+            row["created_at"] = now()
+        db.table("visits").upsert(row, pk="uuid")
+        _replace_answers(db, visit["uuid"], insts, visit.get("answers", {}),
+                         visit.get("notes", {}))
+        if row["status"] != "draft":
+            _store_scores(db, visit["uuid"])
+        audit(db, actor_id, "update" if existing else "create", "visit", visit["uuid"],
+              {"status": row["status"]})
+    return not existing
+
+
+def _replace_answers(db: Database, uuid: str, insts: list[Instrument],
+                     answers: Mapping, notes: Mapping) -> None:
+    db.execute("delete from answers where visit_uuid = ?", [uuid])
+    db.execute("delete from visit_instruments where visit_uuid = ?", [uuid])
+    db.table("visit_instruments").insert_all(
+        {"visit_uuid": uuid, "instrument_id": i.id, "instrument_version": i.version,
+         "position": n} for n, i in enumerate(insts))
+    rows = []
+    for inst in insts:
+        given = inst.relevant_answers(answers.get(inst.id, {}))
+        for item_id, value in given.items():
+            if value in (None, "", []):
+                continue
+            rows.append({"visit_uuid": uuid, "instrument_id": inst.id, "item_id": item_id,
+                         "value": json.dumps(value, ensure_ascii=False),
+                         "note": notes.get(inst.id, {}).get(item_id)})
+    db.table("answers").insert_all(rows)
+
+
+def visit(db: Database, uuid: str) -> dict:
+    """A visit with its instruments, answers, notes and photos; DomainError if unknown."""
+    row = _first(db, "select * from visits where uuid = ?", [uuid])
+    if row is None:
+        raise DomainError("unknown_visit", uuid)
+    row["instruments"] = [
+        {"id": r["instrument_id"], "version": r["instrument_version"]}
+        for r in db.execute("select * from visit_instruments where visit_uuid = ? "
+                            "order by position", [uuid]).fetchall()]
+    answers: dict[str, dict] = {}
+    notes: dict[str, dict] = {}
+    for r in db.execute("select * from answers where visit_uuid = ?", [uuid]).fetchall():
+        answers.setdefault(r["instrument_id"], {})[r["item_id"]] = json.loads(r["value"])
+        if r["note"]:
+            notes.setdefault(r["instrument_id"], {})[r["item_id"]] = r["note"]
+    row["answers"], row["notes"] = answers, notes
+    row["photos"] = [dict(r) for r in db.execute(
+        "select * from visit_photos where visit_uuid = ? order by id", [uuid]).fetchall()]
+    row["scores"] = json.loads(row["scores"]) if row["scores"] else None
+    return row
+
+
+def visit_instruments(db: Database, record: Mapping[str, Any]) -> list[Instrument]:
+    """The instrument versions a visit was filled on."""
+    return [instrument(db, i["id"], i["version"]) for i in record["instruments"]]
+
+
+def score_visit(db: Database, record: Mapping[str, Any]) -> dict[str, Any]:
+    """Score a visit against its own instrument versions and its service standard."""
+    svc = service(db, record["service_id"])
+    return scoring.visit_scores(visit_instruments(db, record), record["answers"],
+                                max_minutes=svc["max_minutes"], published_fee=svc["fee"])
+
+
+def _store_scores(db: Database, uuid: str) -> None:
+    scores = score_visit(db, visit(db, uuid))
+    db.table("visits").update(uuid, {"scores": json.dumps(scores)})
+
+
+def set_status(db: Database, uuid: str, status: str, actor_id: int | None,
+               note: str | None = None) -> None:
+    """Move a visit to a new status, scoring it and logging the change."""
+    if status not in STATUSES:
+        raise DomainError("bad_status", status)
+    with transaction(db):
+        old = visit(db, uuid)["status"]
+        fields = {"status": status, "updated_at": now()}
+        if status == "submitted":
+            fields["submitted_at"] = now()
+        if status in ("approved", "returned", "rejected"):
+            fields.update(reviewed_at=now(), reviewer_id=actor_id, review_note=note)
+        db.table("visits").update(uuid, fields)
+        _store_scores(db, uuid)
+        audit(db, actor_id, status, "visit", uuid, {"from": old, "to": status, "note": note})
+
+
+# --- photos ---------------------------------------------------------------------
+
+
+def store_photo(db: Database, photo_dir: str | Path, data: bytes, mime: str,
+                width: int | None = None, height: int | None = None) -> str:
+    """Keep a photo under its SHA-256 (stored once however often it arrives)."""
+    digest = hashlib.sha256(data).hexdigest()
+    path = photo_path(photo_dir, digest)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".part")
+        tmp.write_bytes(data)
+        tmp.replace(path)
+    with transaction(db):
+        if not _get(db.table("photos"), digest):
+            db.table("photos").insert({"sha256": digest, "mime": mime, "size": len(data),
+                                       "width": width, "height": height,
+                                       "stored_at": now()})
+    return digest
+
+
+def photo_path(photo_dir: str | Path, digest: str) -> Path:
+    """Where a photo's bytes live: <dir>/ab/abcdef..."""
+    if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+        raise DomainError("bad_photo_hash", digest)
+    return Path(photo_dir) / digest[:2] / digest
+
+
+def attach_photo(db: Database, uuid: str, digest: str, instrument_id: str = "",
+                 item_id: str = "", caption: str = "", captured_at: str | None = None) -> None:
+    """Link a stored photo to a visit (or one of its items), once."""
+    db.execute(
+        "insert or ignore into visit_photos (visit_uuid, sha256, instrument_id, item_id, "
+        "caption, captured_at) values (?, ?, ?, ?, ?, ?)",
+        [uuid, digest, instrument_id or "", item_id or "", caption, captured_at])
+
+
+# --- aggregates -----------------------------------------------------------------
+
+
+def visit_scores_in(db: Database, date_from: str | None = None, date_to: str | None = None,
+                    status: str = "approved", opd_id: int | None = None) -> list[dict]:
+    """Stored scores of the visits in a period, with their OPD; never re-scored."""
+    sql = ("select v.uuid, v.opd_id, v.scores, v.visit_date, o.slug, o.name "
+           "from visits v join opds o on o.id = v.opd_id where v.status = ?")
+    params: list[Any] = [status]
+    for clause, value in (("v.visit_date >= ?", date_from), ("v.visit_date <= ?", date_to),
+                          ("v.opd_id = ?", opd_id)):
+        if value is not None:
+            sql += f" and {clause}"
+            params.append(value)
+    rows = []
+    for r in db.execute(sql + " order by o.name, v.visit_date", params).fetchall():
+        row = dict(r)
+        row["scores"] = (json.loads(row["scores"]) if row["scores"]
+                         else score_visit(db, visit(db, row["uuid"])))
+        rows.append(row)
+    return rows
+
+
+def opd_population(db: Database, opd_id: int) -> int | None:
+    """Yearly service volume of an OPD (sum over services that state one)."""
+    row = db.execute("select sum(yearly_volume) as n from services where opd_id = ?",
+                     [opd_id]).fetchone()
+    return row["n"] if row and row["n"] else None
+
+
+def _first(db: Database, sql: str, params: list) -> dict | None:
+    row = db.execute(sql, params).fetchone()
+    return dict(row) if row else None
+
+
+def _get(table, pk) -> dict | None:
+    try:
+        return table.get(pk)
+    except NotFoundError:
+        return None

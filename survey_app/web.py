@@ -1,0 +1,122 @@
+"""Web wiring: translations, CSRF, sessions, error pages and the blueprints."""
+
+from __future__ import annotations
+
+from flask import Flask, g, has_request_context, jsonify, redirect, render_template, request, session, url_for
+from flask.sessions import SecureCookieSessionInterface
+from flask_babel import Babel
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException
+
+from .errors import DomainError
+
+LANGUAGES = ("id", "en")
+csrf = CSRFProtect()
+babel = Babel()
+HTTP_MESSAGES = {
+    400: _l("The request could not be understood."),
+    401: _l("Please log in again."),
+    403: _l("You are not allowed to open this page."),
+    404: _l("This page does not exist."),
+    405: _l("This action is not allowed here."),
+    413: _l("The upload is too large."),
+}
+
+
+STATUS_LABELS = {
+    "draft": _l("Draft"),
+    "submitted": _l("Submitted"),
+    "returned": _l("Returned"),
+    "approved": _l("Approved"),
+    "rejected": _l("Rejected"),
+}
+
+
+def status_label(status: str) -> str:
+    """A visit status in the user's language."""
+    return str(STATUS_LABELS.get(status, status))
+
+
+def select_locale() -> str:
+    """The user's chosen language, Indonesian by default (and on the CLI)."""
+    if not has_request_context():
+        return "id"
+    lang = session.get("lang")
+    return lang if lang in LANGUAGES else "id"
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Session cookie marked Secure whenever the request came over HTTPS."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
+
+
+def init_app(app: Flask) -> None:
+    """Register extensions, handlers and every blueprint."""
+    from . import auth, field, review
+
+    babel.init_app(app, locale_selector=select_locale)
+    csrf.init_app(app)
+    app.session_interface = SessionInterface()
+    app.before_request(_before)
+    app.after_request(_security_headers)
+    app.register_error_handler(DomainError, _domain_error)
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(field.bp)
+    app.register_blueprint(review.bp)
+    app.add_url_rule("/", "index", _index)
+    app.jinja_env.globals["status_label"] = status_label
+
+
+def _before() -> None:
+    from .auth import load_user
+
+    g.lang = select_locale()
+    load_user()
+
+
+def _index():
+    if g.user is None:
+        return redirect(url_for("auth.login"))
+    if g.user["role"] == "evaluator":
+        return redirect(url_for("field.index"))
+    return redirect(url_for("review.queue"))
+
+
+def _security_headers(response):
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' blob: data:; style-src 'self'; "
+        "script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    return response
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == \
+        "application/json"
+
+
+def _domain_error(exc: DomainError):
+    if _wants_json():
+        return jsonify(error=exc.code, message=exc.message), exc.status
+    return render_template("error.html", message=exc.message), exc.status
+
+
+def _csrf_error(exc: CSRFError):
+    message = str(_l("The form expired. Reload the page and try again."))
+    if _wants_json():
+        return jsonify(error="csrf", message=message), 400
+    return render_template("error.html", message=message), 400
+
+
+def _http_error(exc: HTTPException):
+    message = str(HTTP_MESSAGES.get(exc.code, exc.name))
+    if _wants_json():
+        return jsonify(error=exc.name, message=message), exc.code
+    return render_template("error.html", message=message), exc.code

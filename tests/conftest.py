@@ -1,0 +1,79 @@
+"""Shared fixtures: a real app on a temporary SQLite file, its CLI runner, users."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from survey_app import create_app, demo, store
+from survey_app.db import connect, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def app(tmp_path):
+    """An app with its own database, photo store and exports folder."""
+    app = create_app({
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "WTF_CSRF_ENABLED": False,
+        "DATABASE": str(tmp_path / "survey.db"),
+        "PHOTOS_DIR": str(tmp_path / "photos"),
+        "EXPORTS_DIR": str(tmp_path / "exports"),
+        "INSTRUMENTS_DIR": str(ROOT / "instruments"),
+    })
+    db = connect(app.config["DATABASE"])
+    migrate(db)
+    assert store.load_instruments_dir(db, app.config["INSTRUMENTS_DIR"]) == []
+    db.close()
+    return app
+
+
+@pytest.fixture
+def db(app):
+    """A connection to the app's database."""
+    conn = connect(app.config["DATABASE"])
+    yield conn
+    conn.close()
+
+
+@pytest.fixture
+def seeded(app, db):
+    """The app with the demo data loaded."""
+    demo.seed(db, app.config["PHOTOS_DIR"])
+    return app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def world(app, db):
+    """Demo OPDs and users, no visits: evaluator1 works at Kecamatan Telanaipura."""
+    demo.seed(db, app.config["PHOTOS_DIR"], visits=0)
+    return app
+
+
+class AuthActions:
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, username="evaluator1", password=demo.PASSWORD):
+        return self.client.post("/login", data={"username": username, "password": password})
+
+    def logout(self):
+        return self.client.post("/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)

@@ -1,0 +1,169 @@
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from survey_app import instruments as inst_mod
+from survey_app.instruments import InstrumentInvalid, load_directory, load_file
+
+ROOT = Path(__file__).resolve().parent.parent
+
+VALID = """\
+id: contoh
+version: 1
+title: {id: "Contoh", en: "Example"}
+description: {id: "Instrumen contoh", en: "Example instrument"}
+scheme: ombudsman-2015
+sections:
+  - id: satu
+    title: {id: "Satu", en: "One"}
+    items:
+      - id: papan
+        type: yesno
+        na: true
+        required: true
+        label: {id: "Papan informasi ada", en: "Information board present"}
+        tags: {dimension: akses_informasi, component: persyaratan}
+        finding: {id: "Tidak ada papan", en: "No board"}
+        recommendation: {id: "Pasang papan", en: "Put up a board"}
+      - id: skala
+        type: scale4
+        label: {id: "Skala", en: "Scale"}
+        points:
+          - {id: "Buruk", en: "Poor"}
+          - {id: "Cukup", en: "Fair"}
+          - {id: "Baik", en: "Good"}
+          - {id: "Sangat baik", en: "Very good"}
+        tags: {unsur: U9}
+      - id: rinci
+        type: text
+        relevant: "papan = 'no'"
+        label: {id: "Rincian", en: "Details"}
+"""
+
+
+def write(tmp_path, text, name="contoh.yaml"):
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def errors_of(path):
+    with pytest.raises(InstrumentInvalid) as info:
+        load_file(path)
+    return info.value.errors
+
+
+def test_shipped_instruments_are_valid():
+    loaded, errors = load_directory(ROOT / "instruments")
+    assert errors == []
+    assert {i.id for i in loaded} == {"kepatuhan", "skm", "kunjungan"}
+
+
+def test_compliance_checklist_has_thirty_tagged_items():
+    inst = load_file(ROOT / "instruments" / "kepatuhan.yaml")
+    checkable = [i for i in inst.items if i.checkable]
+    assert len(checkable) >= 30
+    for item in checkable:
+        assert item.tags.get("dimension") in inst_mod.DIMENSIONS, item.id
+        assert item.tags.get("component") in inst_mod.COMPONENTS, item.id
+        assert item.finding and item.recommendation, item.id
+    assert {i.tags["dimension"] for i in checkable} == set(inst_mod.DIMENSIONS)
+
+
+def test_skm_has_the_regulation_point_labels():
+    inst = load_file(ROOT / "instruments" / "skm.yaml")
+    by_unsur = {i.tags["unsur"]: i for i in inst.items if "unsur" in i.tags}
+    assert sorted(by_unsur) == [f"U{n}" for n in range(1, 10)]
+    assert [p.id for p in by_unsur["U4"].points] == [
+        "Sangat mahal", "Cukup mahal", "Murah", "Gratis"]
+    assert [p.id for p in by_unsur["U8"].points] == [
+        "Tidak ada", "Ada tetapi tidak berfungsi", "Berfungsi kurang maksimal",
+        "Dikelola dengan baik"]
+    assert [p.id for p in by_unsur["U7"].points] == [
+        "Tidak sopan dan ramah", "Kurang sopan dan ramah", "Sopan dan ramah",
+        "Sangat sopan dan ramah"]
+
+
+def test_visit_record_has_timing_and_fee_roles():
+    inst = load_file(ROOT / "instruments" / "kunjungan.yaml")
+    roles = {i.role for i in inst.items if i.role}
+    assert roles == {"arrival", "ticket", "service_start", "service_end", "fee_asked"}
+    staff = [i for i in inst.items if i.id == "ciri_petugas"]
+    assert staff and not staff[0].required
+
+
+def test_valid_example_loads(tmp_path):
+    inst = load_file(write(tmp_path, VALID))
+    assert [i.id for i in inst.items] == ["papan", "skala", "rinci"]
+    assert inst.item("rinci").is_relevant({"papan": "no"})
+    assert not inst.item("rinci").is_relevant({"papan": "yes"})
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line", "expected"),
+    [
+        ("type: scale4", "type: scale5", 19,
+         "sections[0].items[1] (skala): unknown type 'scale5'"),
+        ("- id: rinci", "- id: papan", 27,
+         "sections[0].items[2] (papan): duplicate item id 'papan'"),
+        ("relevant: \"papan = 'no'\"", "relevant: \"nanti = 'no'\"", 29,
+         "relevant refers to unknown or later item 'nanti'"),
+        ("label: {id: \"Skala\", en: \"Scale\"}", "label: {id: \"Skala\"}", 20,
+         "label is missing its 'en' text"),
+        ("required: true", "required: true\n        weight: 0", 14,
+         "weight must be a positive number, not 0"),
+        ("          - {id: \"Sangat baik\", en: \"Very good\"}\n", "", 21,
+         "a scale4 item needs exactly four point labels"),
+        ("relevant: \"papan = 'no'\"", "relevant: \"papan = = 'no'\"", 29,
+         "relevant rule"),
+    ],
+)
+def test_each_problem_names_file_line_and_item(tmp_path, old, new, line, expected):
+    assert old in VALID
+    path = write(tmp_path, VALID.replace(old, new))
+    errors = errors_of(path)
+    assert any(e.startswith(f"{path}:{line}: ") and expected in e for e in errors), errors
+
+
+def test_relevant_may_not_point_forward(tmp_path):
+    text = VALID.replace("        tags: {dimension: akses_informasi",
+                         "        relevant: \"rinci = 'x'\"\n"
+                         "        tags: {dimension: akses_informasi")
+    errors = errors_of(write(tmp_path, text))
+    assert any("sections[0].items[0] (papan)" in e and "later item 'rinci'" in e
+               for e in errors)
+
+
+def test_all_problems_reported_at_once(tmp_path):
+    text = VALID.replace("type: scale4", "type: scale5").replace("- id: rinci", "- id: papan")
+    errors = errors_of(write(tmp_path, text))
+    assert len(errors) >= 2
+
+
+def test_malformed_yaml_names_the_line(tmp_path):
+    path = write(tmp_path, VALID.replace("    title: {id: \"Satu\", en: \"One\"}",
+                                         "    title: {id: \"Satu\", en: \"One\""))
+    [error] = errors_of(path)
+    assert error.startswith(f"{path}:") and "malformed YAML" in error
+
+
+def test_checkable_item_needs_finding(tmp_path):
+    text = VALID.replace(
+        "        finding: {id: \"Tidak ada papan\", en: \"No board\"}\n", "")
+    errors = errors_of(write(tmp_path, text))
+    assert any("(papan): a checkable item needs a finding" in e for e in errors)
+
+
+def test_duplicate_instrument_ids_across_files(tmp_path):
+    write(tmp_path, VALID, "a.yaml")
+    write(tmp_path, VALID, "b.yaml")
+    _, errors = load_directory(tmp_path)
+    assert any("instrument id 'contoh' is already used" in e for e in errors)
+
+
+def test_relevant_answers_drop_hidden_items(tmp_path):
+    inst = load_file(write(tmp_path, VALID))
+    assert inst.relevant_answers({"papan": "yes", "rinci": "x"}) == {"papan": "yes"}
+    assert inst.relevant_answers({"papan": "no", "rinci": "x"}) == {
+        "papan": "no", "rinci": "x"}
