@@ -18,23 +18,23 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from werkzeug.security import check_password_hash
 from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from .db import get_db, transaction
+from .forms import Form
 from .web import LANGUAGES
 
 bp = Blueprint("auth", __name__)
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     username = StringField(_l("Username"), validators=[DataRequired(), Length(max=80)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(Form):
     lang = HiddenField()
     next = HiddenField()
 
@@ -44,8 +44,11 @@ def load_user() -> None:
     user_id = session.get("user_id")
     g.user = None
     if user_id is not None:
-        row = get_db().execute("select * from users where id = ? and active = 1",
-                               [user_id]).fetchone()
+        row = (
+            get_db()
+            .execute("select * from users where id = ? and active = 1", [user_id])
+            .fetchone()
+        )
         g.user = dict(row) if row else None
 
 
@@ -77,8 +80,8 @@ def login():
         wait = _throttled(username, address)
         if wait:
             form.username.errors.append(
-                _("Too many failed attempts. Try again in %(minutes)d minutes.",
-                  minutes=wait))
+                _("Too many failed attempts. Try again in %(minutes)d minutes.", minutes=wait)
+            )
         else:
             user = _check(username, form.password.data)
             if user:
@@ -112,8 +115,11 @@ def language():
 
 
 def _check(username: str, password: str) -> dict | None:
-    row = get_db().execute("select * from users where username = ? and active = 1",
-                           [username]).fetchone()
+    row = (
+        get_db()
+        .execute("select * from users where username = ? and active = 1", [username])
+        .fetchone()
+    )
     if row and check_password_hash(row["password_hash"], password):
         return dict(row)
     return None
@@ -125,8 +131,10 @@ def _throttled(username: str, address: str) -> int:
     since = time.time() - cfg["LOGIN_WINDOW_SECONDS"]
     db = get_db()
     for column, value in (("username", username), ("address", address)):
-        rows = db.execute(f"select at from login_failures where {column} = ? and at > ? "
-                          "order by at", [value, since]).fetchall()
+        rows = db.execute(
+            f"select at from login_failures where {column} = ? and at > ? order by at",
+            [value, since],
+        ).fetchall()
         if len(rows) >= cfg["LOGIN_MAX_FAILURES"]:
             oldest = rows[-cfg["LOGIN_MAX_FAILURES"]]["at"]
             return max(1, int((oldest - since) // 60) + 1)
@@ -136,8 +144,9 @@ def _throttled(username: str, address: str) -> int:
 def _record_failure(username: str, address: str) -> None:
     db = get_db()
     with transaction(db):
-        db.table("login_failures").insert({"username": username, "address": address,
-                                           "at": time.time()})
+        db.table("login_failures").insert(
+            {"username": username, "address": address, "at": time.time()}
+        )
 
 
 def _safe_next(target: str | None) -> str:

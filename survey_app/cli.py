@@ -23,8 +23,9 @@ def _app_for_cli():
     return create_app(check_secret=False)
 
 
-cli = FlaskGroup(create_app=_app_for_cli, add_default_commands=False,
-                 help="Mystery-shopper survey toolkit.")
+cli = FlaskGroup(
+    create_app=_app_for_cli, add_default_commands=False, help="Mystery-shopper survey toolkit."
+)
 
 
 def domain_errors(func):
@@ -95,8 +96,9 @@ def seed_demo_command(if_empty, seed):
     else:
         count = demo.seed(db, current_app.config["PHOTOS_DIR"], seed=seed)
         click.echo(f"Seeded {count} demo visits.")
-    click.echo("Demo logins (demo only): " + ", ".join(demo.USERNAMES)
-               + f" / password '{demo.PASSWORD}'")
+    click.echo(
+        "Demo logins (demo only): " + ", ".join(demo.USERNAMES) + f" / password '{demo.PASSWORD}'"
+    )
 
 
 @click.command("create-user")
@@ -163,23 +165,33 @@ def scores_command(by, date_from, date_to, status, fmt):
     """Scores per OPD or for the city over a period."""
     db = get_db()
     span = (_day(date_from), _day(date_to), status)
-    rows = (summaries.opd_summaries(db, *span) if by == "opd"
-            else [summaries.city_summary(db, *span)])
+    rows = (
+        summaries.opd_summaries(db, *span) if by == "opd" else [summaries.city_summary(db, *span)]
+    )
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     click.echo(f"{'OPD':<28} {'visits':>6} {'compl.':>7} {'zone':<7} {'IKM':>6} mutu")
     for r in rows:
-        click.echo(f"{r['opd'][:28]:<28} {r['visits']:>6} {_num(r['compliance']):>7} "
-                   f"{r['zone'] or '-':<7} {_num(r['ikm']):>6} {r['mutu'] or '-'}")
+        click.echo(
+            f"{r['opd'][:28]:<28} {r['visits']:>6} {_num(r['compliance']):>7} "
+            f"{r['zone'] or '-':<7} {_num(r['ikm']):>6} {r['mutu'] or '-'}"
+        )
 
 
 def _num(value) -> str:
     return "-" if value is None else f"{value:.2f}"
 
 
-COMMANDS = (init_db_command, check_instruments_command, seed_demo_command,
-            create_user_command, run_command, export_command, scores_command)
+COMMANDS = (
+    init_db_command,
+    check_instruments_command,
+    seed_demo_command,
+    create_user_command,
+    run_command,
+    export_command,
+    scores_command,
+)
 
 
 def init_app(app) -> None:

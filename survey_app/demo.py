@@ -21,33 +21,104 @@ USERNAMES = ("supervisor", "evaluator1", "evaluator2", "evaluator3")
 # slug, name, kind, quality (chance a checklist item passes), services:
 # (slug, name, max minutes, published fee, requirements, yearly volume)
 OPDS = (
-    ("disdukcapil", "Dinas Kependudukan dan Pencatatan Sipil Kota Jambi", "dinas", 0.9, (
-        ("ktp-el", "Perekaman dan pencetakan KTP-el", 60, 0,
-         ["Fotokopi Kartu Keluarga", "Surat pengantar RT/RW"], 24000),
-        ("kk", "Penerbitan Kartu Keluarga", 60, 0,
-         ["Formulir F-1.01", "KK lama", "Surat nikah/akta cerai bila ada perubahan"], 18000),
-    )),
-    ("dpmptsp", "Dinas Penanaman Modal dan Pelayanan Terpadu Satu Pintu Kota Jambi",
-     "dinas", 0.85, (
-        ("nib", "Pendampingan NIB melalui OSS", 45, 0, ["KTP-el", "NPWP", "Alamat usaha"],
-         6000),
-        ("pbg", "Konsultasi Persetujuan Bangunan Gedung (PBG)", 60, 0,
-         ["KTP-el", "Bukti kepemilikan tanah", "Gambar rencana bangunan"], 1500),
-    )),
-    ("puskesmas-putri-ayu", "UPTD Puskesmas Putri Ayu", "puskesmas", 0.7, (
-        ("poli-umum", "Pemeriksaan di poli umum", 90, 0, ["Kartu BPJS atau KTP-el"], 9000),
-        ("surat-sehat", "Surat keterangan sehat", 45, 10000, ["KTP-el"], 2500),
-    )),
-    ("kec-telanaipura", "Kecamatan Telanaipura", "kecamatan", 0.6, (
-        ("legalisasi", "Legalisasi dokumen kependudukan", 30, 0, ["Dokumen asli", "Fotokopi"],
-         3000),
-        ("sktm", "Surat Keterangan Tidak Mampu", 30, 0, ["Surat pengantar kelurahan", "KTP-el"],
-         1200),
-    )),
-    ("dishub", "Dinas Perhubungan Kota Jambi", "dinas", 0.5, (
-        ("uji-kir", "Pengujian berkala kendaraan bermotor (uji KIR)", 90, 75000,
-         ["STNK", "Buku uji lama", "KTP-el pemilik"], 8000),
-    )),
+    (
+        "disdukcapil",
+        "Dinas Kependudukan dan Pencatatan Sipil Kota Jambi",
+        "dinas",
+        0.9,
+        (
+            (
+                "ktp-el",
+                "Perekaman dan pencetakan KTP-el",
+                60,
+                0,
+                ["Fotokopi Kartu Keluarga", "Surat pengantar RT/RW"],
+                24000,
+            ),
+            (
+                "kk",
+                "Penerbitan Kartu Keluarga",
+                60,
+                0,
+                ["Formulir F-1.01", "KK lama", "Surat nikah/akta cerai bila ada perubahan"],
+                18000,
+            ),
+        ),
+    ),
+    (
+        "dpmptsp",
+        "Dinas Penanaman Modal dan Pelayanan Terpadu Satu Pintu Kota Jambi",
+        "dinas",
+        0.85,
+        (
+            (
+                "nib",
+                "Pendampingan NIB melalui OSS",
+                45,
+                0,
+                ["KTP-el", "NPWP", "Alamat usaha"],
+                6000,
+            ),
+            (
+                "pbg",
+                "Konsultasi Persetujuan Bangunan Gedung (PBG)",
+                60,
+                0,
+                ["KTP-el", "Bukti kepemilikan tanah", "Gambar rencana bangunan"],
+                1500,
+            ),
+        ),
+    ),
+    (
+        "puskesmas-putri-ayu",
+        "UPTD Puskesmas Putri Ayu",
+        "puskesmas",
+        0.7,
+        (
+            ("poli-umum", "Pemeriksaan di poli umum", 90, 0, ["Kartu BPJS atau KTP-el"], 9000),
+            ("surat-sehat", "Surat keterangan sehat", 45, 10000, ["KTP-el"], 2500),
+        ),
+    ),
+    (
+        "kec-telanaipura",
+        "Kecamatan Telanaipura",
+        "kecamatan",
+        0.6,
+        (
+            (
+                "legalisasi",
+                "Legalisasi dokumen kependudukan",
+                30,
+                0,
+                ["Dokumen asli", "Fotokopi"],
+                3000,
+            ),
+            (
+                "sktm",
+                "Surat Keterangan Tidak Mampu",
+                30,
+                0,
+                ["Surat pengantar kelurahan", "KTP-el"],
+                1200,
+            ),
+        ),
+    ),
+    (
+        "dishub",
+        "Dinas Perhubungan Kota Jambi",
+        "dinas",
+        0.5,
+        (
+            (
+                "uji-kir",
+                "Pengujian berkala kendaraan bermotor (uji KIR)",
+                90,
+                75000,
+                ["STNK", "Buku uji lama", "KTP-el pemilik"],
+                8000,
+            ),
+        ),
+    ),
 )
 # username, name, home OPD slug (never assessed by them)
 EVALUATORS = (
@@ -63,12 +134,16 @@ def seed(db: Database, photo_dir: str, seed: int = 2026, visits: int = VISITS) -
     """Create the demo OPDs, users and approved visits; return how many visits."""
     rng = random.Random(seed)
     quality = _create_opds(db)
-    supervisor = store.create_user(db, "supervisor", PASSWORD, "supervisor",
-                                   name="Supervisor Inspektorat")
+    supervisor = store.create_user(
+        db, "supervisor", PASSWORD, "supervisor", name="Supervisor Inspektorat"
+    )
     evaluators = [
-        (store.create_user(db, u, PASSWORD, "evaluator", name=n,
-                           opd_id=store.opd_by_slug(db, home)["id"]),
-         store.opd_by_slug(db, home)["id"])
+        (
+            store.create_user(
+                db, u, PASSWORD, "evaluator", name=n, opd_id=store.opd_by_slug(db, home)["id"]
+            ),
+            store.opd_by_slug(db, home)["id"],
+        )
         for u, n, home in EVALUATORS
     ]
     insts = store.current_instruments(db)
@@ -76,11 +151,13 @@ def seed(db: Database, photo_dir: str, seed: int = 2026, visits: int = VISITS) -
     span = (PERIOD[1] - PERIOD[0]).days
     for n in range(visits):
         svc = services[n % len(services)]
-        evaluator_id = next(e for e, home in rng.sample(evaluators, len(evaluators))
-                            if home != svc["opd_id"])
+        evaluator_id = next(
+            e for e, home in rng.sample(evaluators, len(evaluators)) if home != svc["opd_id"]
+        )
         day = PERIOD[0] + timedelta(days=rng.randrange(span + 1))
-        _one_visit(db, rng, insts, svc, (evaluator_id, supervisor), day,
-                   quality[svc["opd_id"]], photo_dir)
+        _one_visit(
+            db, rng, insts, svc, (evaluator_id, supervisor), day, quality[svc["opd_id"]], photo_dir
+        )
     return visits
 
 
@@ -88,14 +165,32 @@ def _create_opds(db: Database) -> dict[int, float]:
     quality = {}
     with transaction(db):
         for slug, name, kind, q, services in OPDS:
-            opd_id = db.table("opds").insert({"slug": slug, "name": name, "kind": kind,
-                                              "address": "Kota Jambi",
-                                              "created_at": store.now()}).last_pk
+            opd_id = (
+                db.table("opds")
+                .insert(
+                    {
+                        "slug": slug,
+                        "name": name,
+                        "kind": kind,
+                        "address": "Kota Jambi",
+                        "created_at": store.now(),
+                    }
+                )
+                .last_pk
+            )
             quality[opd_id] = q
             db.table("services").insert_all(
-                {"opd_id": opd_id, "slug": s, "name": sn, "max_minutes": mx, "fee": fee,
-                 "requirements": json.dumps(req, ensure_ascii=False), "yearly_volume": vol}
-                for s, sn, mx, fee, req, vol in services)
+                {
+                    "opd_id": opd_id,
+                    "slug": s,
+                    "name": sn,
+                    "max_minutes": mx,
+                    "fee": fee,
+                    "requirements": json.dumps(req, ensure_ascii=False),
+                    "yearly_volume": vol,
+                }
+                for s, sn, mx, fee, req, vol in services
+            )
     return quality
 
 
@@ -103,22 +198,32 @@ def _one_visit(db, rng, insts, svc, people, day, quality, photo_dir) -> None:
     evaluator_id, supervisor_id = people
     visit_uuid = str(uuid.UUID(int=rng.getrandbits(128), version=4))
     answers = {i.id: fake_answers(i, rng, quality, svc) for i in insts}
-    store.save_visit(db, {
-        "uuid": visit_uuid, "opd_id": svc["opd_id"], "service_id": svc["id"],
-        "evaluator_id": evaluator_id, "visit_date": day.isoformat(),
-        "instruments": [{"id": i.id, "version": i.version} for i in insts],
-        "answers": answers, "status": "draft",
-    }, evaluator_id)
+    store.save_visit(
+        db,
+        {
+            "uuid": visit_uuid,
+            "opd_id": svc["opd_id"],
+            "service_id": svc["id"],
+            "evaluator_id": evaluator_id,
+            "visit_date": day.isoformat(),
+            "instruments": [{"id": i.id, "version": i.version} for i in insts],
+            "answers": answers,
+            "status": "draft",
+        },
+        evaluator_id,
+    )
     if rng.random() < 0.4:
-        digest = store.store_photo(db, photo_dir, demo_photo(rng, svc["name"]),
-                                   "image/jpeg", 640, 480)
+        digest = store.store_photo(
+            db, photo_dir, demo_photo(rng, svc["name"]), "image/jpeg", 640, 480
+        )
         store.attach_photo(db, visit_uuid, digest, caption="Ruang pelayanan")
     store.set_status(db, visit_uuid, "submitted", evaluator_id)
     store.set_status(db, visit_uuid, "approved", supervisor_id)
 
 
-def fake_answers(inst: Instrument, rng: random.Random, quality: float,
-                 svc: dict[str, Any] | None = None) -> dict[str, Any]:
+def fake_answers(
+    inst: Instrument, rng: random.Random, quality: float, svc: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """Plausible answers for every item, better where `quality` is higher."""
     answers: dict[str, Any] = {}
     clock = 8 * 60 + rng.randrange(0, 180)
@@ -127,8 +232,12 @@ def fake_answers(inst: Instrument, rng: random.Random, quality: float,
             continue
         value = _fake_value(item, rng, quality, svc, clock)
         if item.role in ("arrival", "ticket", "service_start", "service_end"):
-            clock += {"arrival": 2, "ticket": rng.randrange(5, 40),
-                      "service_start": rng.randrange(5, 50), "service_end": 0}[item.role]
+            clock += {
+                "arrival": 2,
+                "ticket": rng.randrange(5, 40),
+                "service_start": rng.randrange(5, 50),
+                "service_end": 0,
+            }[item.role]
             value = f"{clock // 60:02d}:{clock % 60:02d}"
         if value is not None:
             answers[item.id] = value

@@ -20,7 +20,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from . import forms, photos, scoring, store
+from . import forms, photos, store
 from .auth import login_required
 from .db import get_db
 from .errors import DomainError
@@ -45,20 +45,31 @@ def get_visit(visit_uuid: str, editable: bool = False) -> dict:
 
 def screens(record: dict) -> list[tuple]:
     """The visit's screens: one per (instrument, section), in the order asked."""
-    return [(inst, section) for inst in store.visit_instruments(get_db(), record)
-            for section in inst.sections]
+    return [
+        (inst, section)
+        for inst in store.visit_instruments(get_db(), record)
+        for section in inst.sections
+    ]
 
 
 @bp.route("/")
 @login_required("evaluator")
 def index():
     """The evaluator's visits grouped by status."""
-    rows = get_db().execute(
-        "select v.*, o.name as opd_name, s.name as service_name from visits v "
-        "join opds o on o.id = v.opd_id join services s on s.id = v.service_id "
-        "where v.evaluator_id = ? order by v.updated_at desc", [g.user["id"]]).fetchall()
-    groups = {status: [dict(r) for r in rows if r["status"] == status]
-              for status in ("returned", "draft", "submitted", "approved", "rejected")}
+    rows = (
+        get_db()
+        .execute(
+            "select v.*, o.name as opd_name, s.name as service_name from visits v "
+            "join opds o on o.id = v.opd_id join services s on s.id = v.service_id "
+            "where v.evaluator_id = ? order by v.updated_at desc",
+            [g.user["id"]],
+        )
+        .fetchall()
+    )
+    groups = {
+        status: [dict(r) for r in rows if r["status"] == status]
+        for status in ("returned", "draft", "submitted", "approved", "rejected")
+    }
     return render_template("field/index.html", groups=groups)
 
 
@@ -71,15 +82,24 @@ def start():
     _fill_start_choices(form, db)
     if request.method == "GET":
         form.visit_date.data = dt.date.today()
-        form.instruments.data = [c[0] for c in form.instruments.choices]
+        form.instruments.data = [c.value for c in form.instruments.choices]
     elif form.validate_on_submit():
         if _start_allowed(form, db):
             visit_uuid = str(uuid_mod.uuid4())
-            store.save_visit(db, {
-                "uuid": visit_uuid, "opd_id": form.opd.data, "service_id": form.service.data,
-                "evaluator_id": g.user["id"], "visit_date": form.visit_date.data.isoformat(),
-                "instruments": [_instrument_ref(i) for i in form.instruments.data],
-                "answers": {}, "status": "draft"}, g.user["id"])
+            store.save_visit(
+                db,
+                {
+                    "uuid": visit_uuid,
+                    "opd_id": form.opd.data,
+                    "service_id": form.service.data,
+                    "evaluator_id": g.user["id"],
+                    "visit_date": form.visit_date.data.isoformat(),
+                    "instruments": [_instrument_ref(i) for i in form.instruments.data],
+                    "answers": {},
+                    "status": "draft",
+                },
+                g.user["id"],
+            )
             return redirect(url_for("field.section", visit_uuid=visit_uuid, n=0))
     services = [dict(r) for r in db.execute("select id, opd_id, name from services")]
     status = 400 if form.errors else 200
@@ -87,12 +107,15 @@ def start():
 
 
 def _fill_start_choices(form, db) -> None:
-    form.opd.choices = [(r["id"], r["name"]) for r in
-                        db.execute("select id, name from opds order by name")]
-    form.service.choices = [(r["id"], r["name"]) for r in
-                            db.execute("select id, name from services order by name")]
-    form.instruments.choices = [(f"{i.id}:{i.version}", i.title.get(g.lang))
-                                for i in store.current_instruments(db)]
+    form.opd.choices = forms.choices(
+        (r["id"], r["name"]) for r in db.execute("select id, name from opds order by name")
+    )
+    form.service.choices = forms.choices(
+        (r["id"], r["name"]) for r in db.execute("select id, name from services order by name")
+    )
+    form.instruments.choices = forms.choices(
+        (f"{i.id}:{i.version}", i.title.get(g.lang)) for i in store.current_instruments(db)
+    )
 
 
 def _start_allowed(form, db) -> bool:
@@ -101,8 +124,9 @@ def _start_allowed(form, db) -> bool:
         form.service.errors.append(_("This service does not belong to the chosen OPD."))
         return False
     if g.user["opd_id"] == form.opd.data:
-        form.opd.errors.append(_("You cannot assess your own OPD: you would be "
-                                 "recognised. Choose another OPD."))
+        form.opd.errors.append(
+            _("You cannot assess your own OPD: you would be recognised. Choose another OPD.")
+        )
         return False
     return True
 
@@ -122,19 +146,26 @@ def section(visit_uuid: str, n: int):
         abort(404)
     inst, sec = all_screens[n]
     stored = record["answers"].get(inst.id, {})
-    form = forms.section_form(inst, sec, request.form if request.method == "POST" else None,
-                              data=stored)
+    form = forms.section_form(
+        inst, sec, request.form if request.method == "POST" else None, data=stored
+    )
     if request.method == "POST":
         valid = form.validate()
         _save_section(record, inst, sec, form)
         if request.form.get("autosave"):
             return jsonify(saved=True, errors=form.errors)
         if valid:
-            return redirect(_next_url(request.form.get("go"), visit_uuid, n,
-                                      len(all_screens)))
+            return redirect(_next_url(request.form.get("go"), visit_uuid, n, len(all_screens)))
     return render_template(
-        "field/section.html", record=record, inst=inst, section=sec, form=form, n=n,
-        screens=all_screens, answers=stored, photos=_photos_by_item(record),
+        "field/section.html",
+        record=record,
+        inst=inst,
+        section=sec,
+        form=form,
+        n=n,
+        screens=all_screens,
+        answers=stored,
+        photos=_photos_by_item(record),
         standard=store.service(get_db(), record["service_id"]),
     ), (400 if form.errors else 200)
 
@@ -186,9 +217,9 @@ def review(visit_uuid: str):
             return redirect(url_for("field.index"))
         flash(_("Answer the required items below before submitting."), "error")
     scores = store.score_visit(get_db(), record)
-    return render_template("field/review.html", record=record, missing=missing,
-                           screens=screens(record), scores=scores,
-                           round2=scoring.round2), (400 if request.method == "POST" else 200)
+    return render_template(
+        "field/review.html", record=record, missing=missing, screens=screens(record), scores=scores
+    ), (400 if request.method == "POST" else 200)
 
 
 def _missing(record: dict) -> list[tuple[int, object, object]]:
@@ -215,16 +246,23 @@ def upload_photo(visit_uuid: str):
         return jsonify(error=_("This item does not take photos.")), 400
     try:
         data, mime, width, height = photos.check(
-            upload.read() if upload else b"", current_app.config["MAX_PHOTO_BYTES"])
+            upload.read() if upload else b"", current_app.config["MAX_PHOTO_BYTES"]
+        )
     except photos.PhotoRejected as exc:
         return jsonify(error=str(exc)), 400
     db = get_db()
-    digest = store.store_photo(db, current_app.config["PHOTOS_DIR"], data, mime, width,
-                               height)
-    store.attach_photo(db, visit_uuid, digest, inst_id if item_id else "", item_id,
-                       caption=(request.form.get("caption") or "")[:200])
-    return jsonify(sha256=digest, url=url_for("field.photo", digest=digest),
-                   width=width, height=height), 201
+    digest = store.store_photo(db, current_app.config["PHOTOS_DIR"], data, mime, width, height)
+    store.attach_photo(
+        db,
+        visit_uuid,
+        digest,
+        inst_id if item_id else "",
+        item_id,
+        caption=(request.form.get("caption") or "")[:200],
+    )
+    return jsonify(
+        sha256=digest, url=url_for("field.photo", digest=digest), width=width, height=height
+    ), 201
 
 
 def _photo_allowed(record: dict, inst_id: str, item_id: str) -> bool:
@@ -243,8 +281,10 @@ def _photo_allowed(record: dict, inst_id: str, item_id: str) -> bool:
 def delete_photo(visit_uuid: str, digest: str):
     """Remove a photo from this visit (the file stays if another visit uses it)."""
     get_visit(visit_uuid, editable=True)
-    get_db().execute("delete from visit_photos where visit_uuid = ? and sha256 = ? "
-                     "and item_id = ?", [visit_uuid, digest, request.form.get("item_id", "")])
+    get_db().execute(
+        "delete from visit_photos where visit_uuid = ? and sha256 = ? and item_id = ?",
+        [visit_uuid, digest, request.form.get("item_id", "")],
+    )
     if request.accept_mimetypes.best == "application/json" or request.form.get("js"):
         return jsonify(deleted=digest)
     return redirect(request.referrer or url_for("field.review", visit_uuid=visit_uuid))
@@ -258,11 +298,19 @@ def photo(digest: str):
     row = db.execute("select * from photos where sha256 = ?", [digest]).fetchone()
     if row is None:
         abort(404)
-    if g.user["role"] == "evaluator" and not db.execute(
+    if (
+        g.user["role"] == "evaluator"
+        and not db.execute(
             "select 1 from visit_photos p join visits v on v.uuid = p.visit_uuid "
-            "where p.sha256 = ? and v.evaluator_id = ?", [digest, g.user["id"]]).fetchone():
+            "where p.sha256 = ? and v.evaluator_id = ?",
+            [digest, g.user["id"]],
+        ).fetchone()
+    ):
         abort(403)
-    response = send_file(store.photo_path(current_app.config["PHOTOS_DIR"], digest),
-                         mimetype=row["mime"], max_age=86400)
+    response = send_file(
+        store.photo_path(current_app.config["PHOTOS_DIR"], digest),
+        mimetype=row["mime"],
+        max_age=86400,
+    )
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response

@@ -21,6 +21,7 @@ from wtforms import (
     TimeField,
     widgets,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -30,9 +31,19 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from .i18n import BabelTranslations
 from .instruments import Instrument, Item, Section
 
 TEXT_MAX = 5000
+_TRANSLATIONS = BabelTranslations()
+
+
+class Form(FlaskForm):
+    """Every form: CSRF from Flask-WTF, messages in the user's language."""
+
+    class Meta:
+        def get_translations(self, form):
+            return _TRANSLATIONS
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -51,22 +62,34 @@ def _locale() -> str:
     return str(get_locale() or "id")
 
 
-def _choices(item: Item, locale: str) -> list[tuple[Any, str]]:
+def choices(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as WTForms choices."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def _choices(item: Item, locale: str) -> list[SelectChoice]:
     if item.type == "yesno":
-        choices = [("yes", str(_l("Yes"))), ("no", str(_l("No")))]
-        return choices + ([("na", str(_l("Not applicable")))] if item.na else [])
+        pairs = [("yes", str(_l("Yes"))), ("no", str(_l("No")))]
+        return choices(pairs + ([("na", str(_l("Not applicable")))] if item.na else []))
     if item.type == "scale4":
-        return [(n, f"{n}. {p.get(locale)}") for n, p in enumerate(item.points, start=1)]
-    return [(o.value, o.label.get(locale)) for o in item.options]
+        return choices((n, f"{n}. {p.get(locale)}") for n, p in enumerate(item.points, 1))
+    return choices((o.value, o.label.get(locale)) for o in item.options)
 
 
 def _bounds(item: Item) -> list:
     if item.min is None and item.max is None:
         return []
-    return [NumberRange(min=item.min, max=item.max,
-                        message=_l("Enter a number between %(min)s and %(max)s.",
-                                   min=item.min if item.min is not None else "-",
-                                   max=item.max if item.max is not None else "-"))]
+    return [
+        NumberRange(
+            min=item.min,
+            max=item.max,
+            message=_l(
+                "Enter a number between %(min)s and %(max)s.",
+                min=item.min if item.min is not None else "-",
+                max=item.max if item.max is not None else "-",
+            ),
+        )
+    ]
 
 
 def make_field(item: Item, locale: str) -> Field:
@@ -75,11 +98,15 @@ def make_field(item: Item, locale: str) -> Field:
     opts = {"label": label, "description": hint}
     if item.type in ("yesno", "scale4", "choice"):
         coerce = int if item.type == "scale4" else str
-        return RadioField(choices=_choices(item, locale), coerce=coerce,
-                          validators=[Optional()], validate_choice=True, **opts)
+        return RadioField(
+            choices=_choices(item, locale),
+            coerce=coerce,
+            validators=[Optional()],
+            validate_choice=True,
+            **opts,
+        )
     if item.type == "multi":
-        return MultiCheckboxField(choices=_choices(item, locale), validators=[Optional()],
-                                  **opts)
+        return MultiCheckboxField(choices=_choices(item, locale), validators=[Optional()], **opts)
     if item.type in ("integer", "duration"):
         return IntegerField(validators=[Optional(), *_bounds(item)], **opts)
     if item.type == "decimal":
@@ -91,16 +118,23 @@ def make_field(item: Item, locale: str) -> Field:
     return StringField(validators=[Optional(), Length(max=TEXT_MAX)], **opts)
 
 
-def section_form(inst: Instrument, section: Section, formdata=None,
-                 data: dict[str, Any] | None = None) -> FlaskForm:
+def section_form(
+    inst: Instrument, section: Section, formdata=None, data: dict[str, Any] | None = None
+) -> Form:
     """A form for one section, filled from stored answers or the posted data."""
     locale = _locale()
-    fields = {field_name(inst, item): make_field(item, locale)
-              for item in section.items if item.type != "photo"}
-    form_class = type(f"Section_{inst.id}_{section.id}", (FlaskForm,), fields)
-    initial = {field_name(inst, item): _to_field(item, value)
-               for item_id, value in (data or {}).items()
-               for item in section.items if item.id == item_id and item.type != "photo"}
+    fields = {
+        field_name(inst, item): make_field(item, locale)
+        for item in section.items
+        if item.type != "photo"
+    }
+    form_class = type(f"Section_{inst.id}_{section.id}", (Form,), fields)
+    initial = {
+        field_name(inst, item): _to_field(item, value)
+        for item_id, value in (data or {}).items()
+        for item in section.items
+        if item.id == item_id and item.type != "photo"
+    }
     return form_class(formdata=formdata, data=initial)
 
 
@@ -113,7 +147,7 @@ def _to_field(item: Item, value: Any) -> Any:
     return value
 
 
-def answers_from(form: FlaskForm, inst: Instrument, section: Section) -> dict[str, Any]:
+def answers_from(form: Form, inst: Instrument, section: Section) -> dict[str, Any]:
     """The section's answers as stored values (None where left empty)."""
     answers: dict[str, Any] = {}
     for item in section.items:
@@ -130,8 +164,9 @@ def answers_from(form: FlaskForm, inst: Instrument, section: Section) -> dict[st
     return answers
 
 
-def missing_required(inst: Instrument, answers: dict[str, Any],
-                     photos: set[str] | None = None) -> list[Item]:
+def missing_required(
+    inst: Instrument, answers: dict[str, Any], photos: set[str] | None = None
+) -> list[Item]:
     """Required items that are shown but unanswered."""
     kept = inst.relevant_answers(answers)
     missing = []
@@ -146,12 +181,13 @@ def missing_required(inst: Instrument, answers: dict[str, Any],
     return missing
 
 
-class StartVisitForm(FlaskForm):
+class StartVisitForm(Form):
     opd = SelectField(_l("OPD visited"), coerce=int, validators=[InputRequired()])
     service = SelectField(_l("Service"), coerce=int, validators=[InputRequired()])
-    instruments = MultiCheckboxField(_l("Instruments for this visit"),
-                                     validators=[DataRequired(
-                                         message=_l("Choose at least one instrument."))])
+    instruments = MultiCheckboxField(
+        _l("Instruments for this visit"),
+        validators=[DataRequired(message=_l("Choose at least one instrument."))],
+    )
     visit_date = DateField(_l("Date of the visit"), validators=[InputRequired()])
 
     def validate_visit_date(self, field):

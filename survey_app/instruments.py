@@ -140,6 +140,7 @@ class Instrument:
     unsur_weights: Mapping[str, float] | None
     definition: Mapping[str, Any]
     source: str = ""
+    order: int = 100
 
     @property
     def items(self) -> tuple[Item, ...]:
@@ -192,9 +193,7 @@ class _LineLoader(yaml.SafeLoader):
     def construct_mapping(self, node, deep=False):
         mapping = _LineDict(super().construct_mapping(node, deep=True))
         mapping.line = node.start_mark.line + 1
-        mapping.key_lines = {
-            self.construct_object(k): k.start_mark.line + 1 for k, _ in node.value
-        }
+        mapping.key_lines = {self.construct_object(k): k.start_mark.line + 1 for k, _ in node.value}
         return mapping
 
     def construct_sequence(self, node, deep=False):
@@ -263,8 +262,9 @@ def _duplicate_ids(instruments: Iterable[Instrument]) -> list[str]:
     errors = []
     for inst in instruments:
         if inst.id in seen:
-            errors.append(f"{inst.source}:1: id: instrument id '{inst.id}' "
-                          f"is already used by {seen[inst.id]}")
+            errors.append(
+                f"{inst.source}:1: id: instrument id '{inst.id}' is already used by {seen[inst.id]}"
+            )
         seen.setdefault(inst.id, inst.source)
     return errors
 
@@ -295,16 +295,33 @@ class _Checker:
             self.error(raw, "version", "version", "version must be a whole number >= 1")
         scheme = raw.get("scheme")
         if scheme not in SCHEMES:
-            self.error(raw, "scheme", "scheme",
-                       f"unknown rating scheme {scheme!r} (one of {', '.join(SCHEMES)})")
+            self.error(
+                raw,
+                "scheme",
+                "scheme",
+                f"unknown rating scheme {scheme!r} (one of {', '.join(SCHEMES)})",
+            )
         title = self.label(raw, "title", "title", required=True)
         description = self.label(raw, "description", "description", required=True)
         weights = self.unsur_weights(raw)
+        order = raw.get("order", 100)
+        if not isinstance(order, int) or isinstance(order, bool):
+            self.error(raw, "order", "order", "order must be a whole number")
         sections = self.sections(raw)
         if self.errors:
             return None
-        return Instrument(inst_id, version, title, description, scheme, sections,
-                          weights, _plain(raw), self.source)
+        return Instrument(
+            inst_id,
+            version,
+            title,
+            description,
+            scheme,
+            sections,
+            weights,
+            _plain(raw),
+            self.source,
+            order,
+        )
 
     def label(self, parent: Any, key: str, path: str, required=False) -> Label | None:
         value = parent.get(key) if isinstance(parent, dict) else None
@@ -329,11 +346,18 @@ class _Checker:
         if not isinstance(weights, dict) or not weights:
             self.error(raw, "unsur_weights", "unsur_weights", "must map U1..U9 to weights")
             return None
-        bad = [k for k, v in weights.items()
-               if k not in UNSUR or not isinstance(v, int | float) or v <= 0]
+        bad = [
+            k
+            for k, v in weights.items()
+            if k not in UNSUR or not isinstance(v, int | float) or v <= 0
+        ]
         if bad:
-            self.error(raw, "unsur_weights", "unsur_weights",
-                       f"unknown unsur or non-positive weight: {', '.join(map(str, bad))}")
+            self.error(
+                raw,
+                "unsur_weights",
+                "unsur_weights",
+                f"unknown unsur or non-positive weight: {', '.join(map(str, bad))}",
+            )
         elif abs(sum(weights.values()) - 1) > 1e-9:
             self.error(raw, "unsur_weights", "unsur_weights", "weights must sum to 1")
         return dict(weights)
@@ -386,8 +410,9 @@ class _Checker:
         else:
             path = f"{path} ({item_id})"
             if item_id in seen:
-                self.error(raw, "id", path, f"duplicate item id '{item_id}' "
-                           f"(first at {seen[item_id]})")
+                self.error(
+                    raw, "id", path, f"duplicate item id '{item_id}' (first at {seen[item_id]})"
+                )
         kind = raw.get("type")
         if kind not in ITEM_TYPES:
             self.error(raw, "type", path, f"unknown type {kind!r}")
@@ -402,13 +427,22 @@ class _Checker:
         if item_id is None or kind not in ITEM_TYPES or label is None:
             return None
         item = Item(
-            id=item_id, type=kind, label=label, section=section, hint=hint,
-            required=bool(raw.get("required", False)), weight=weight,
-            relevant=raw.get("relevant"), relevant_tree=tree, tags=tags,
+            id=item_id,
+            type=kind,
+            label=label,
+            section=section,
+            hint=hint,
+            required=bool(raw.get("required", False)),
+            weight=weight,
+            relevant=raw.get("relevant"),
+            relevant_tree=tree,
+            tags=tags,
             finding=self.label(raw, "finding", path),
             recommendation=self.label(raw, "recommendation", path),
-            photo=bool(raw.get("photo", False)), na=bool(raw.get("na", False)),
-            multiline=bool(raw.get("multiline", False)), role=raw.get("role"),
+            photo=bool(raw.get("photo", False)),
+            na=bool(raw.get("na", False)),
+            multiline=bool(raw.get("multiline", False)),
+            role=raw.get("role"),
             **extra,
         )
         self.checkable_keys(raw, path, item)
@@ -435,8 +469,9 @@ class _Checker:
             return None
         for name in sorted(expressions.names(tree)):
             if name not in seen:
-                self.error(raw, "relevant", path,
-                           f"relevant refers to unknown or later item '{name}'")
+                self.error(
+                    raw, "relevant", path, f"relevant refers to unknown or later item '{name}'"
+                )
         return tree
 
     def tags(self, raw: dict, path: str) -> dict[str, str]:
@@ -459,8 +494,10 @@ class _Checker:
             if not isinstance(points, list) or len(points) != 4:
                 self.error(raw, "points", path, "a scale4 item needs exactly four point labels")
             else:
-                labels = [self.label({"point": p}, "point", f"{path}.points[{n}]", True)
-                          for n, p in enumerate(points)]
+                labels = [
+                    self.label({"point": p}, "point", f"{path}.points[{n}]", True)
+                    for n, p in enumerate(points)
+                ]
                 extra["points"] = tuple(labels) if all(labels) else ()
         if kind in ("choice", "multi"):
             extra["options"] = self.options(raw, path)
@@ -497,8 +534,9 @@ class _Checker:
     def bounds(self, raw: dict, path: str) -> dict[str, float | None]:
         low, high = raw.get("min"), raw.get("max")
         for key, value in (("min", low), ("max", high)):
-            if value is not None and (isinstance(value, bool)
-                                      or not isinstance(value, int | float)):
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, int | float)
+            ):
                 self.error(raw, key, path, f"{key} must be a number")
                 return {}
         if low is not None and high is not None and low > high:

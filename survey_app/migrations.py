@@ -10,23 +10,42 @@ migrations = Migrations("survey_app")
 def m001_master_data(db: Database) -> None:
     """OPDs, their services with the published standard, and users."""
     db.table("opds").create(
-        {"id": int, "slug": str, "name": str, "kind": str, "address": str,
-         "created_at": str},
-        pk="id", not_null={"slug", "name"},
+        {"id": int, "slug": str, "name": str, "kind": str, "address": str, "created_at": str},
+        pk="id",
+        not_null={"slug", "name"},
     )
     db.table("opds").create_index(["slug"], unique=True)
     db.table("services").create(
-        {"id": int, "opd_id": int, "slug": str, "name": str, "max_minutes": int,
-         "fee": int, "requirements": str, "yearly_volume": int},
-        pk="id", not_null={"opd_id", "slug", "name"},
+        {
+            "id": int,
+            "opd_id": int,
+            "slug": str,
+            "name": str,
+            "max_minutes": int,
+            "fee": int,
+            "requirements": str,
+            "yearly_volume": int,
+        },
+        pk="id",
+        not_null={"opd_id", "slug", "name"},
         foreign_keys=[("opd_id", "opds", "id")],
     )
     db.table("services").create_index(["opd_id", "slug"], unique=True)
     db.table("users").create(
-        {"id": int, "username": str, "name": str, "role": str, "opd_id": int,
-         "password_hash": str, "active": int, "created_at": str},
-        pk="id", not_null={"username", "role", "password_hash"},
-        defaults={"active": 1}, foreign_keys=[("opd_id", "opds", "id")],
+        {
+            "id": int,
+            "username": str,
+            "name": str,
+            "role": str,
+            "opd_id": int,
+            "password_hash": str,
+            "active": int,
+            "created_at": str,
+        },
+        pk="id",
+        not_null={"username", "role", "password_hash"},
+        defaults={"active": 1},
+        foreign_keys=[("opd_id", "opds", "id")],
     )
     db.table("users").create_index(["username"], unique=True)
 
@@ -35,51 +54,91 @@ def m001_master_data(db: Database) -> None:
 def m002_instruments_and_visits(db: Database) -> None:
     """Instrument versions, visits, their answers, photos and the audit log."""
     db.table("instruments").create(
-        {"id": str, "version": int, "title": str, "scheme": str, "content_hash": str,
-         "definition": str, "source": str, "loaded_at": str, "retired": int},
-        pk=("id", "version"), defaults={"retired": 0},
+        {
+            "id": str,
+            "version": int,
+            "title": str,
+            "scheme": str,
+            "content_hash": str,
+            "definition": str,
+            "source": str,
+            "loaded_at": str,
+            "retired": int,
+        },
+        pk=("id", "version"),
+        defaults={"retired": 0},
     )
     db.table("visits").create(
-        {"uuid": str, "opd_id": int, "service_id": int, "evaluator_id": int,
-         "status": str, "visit_date": str, "created_at": str, "updated_at": str,
-         "submitted_at": str, "reviewed_at": str, "reviewer_id": int,
-         "review_note": str, "scores": str, "revision": int},
-        pk="uuid", not_null={"opd_id", "service_id", "evaluator_id", "status"},
+        {
+            "uuid": str,
+            "opd_id": int,
+            "service_id": int,
+            "evaluator_id": int,
+            "status": str,
+            "visit_date": str,
+            "created_at": str,
+            "updated_at": str,
+            "submitted_at": str,
+            "reviewed_at": str,
+            "reviewer_id": int,
+            "review_note": str,
+            "scores": str,
+            "revision": int,
+        },
+        pk="uuid",
+        not_null={"opd_id", "service_id", "evaluator_id", "status"},
         defaults={"status": "draft", "revision": 1},
-        foreign_keys=[("opd_id", "opds", "id"), ("service_id", "services", "id"),
-                      ("evaluator_id", "users", "id"), ("reviewer_id", "users", "id")],
+        foreign_keys=[
+            ("opd_id", "opds", "id"),
+            ("service_id", "services", "id"),
+            ("evaluator_id", "users", "id"),
+            ("reviewer_id", "users", "id"),
+        ],
     )
     db.table("visits").create_index(["opd_id", "status", "visit_date"])
     db.table("visits").create_index(["evaluator_id", "status"])
     db.table("visit_instruments").create(
-        {"visit_uuid": str, "instrument_id": str, "instrument_version": int,
-         "position": int},
+        {"visit_uuid": str, "instrument_id": str, "instrument_version": int, "position": int},
         pk=("visit_uuid", "instrument_id"),
         foreign_keys=[("visit_uuid", "visits", "uuid")],
     )
     db.table("answers").create(
-        {"visit_uuid": str, "instrument_id": str, "item_id": str, "value": str,
-         "note": str},
+        {"visit_uuid": str, "instrument_id": str, "item_id": str, "value": str, "note": str},
         pk=("visit_uuid", "instrument_id", "item_id"),
         foreign_keys=[("visit_uuid", "visits", "uuid")],
     )
     db.table("photos").create(
-        {"sha256": str, "mime": str, "size": int, "width": int, "height": int,
-         "stored_at": str},
+        {"sha256": str, "mime": str, "size": int, "width": int, "height": int, "stored_at": str},
         pk="sha256",
     )
     db.table("visit_photos").create(
-        {"id": int, "visit_uuid": str, "sha256": str, "instrument_id": str,
-         "item_id": str, "caption": str, "captured_at": str},
-        pk="id", not_null={"visit_uuid", "sha256"},
+        {
+            "id": int,
+            "visit_uuid": str,
+            "sha256": str,
+            "instrument_id": str,
+            "item_id": str,
+            "caption": str,
+            "captured_at": str,
+        },
+        pk="id",
+        not_null={"visit_uuid", "sha256"},
         defaults={"instrument_id": "", "item_id": ""},
         foreign_keys=[("visit_uuid", "visits", "uuid"), ("sha256", "photos", "sha256")],
     )
     db.table("visit_photos").create_index(
-        ["visit_uuid", "sha256", "instrument_id", "item_id"], unique=True)
+        ["visit_uuid", "sha256", "instrument_id", "item_id"], unique=True
+    )
     db.table("audit_log").create(
-        {"id": int, "at": str, "user_id": int, "action": str, "entity": str,
-         "entity_id": str, "detail": str},
+        {
+            "id": int,
+            "at": str,
+            "user_id": int,
+            "action": str,
+            "entity": str,
+            "entity_id": str,
+            "detail": str,
+        },
         pk="id",
     )
     db.table("audit_log").create_index(["entity", "entity_id"])
@@ -89,6 +148,7 @@ def m002_instruments_and_visits(db: Database) -> None:
 def m003_login_failures(db: Database) -> None:
     """Failed logins, counted per account and per address for throttling."""
     db.table("login_failures").create(
-        {"id": int, "username": str, "address": str, "at": float}, pk="id")
+        {"id": int, "username": str, "address": str, "at": float}, pk="id"
+    )
     db.table("login_failures").create_index(["username", "at"])
     db.table("login_failures").create_index(["address", "at"])

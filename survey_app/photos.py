@@ -37,8 +37,9 @@ def check(data: bytes, max_bytes: int) -> tuple[bytes, str, int, int]:
     if not data:
         raise PhotoRejected(_l("The photo is empty."))
     if len(data) > max_bytes:
-        raise PhotoRejected(_l("The photo is too large (at most %(mb)s MB).",
-                               mb=max_bytes // (1024 * 1024)))
+        raise PhotoRejected(
+            _l("The photo is too large (at most %(mb)s MB).", mb=max_bytes // (1024 * 1024))
+        )
     kind = sniff(data)
     if kind is None:
         raise PhotoRejected(_l("Only JPEG, PNG or WebP photos are accepted."))

@@ -28,22 +28,96 @@ SKM_SCHEME = "skm-2017"
 # Krejcie & Morgan (1970), Table 1: population N -> sample s. A population
 # between two rows takes the larger row, as the table is used in practice.
 KREJCIE_MORGAN = (
-    (10, 10), (15, 14), (20, 19), (25, 24), (30, 28), (35, 32), (40, 36),
-    (45, 40), (50, 44), (55, 48), (60, 52), (65, 56), (70, 59), (75, 63),
-    (80, 66), (85, 70), (90, 73), (95, 76), (100, 80), (110, 86), (120, 92),
-    (130, 97), (140, 103), (150, 108), (160, 113), (170, 118), (180, 123),
-    (190, 127), (200, 132), (210, 136), (220, 140), (230, 144), (240, 148),
-    (250, 152), (260, 155), (270, 159), (280, 162), (290, 165), (300, 169),
-    (320, 175), (340, 181), (360, 186), (380, 191), (400, 196), (420, 201),
-    (440, 205), (460, 210), (480, 214), (500, 217), (550, 226), (600, 234),
-    (650, 242), (700, 248), (750, 254), (800, 260), (850, 265), (900, 269),
-    (950, 274), (1000, 278), (1100, 285), (1200, 291), (1300, 297),
-    (1400, 302), (1500, 306), (1600, 310), (1700, 313), (1800, 317),
-    (1900, 320), (2000, 322), (2200, 327), (2400, 331), (2600, 335),
-    (2800, 338), (3000, 341), (3500, 346), (4000, 351), (4500, 354),
-    (5000, 357), (6000, 361), (7000, 364), (8000, 367), (9000, 368),
-    (10000, 370), (15000, 375), (20000, 377), (30000, 379), (40000, 380),
-    (50000, 381), (75000, 382), (1000000, 384),
+    (10, 10),
+    (15, 14),
+    (20, 19),
+    (25, 24),
+    (30, 28),
+    (35, 32),
+    (40, 36),
+    (45, 40),
+    (50, 44),
+    (55, 48),
+    (60, 52),
+    (65, 56),
+    (70, 59),
+    (75, 63),
+    (80, 66),
+    (85, 70),
+    (90, 73),
+    (95, 76),
+    (100, 80),
+    (110, 86),
+    (120, 92),
+    (130, 97),
+    (140, 103),
+    (150, 108),
+    (160, 113),
+    (170, 118),
+    (180, 123),
+    (190, 127),
+    (200, 132),
+    (210, 136),
+    (220, 140),
+    (230, 144),
+    (240, 148),
+    (250, 152),
+    (260, 155),
+    (270, 159),
+    (280, 162),
+    (290, 165),
+    (300, 169),
+    (320, 175),
+    (340, 181),
+    (360, 186),
+    (380, 191),
+    (400, 196),
+    (420, 201),
+    (440, 205),
+    (460, 210),
+    (480, 214),
+    (500, 217),
+    (550, 226),
+    (600, 234),
+    (650, 242),
+    (700, 248),
+    (750, 254),
+    (800, 260),
+    (850, 265),
+    (900, 269),
+    (950, 274),
+    (1000, 278),
+    (1100, 285),
+    (1200, 291),
+    (1300, 297),
+    (1400, 302),
+    (1500, 306),
+    (1600, 310),
+    (1700, 313),
+    (1800, 317),
+    (1900, 320),
+    (2000, 322),
+    (2200, 327),
+    (2400, 331),
+    (2600, 335),
+    (2800, 338),
+    (3000, 341),
+    (3500, 346),
+    (4000, 351),
+    (4500, 354),
+    (5000, 357),
+    (6000, 361),
+    (7000, 364),
+    (8000, 367),
+    (9000, 368),
+    (10000, 370),
+    (15000, 375),
+    (20000, 377),
+    (30000, 379),
+    (40000, 380),
+    (50000, 381),
+    (75000, 382),
+    (1000000, 384),
 )
 
 
@@ -54,8 +128,11 @@ def round2(value: Fraction | float | int | None) -> float | None:
     """Round half up to two decimals (85.225 -> 85.23); None stays None."""
     if value is None:
         return None
-    exact = (Decimal(value.numerator) / Decimal(value.denominator)
-             if isinstance(value, Fraction) else Decimal(repr(value)))
+    exact = (
+        Decimal(value.numerator) / Decimal(value.denominator)
+        if isinstance(value, Fraction)
+        else Decimal(repr(value))
+    )
     return float(exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
@@ -96,13 +173,20 @@ def load_schemes(path: str | None = None) -> dict[str, Scheme]:
     schemes = {}
     for scheme_id, spec in raw.items():
         bands = sorted(
-            (Band(b["code"], b["zone"], float(b["min"]), _label(b["label"]),
-                  _label(b.get("kinerja")), b.get("confirmed", True))
-             for b in spec["bands"]),
+            (
+                Band(
+                    b["code"],
+                    b["zone"],
+                    float(b["min"]),
+                    _label(b["label"]),
+                    _label(b.get("kinerja")),
+                    b.get("confirmed", True),
+                )
+                for b in spec["bands"]
+            ),
             key=lambda b: b.min,
         )
-        schemes[scheme_id] = Scheme(scheme_id, _label(spec["title"]), spec["measure"],
-                                    tuple(bands))
+        schemes[scheme_id] = Scheme(scheme_id, _label(spec["title"]), spec["measure"], tuple(bands))
     return schemes
 
 
@@ -139,8 +223,9 @@ class _Tally:
         return 100 * self.passed / self.applicable if self.applicable else None
 
 
-def compliance(instruments: Sequence[Instrument],
-               answers: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+def compliance(
+    instruments: Sequence[Instrument], answers: Mapping[str, Mapping[str, Any]]
+) -> dict[str, Any]:
     """Weighted share of applicable checkable items passed, 0-100, with breakdowns.
 
     N/A and hidden (skipped) items leave the denominator; with nothing
@@ -178,8 +263,9 @@ def compliance(instruments: Sequence[Instrument],
     return result
 
 
-def skm_values(instruments: Sequence[Instrument],
-               answers: Mapping[str, Mapping[str, Any]]) -> dict[str, list[int]]:
+def skm_values(
+    instruments: Sequence[Instrument], answers: Mapping[str, Mapping[str, Any]]
+) -> dict[str, list[int]]:
     """The 1-4 answers given to each unsur (by code, never by position)."""
     values: dict[str, list[int]] = defaultdict(list)
     for inst in instruments:
@@ -196,14 +282,15 @@ def unsur_weights(instruments: Sequence[Instrument]) -> dict[str, Fraction]:
     """Exact weights per unsur: the instrument's own, or 1/9 each."""
     for inst in instruments:
         if inst.unsur_weights:
-            return {u: Fraction(w).limit_denominator(10**6)
-                    for u, w in inst.unsur_weights.items()}
+            return {u: Fraction(w).limit_denominator(10**6) for u, w in inst.unsur_weights.items()}
     return {u: Fraction(1, len(UNSUR)) for u in UNSUR}
 
 
-def skm(values: Mapping[str, Sequence[int]],
-        weights: Mapping[str, Fraction] | None = None,
-        schemes: Mapping[str, Scheme] | None = None) -> dict[str, Any] | None:
+def skm(
+    values: Mapping[str, Sequence[int]],
+    weights: Mapping[str, Fraction] | None = None,
+    schemes: Mapping[str, Scheme] | None = None,
+) -> dict[str, Any] | None:
     """NRR per unsur, IKM, converted IKM (x25), mutu and kinerja.
 
     IKM needs an answer for every weighted unsur; with none at all the result
@@ -239,12 +326,14 @@ def minutes_between(start: str | None, end: str | None) -> int | None:
     return minutes if minutes >= 0 else None
 
 
-def timing(instruments: Sequence[Instrument], answers: Mapping[str, Mapping[str, Any]],
-           max_minutes: int | None = None) -> dict[str, Any]:
+def timing(
+    instruments: Sequence[Instrument],
+    answers: Mapping[str, Mapping[str, Any]],
+    max_minutes: int | None = None,
+) -> dict[str, Any]:
     """Waiting, service and total minutes from the role-tagged time items."""
     times = _by_role(instruments, answers)
-    arrival, start, end = times.get("arrival"), times.get("service_start"), times.get(
-        "service_end")
+    arrival, start, end = times.get("arrival"), times.get("service_start"), times.get("service_end")
     total = minutes_between(arrival, end)
     return {
         "arrival": arrival,
@@ -255,21 +344,24 @@ def timing(instruments: Sequence[Instrument], answers: Mapping[str, Mapping[str,
         "service_minutes": minutes_between(start, end),
         "total_minutes": total,
         "max_minutes": max_minutes,
-        "over_max": bool(max_minutes is not None and total is not None
-                         and total > max_minutes),
+        "over_max": bool(max_minutes is not None and total is not None and total > max_minutes),
     }
 
 
-def fee(instruments: Sequence[Instrument], answers: Mapping[str, Mapping[str, Any]],
-        published_fee: int | None = None) -> dict[str, Any]:
+def fee(
+    instruments: Sequence[Instrument],
+    answers: Mapping[str, Mapping[str, Any]],
+    published_fee: int | None = None,
+) -> dict[str, Any]:
     """Fee asked against the published fee; above it is flagged (possible pungli)."""
     asked = _by_role(instruments, answers).get("fee_asked")
     asked = int(asked) if asked is not None else None
     return {
         "asked": asked,
         "published": published_fee,
-        "over_published": bool(asked is not None and published_fee is not None
-                               and asked > published_fee),
+        "over_published": bool(
+            asked is not None and published_fee is not None and asked > published_fee
+        ),
     }
 
 
@@ -291,10 +383,12 @@ def compliance_scheme(instruments: Iterable[Instrument]) -> str:
     return COMPLIANCE_DEFAULT_SCHEME
 
 
-def visit_scores(instruments: Sequence[Instrument],
-                 answers: Mapping[str, Mapping[str, Any]],
-                 max_minutes: int | None = None,
-                 published_fee: int | None = None) -> dict[str, Any]:
+def visit_scores(
+    instruments: Sequence[Instrument],
+    answers: Mapping[str, Mapping[str, Any]],
+    max_minutes: int | None = None,
+    published_fee: int | None = None,
+) -> dict[str, Any]:
     """Every score of one visit, JSON-able, ready to store beside the visit."""
     comp = compliance(instruments, answers)
     scheme_id = compliance_scheme(instruments)
@@ -314,9 +408,12 @@ def visit_scores(instruments: Sequence[Instrument],
 # --- many visits --------------------------------------------------------------
 
 
-def aggregate(scores: Sequence[Mapping[str, Any]], scheme_id: str | None = None,
-              weights: Mapping[str, Fraction] | None = None,
-              population: int | None = None) -> dict[str, Any]:
+def aggregate(
+    scores: Sequence[Mapping[str, Any]],
+    scheme_id: str | None = None,
+    weights: Mapping[str, Fraction] | None = None,
+    population: int | None = None,
+) -> dict[str, Any]:
     """Combine stored visit scores (for one OPD, or the city) without re-scoring.
 
     Compliance, sections, dimensions and components are means over the visits

@@ -28,13 +28,25 @@ def now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
-def audit(db: Database, user_id: int | None, action: str, entity: str,
-          entity_id: Any, detail: Mapping[str, Any] | None = None) -> None:
+def audit(
+    db: Database,
+    user_id: int | None,
+    action: str,
+    entity: str,
+    entity_id: Any,
+    detail: Mapping[str, Any] | None = None,
+) -> None:
     """Record who did what to which record."""
-    db.table("audit_log").insert({
-        "at": now(), "user_id": user_id, "action": action, "entity": entity,
-        "entity_id": str(entity_id), "detail": json.dumps(detail or {}, ensure_ascii=False),
-    })
+    db.table("audit_log").insert(
+        {
+            "at": now(),
+            "user_id": user_id,
+            "action": action,
+            "entity": entity,
+            "entity_id": str(entity_id),
+            "detail": json.dumps(detail or {}, ensure_ascii=False),
+        }
+    )
 
 
 # --- instruments --------------------------------------------------------------
@@ -55,14 +67,23 @@ def sync_instruments(db: Database, loaded: Iterable[Instrument]) -> list[str]:
         if row and _version_used(db, inst.id, inst.version):
             problems.append(
                 f"{inst.source}:1: {inst.id} version {inst.version} already has visits "
-                f"and its content changed: raise 'version' to {inst.version + 1}")
+                f"and its content changed: raise 'version' to {inst.version + 1}"
+            )
             continue
-        table.upsert({
-            "id": inst.id, "version": inst.version, "title": inst.title.id,
-            "scheme": inst.scheme, "content_hash": inst.content_hash,
-            "definition": json.dumps(inst.definition, ensure_ascii=False),
-            "source": inst.source, "loaded_at": now(), "retired": 0,
-        }, pk=("id", "version"))
+        table.upsert(
+            {
+                "id": inst.id,
+                "version": inst.version,
+                "title": inst.title.id,
+                "scheme": inst.scheme,
+                "content_hash": inst.content_hash,
+                "definition": json.dumps(inst.definition, ensure_ascii=False),
+                "source": inst.source,
+                "loaded_at": now(),
+                "retired": 0,
+            },
+            pk=("id", "version"),
+        )
         _instrument_cache.clear()
     return problems
 
@@ -74,9 +95,13 @@ def load_instruments_dir(db: Database, directory: str | Path) -> list[str]:
 
 
 def _version_used(db: Database, inst_id: str, version: int) -> bool:
-    return bool(db.execute(
-        "select 1 from visit_instruments where instrument_id = ? and "
-        "instrument_version = ? limit 1", [inst_id, version]).fetchone())
+    return bool(
+        db.execute(
+            "select 1 from visit_instruments where instrument_id = ? and "
+            "instrument_version = ? limit 1",
+            [inst_id, version],
+        ).fetchone()
+    )
 
 
 _instrument_cache: dict[tuple[str, str], Instrument] = {}
@@ -89,8 +114,7 @@ def instrument(db: Database, inst_id: str, version: int) -> Instrument:
         raise DomainError("unknown_instrument", f"{inst_id} v{version}")
     key = (row["content_hash"], row["source"])
     if key not in _instrument_cache:
-        _instrument_cache[key] = inst_mod.build(json.loads(row["definition"]),
-                                                source=row["source"])
+        _instrument_cache[key] = inst_mod.build(json.loads(row["definition"]), source=row["source"])
     return _instrument_cache[key]
 
 
@@ -98,25 +122,38 @@ def current_instruments(db: Database) -> list[Instrument]:
     """The newest non-retired version of each instrument."""
     rows = db.execute(
         "select id, max(version) as version from instruments where retired = 0 "
-        "group by id order by id").fetchall()
-    return [instrument(db, r["id"], r["version"]) for r in rows]
+        "group by id order by id"
+    ).fetchall()
+    found = [instrument(db, r["id"], r["version"]) for r in rows]
+    return sorted(found, key=lambda i: (i.order, i.id))
 
 
 # --- master data ----------------------------------------------------------------
 
 
-def create_user(db: Database, username: str, password: str, role: str,
-                name: str = "", opd_id: int | None = None) -> int:
+def create_user(
+    db: Database, username: str, password: str, role: str, name: str = "", opd_id: int | None = None
+) -> int:
     """Add a user with a hashed password; DomainError for a bad role or taken name."""
     if role not in ROLES:
         raise DomainError("bad_role", role)
     if _first(db, "select id from users where username = ?", [username]):
         raise DomainError("user_exists", username)
-    return db.table("users").insert({
-        "username": username, "name": name or username, "role": role,
-        "opd_id": opd_id, "password_hash": generate_password_hash(password),
-        "active": 1, "created_at": now(),
-    }).last_pk
+    return (
+        db.table("users")
+        .insert(
+            {
+                "username": username,
+                "name": name or username,
+                "role": role,
+                "opd_id": opd_id,
+                "password_hash": generate_password_hash(password),
+                "active": 1,
+                "created_at": now(),
+            }
+        )
+        .last_pk
+    )
 
 
 def opd_by_slug(db: Database, slug: str) -> dict:
@@ -150,37 +187,51 @@ def save_visit(db: Database, visit: Mapping[str, Any], actor_id: int | None) -> 
     insts = [instrument(db, i, v) for i, v in versions]
     with transaction(db):
         existing = _first(db, "select uuid from visits where uuid = ?", [visit["uuid"]])
-        row = {k: visit.get(k) for k in ("uuid", "opd_id", "service_id", "evaluator_id",
-                                         "visit_date")}
+        row = {
+            k: visit.get(k) for k in ("uuid", "opd_id", "service_id", "evaluator_id", "visit_date")
+        }
         row.update(status=visit.get("status", "draft"), updated_at=now())
         if not existing:
             row["created_at"] = now()
         db.table("visits").upsert(row, pk="uuid")
-        _replace_answers(db, visit["uuid"], insts, visit.get("answers", {}),
-                         visit.get("notes", {}))
+        _replace_answers(db, visit["uuid"], insts, visit.get("answers", {}), visit.get("notes", {}))
         if row["status"] != "draft":
             _store_scores(db, visit["uuid"])
-        audit(db, actor_id, "update" if existing else "create", "visit", visit["uuid"],
-              {"status": row["status"]})
+        audit(
+            db,
+            actor_id,
+            "update" if existing else "create",
+            "visit",
+            visit["uuid"],
+            {"status": row["status"]},
+        )
     return not existing
 
 
-def _replace_answers(db: Database, uuid: str, insts: list[Instrument],
-                     answers: Mapping, notes: Mapping) -> None:
+def _replace_answers(
+    db: Database, uuid: str, insts: list[Instrument], answers: Mapping, notes: Mapping
+) -> None:
     db.execute("delete from answers where visit_uuid = ?", [uuid])
     db.execute("delete from visit_instruments where visit_uuid = ?", [uuid])
     db.table("visit_instruments").insert_all(
-        {"visit_uuid": uuid, "instrument_id": i.id, "instrument_version": i.version,
-         "position": n} for n, i in enumerate(insts))
+        {"visit_uuid": uuid, "instrument_id": i.id, "instrument_version": i.version, "position": n}
+        for n, i in enumerate(insts)
+    )
     rows = []
     for inst in insts:
         given = inst.relevant_answers(answers.get(inst.id, {}))
         for item_id, value in given.items():
             if value in (None, "", []):
                 continue
-            rows.append({"visit_uuid": uuid, "instrument_id": inst.id, "item_id": item_id,
-                         "value": json.dumps(value, ensure_ascii=False),
-                         "note": notes.get(inst.id, {}).get(item_id)})
+            rows.append(
+                {
+                    "visit_uuid": uuid,
+                    "instrument_id": inst.id,
+                    "item_id": item_id,
+                    "value": json.dumps(value, ensure_ascii=False),
+                    "note": notes.get(inst.id, {}).get(item_id),
+                }
+            )
     db.table("answers").insert_all(rows)
 
 
@@ -191,8 +242,10 @@ def visit(db: Database, uuid: str) -> dict:
         raise DomainError("unknown_visit", uuid)
     row["instruments"] = [
         {"id": r["instrument_id"], "version": r["instrument_version"]}
-        for r in db.execute("select * from visit_instruments where visit_uuid = ? "
-                            "order by position", [uuid]).fetchall()]
+        for r in db.execute(
+            "select * from visit_instruments where visit_uuid = ? order by position", [uuid]
+        ).fetchall()
+    ]
     answers: dict[str, dict] = {}
     notes: dict[str, dict] = {}
     for r in db.execute("select * from answers where visit_uuid = ?", [uuid]).fetchall():
@@ -200,8 +253,12 @@ def visit(db: Database, uuid: str) -> dict:
         if r["note"]:
             notes.setdefault(r["instrument_id"], {})[r["item_id"]] = r["note"]
     row["answers"], row["notes"] = answers, notes
-    row["photos"] = [dict(r) for r in db.execute(
-        "select * from visit_photos where visit_uuid = ? order by id", [uuid]).fetchall()]
+    row["photos"] = [
+        dict(r)
+        for r in db.execute(
+            "select * from visit_photos where visit_uuid = ? order by id", [uuid]
+        ).fetchall()
+    ]
     row["scores"] = json.loads(row["scores"]) if row["scores"] else None
     return row
 
@@ -214,8 +271,12 @@ def visit_instruments(db: Database, record: Mapping[str, Any]) -> list[Instrumen
 def score_visit(db: Database, record: Mapping[str, Any]) -> dict[str, Any]:
     """Score a visit against its own instrument versions and its service standard."""
     svc = service(db, record["service_id"])
-    return scoring.visit_scores(visit_instruments(db, record), record["answers"],
-                                max_minutes=svc["max_minutes"], published_fee=svc["fee"])
+    return scoring.visit_scores(
+        visit_instruments(db, record),
+        record["answers"],
+        max_minutes=svc["max_minutes"],
+        published_fee=svc["fee"],
+    )
 
 
 def _store_scores(db: Database, uuid: str) -> None:
@@ -223,8 +284,9 @@ def _store_scores(db: Database, uuid: str) -> None:
     db.table("visits").update(uuid, {"scores": json.dumps(scores)})
 
 
-def set_status(db: Database, uuid: str, status: str, actor_id: int | None,
-               note: str | None = None) -> None:
+def set_status(
+    db: Database, uuid: str, status: str, actor_id: int | None, note: str | None = None
+) -> None:
     """Move a visit to a new status, scoring it and logging the change."""
     if status not in STATUSES:
         raise DomainError("bad_status", status)
@@ -243,8 +305,14 @@ def set_status(db: Database, uuid: str, status: str, actor_id: int | None,
 # --- photos ---------------------------------------------------------------------
 
 
-def store_photo(db: Database, photo_dir: str | Path, data: bytes, mime: str,
-                width: int | None = None, height: int | None = None) -> str:
+def store_photo(
+    db: Database,
+    photo_dir: str | Path,
+    data: bytes,
+    mime: str,
+    width: int | None = None,
+    height: int | None = None,
+) -> str:
     """Keep a photo under its SHA-256 (stored once however often it arrives)."""
     digest = hashlib.sha256(data).hexdigest()
     path = photo_path(photo_dir, digest)
@@ -255,9 +323,16 @@ def store_photo(db: Database, photo_dir: str | Path, data: bytes, mime: str,
         tmp.replace(path)
     with transaction(db):
         if not _get(db.table("photos"), digest):
-            db.table("photos").insert({"sha256": digest, "mime": mime, "size": len(data),
-                                       "width": width, "height": height,
-                                       "stored_at": now()})
+            db.table("photos").insert(
+                {
+                    "sha256": digest,
+                    "mime": mime,
+                    "size": len(data),
+                    "width": width,
+                    "height": height,
+                    "stored_at": now(),
+                }
+            )
     return digest
 
 
@@ -268,42 +343,62 @@ def photo_path(photo_dir: str | Path, digest: str) -> Path:
     return Path(photo_dir) / digest[:2] / digest
 
 
-def attach_photo(db: Database, uuid: str, digest: str, instrument_id: str = "",
-                 item_id: str = "", caption: str = "", captured_at: str | None = None) -> None:
+def attach_photo(
+    db: Database,
+    uuid: str,
+    digest: str,
+    instrument_id: str = "",
+    item_id: str = "",
+    caption: str = "",
+    captured_at: str | None = None,
+) -> None:
     """Link a stored photo to a visit (or one of its items), once."""
     db.execute(
         "insert or ignore into visit_photos (visit_uuid, sha256, instrument_id, item_id, "
         "caption, captured_at) values (?, ?, ?, ?, ?, ?)",
-        [uuid, digest, instrument_id or "", item_id or "", caption, captured_at])
+        [uuid, digest, instrument_id or "", item_id or "", caption, captured_at],
+    )
 
 
 # --- aggregates -----------------------------------------------------------------
 
 
-def visit_scores_in(db: Database, date_from: str | None = None, date_to: str | None = None,
-                    status: str = "approved", opd_id: int | None = None) -> list[dict]:
+def visit_scores_in(
+    db: Database,
+    date_from: str | None = None,
+    date_to: str | None = None,
+    status: str = "approved",
+    opd_id: int | None = None,
+) -> list[dict]:
     """Stored scores of the visits in a period, with their OPD; never re-scored."""
-    sql = ("select v.uuid, v.opd_id, v.scores, v.visit_date, o.slug, o.name "
-           "from visits v join opds o on o.id = v.opd_id where v.status = ?")
+    sql = (
+        "select v.uuid, v.opd_id, v.scores, v.visit_date, o.slug, o.name "
+        "from visits v join opds o on o.id = v.opd_id where v.status = ?"
+    )
     params: list[Any] = [status]
-    for clause, value in (("v.visit_date >= ?", date_from), ("v.visit_date <= ?", date_to),
-                          ("v.opd_id = ?", opd_id)):
+    for clause, value in (
+        ("v.visit_date >= ?", date_from),
+        ("v.visit_date <= ?", date_to),
+        ("v.opd_id = ?", opd_id),
+    ):
         if value is not None:
             sql += f" and {clause}"
             params.append(value)
     rows = []
     for r in db.execute(sql + " order by o.name, v.visit_date", params).fetchall():
         row = dict(r)
-        row["scores"] = (json.loads(row["scores"]) if row["scores"]
-                         else score_visit(db, visit(db, row["uuid"])))
+        row["scores"] = (
+            json.loads(row["scores"]) if row["scores"] else score_visit(db, visit(db, row["uuid"]))
+        )
         rows.append(row)
     return rows
 
 
 def opd_population(db: Database, opd_id: int) -> int | None:
     """Yearly service volume of an OPD (sum over services that state one)."""
-    row = db.execute("select sum(yearly_volume) as n from services where opd_id = ?",
-                     [opd_id]).fetchone()
+    row = db.execute(
+        "select sum(yearly_volume) as n from services where opd_id = ?", [opd_id]
+    ).fetchone()
     return row["n"] if row and row["n"] else None
 
 

@@ -13,8 +13,9 @@ from sqlite_utils import Database
 from . import scoring, store
 
 
-def opd_summaries(db: Database, date_from: str | None = None, date_to: str | None = None,
-                  status: str = "approved") -> list[dict[str, Any]]:
+def opd_summaries(
+    db: Database, date_from: str | None = None, date_to: str | None = None, status: str = "approved"
+) -> list[dict[str, Any]]:
     """One aggregate per OPD that has visits in the period."""
     by_opd: dict[int, list[dict]] = defaultdict(list)
     names: dict[int, tuple[str, str]] = {}
@@ -28,8 +29,9 @@ def opd_summaries(db: Database, date_from: str | None = None, date_to: str | Non
     return sorted(summaries, key=lambda s: (-(s["compliance"] or -1), s["opd"]))
 
 
-def city_summary(db: Database, date_from: str | None = None, date_to: str | None = None,
-                 status: str = "approved") -> dict[str, Any]:
+def city_summary(
+    db: Database, date_from: str | None = None, date_to: str | None = None, status: str = "approved"
+) -> dict[str, Any]:
     """One aggregate over every visit in the period."""
     scores = [r["scores"] for r in store.visit_scores_in(db, date_from, date_to, status)]
     return _shape(scoring.aggregate(scores), slug="kota", name="Kota")
@@ -59,16 +61,27 @@ def _shape(agg: dict[str, Any], slug: str, name: str) -> dict[str, Any]:
 # --- exports -------------------------------------------------------------------
 
 
-def export_visits(db: Database, date_from: str | None = None, date_to: str | None = None,
-                  status: str | None = None, opd_id: int | None = None) -> list[dict]:
+def export_visits(
+    db: Database,
+    date_from: str | None = None,
+    date_to: str | None = None,
+    status: str | None = None,
+    opd_id: int | None = None,
+) -> list[dict]:
     """One object per visit: who, where, which instruments, every answer, scores."""
-    sql = ("select v.uuid, o.slug as opd, s.slug as service, v.evaluator_id, v.status, "
-           "v.visit_date, v.created_at, v.submitted_at, v.reviewed_at "
-           "from visits v join opds o on o.id = v.opd_id "
-           "join services s on s.id = v.service_id where 1 = 1")
+    sql = (
+        "select v.uuid, o.slug as opd, s.slug as service, v.evaluator_id, v.status, "
+        "v.visit_date, v.created_at, v.submitted_at, v.reviewed_at "
+        "from visits v join opds o on o.id = v.opd_id "
+        "join services s on s.id = v.service_id where 1 = 1"
+    )
     params: list[Any] = []
-    for clause, value in (("v.status = ?", status), ("v.visit_date >= ?", date_from),
-                          ("v.visit_date <= ?", date_to), ("v.opd_id = ?", opd_id)):
+    for clause, value in (
+        ("v.status = ?", status),
+        ("v.visit_date >= ?", date_from),
+        ("v.visit_date <= ?", date_to),
+        ("v.opd_id = ?", opd_id),
+    ):
         if value is not None:
             sql += f" and {clause}"
             params.append(value)
@@ -76,14 +89,22 @@ def export_visits(db: Database, date_from: str | None = None, date_to: str | Non
     for row in db.execute(sql + " order by v.visit_date, v.uuid", params).fetchall():
         record = store.visit(db, row["uuid"])
         insts = store.visit_instruments(db, record)
-        out.append({
-            **dict(row),
-            "instruments": record["instruments"],
-            "answers": _answer_rows(insts, record),
-            "photos": [{"sha256": p["sha256"], "instrument": p["instrument_id"] or None,
-                        "item": p["item_id"] or None} for p in record["photos"]],
-            "scores": record["scores"] or store.score_visit(db, record),
-        })
+        out.append(
+            {
+                **dict(row),
+                "instruments": record["instruments"],
+                "answers": _answer_rows(insts, record),
+                "photos": [
+                    {
+                        "sha256": p["sha256"],
+                        "instrument": p["instrument_id"] or None,
+                        "item": p["item_id"] or None,
+                    }
+                    for p in record["photos"]
+                ],
+                "scores": record["scores"] or store.score_visit(db, record),
+            }
+        )
     return out
 
 
@@ -93,11 +114,17 @@ def _answer_rows(insts, record) -> list[dict[str, Any]]:
         given = record["answers"].get(inst.id, {})
         for item in inst.items:
             if item.id in given:
-                rows.append({
-                    "instrument": inst.id, "item": item.id, "type": item.type,
-                    "value": given[item.id], "weight": item.weight, "tags": dict(item.tags),
-                    "note": record["notes"].get(inst.id, {}).get(item.id),
-                })
+                rows.append(
+                    {
+                        "instrument": inst.id,
+                        "item": item.id,
+                        "type": item.type,
+                        "value": given[item.id],
+                        "weight": item.weight,
+                        "tags": dict(item.tags),
+                        "note": record["notes"].get(inst.id, {}).get(item.id),
+                    }
+                )
     return rows
 
 
@@ -108,8 +135,17 @@ def visits_json(visits: list[dict]) -> str:
 
 def visits_csv(visits: list[dict]) -> str:
     """Wide CSV: one row per visit, one column per instrument item."""
-    fixed = ["uuid", "opd", "service", "evaluator_id", "status", "visit_date",
-             "compliance", "zone", "ikm"]
+    fixed = [
+        "uuid",
+        "opd",
+        "service",
+        "evaluator_id",
+        "status",
+        "visit_date",
+        "compliance",
+        "zone",
+        "ikm",
+    ]
     item_cols: list[str] = []
     for v in visits:
         for a in v["answers"]:
@@ -122,11 +158,15 @@ def visits_csv(visits: list[dict]) -> str:
     for v in visits:
         skm = v["scores"]["skm"] or {}
         row = {k: v.get(k) for k in fixed[:6]}
-        row.update(compliance=scoring.round2(v["scores"]["compliance"]["score"]),
-                   zone=v["scores"]["zone"], ikm=scoring.round2(skm.get("ikm_converted")))
+        row.update(
+            compliance=scoring.round2(v["scores"]["compliance"]["score"]),
+            zone=v["scores"]["zone"],
+            ikm=scoring.round2(skm.get("ikm_converted")),
+        )
         for a in v["answers"]:
             value = a["value"]
             row[f"{a['instrument']}.{a['item']}"] = (
-                json.dumps(value, ensure_ascii=False) if isinstance(value, list) else value)
+                json.dumps(value, ensure_ascii=False) if isinstance(value, list) else value
+            )
         writer.writerow(row)
     return buf.getvalue()

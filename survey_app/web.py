@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
-from flask import Flask, g, has_request_context, jsonify, redirect, render_template, request, session, url_for
+from flask import (
+    Flask,
+    g,
+    has_request_context,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import Babel
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
+from . import formatting
 from .errors import DomainError
 
 LANGUAGES = ("id", "en")
@@ -70,6 +81,9 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(review.bp)
     app.add_url_rule("/", "index", _index)
     app.jinja_env.globals["status_label"] = status_label
+    app.jinja_env.filters["num"] = lambda v, places=2: formatting.number(v, places, g.lang)
+    app.jinja_env.filters["rupiah"] = lambda v: formatting.rupiah(v, g.lang)
+    app.jinja_env.filters["long_date"] = lambda v: formatting.long_date(v, g.lang)
 
 
 def _before() -> None:
@@ -91,15 +105,15 @@ def _security_headers(response):
     response.headers.setdefault(
         "Content-Security-Policy",
         "default-src 'self'; img-src 'self' blob: data:; style-src 'self'; "
-        "script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
+        "script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+    )
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     return response
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/") or request.accept_mimetypes.best == \
-        "application/json"
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
 def _domain_error(exc: DomainError):

@@ -15,15 +15,17 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture
 def app(tmp_path):
     """An app with its own database, photo store and exports folder."""
-    app = create_app({
-        "TESTING": True,
-        "SECRET_KEY": "test-secret",
-        "WTF_CSRF_ENABLED": False,
-        "DATABASE": str(tmp_path / "survey.db"),
-        "PHOTOS_DIR": str(tmp_path / "photos"),
-        "EXPORTS_DIR": str(tmp_path / "exports"),
-        "INSTRUMENTS_DIR": str(ROOT / "instruments"),
-    })
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "WTF_CSRF_ENABLED": False,
+            "DATABASE": str(tmp_path / "survey.db"),
+            "PHOTOS_DIR": str(tmp_path / "photos"),
+            "EXPORTS_DIR": str(tmp_path / "exports"),
+            "INSTRUMENTS_DIR": str(ROOT / "instruments"),
+        }
+    )
     db = connect(app.config["DATABASE"])
     migrate(db)
     assert store.load_instruments_dir(db, app.config["INSTRUMENTS_DIR"]) == []

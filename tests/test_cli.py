@@ -46,21 +46,24 @@ def test_seed_demo_then_if_empty_keeps_data(runner, db):
 
 
 def test_demo_evaluators_never_visit_their_home_opd(seeded, db):
-    rows = db.execute("select count(*) from visits v join users u on u.id = v.evaluator_id "
-                      "where u.opd_id = v.opd_id").fetchone()
+    rows = db.execute(
+        "select count(*) from visits v join users u on u.id = v.evaluator_id "
+        "where u.opd_id = v.opd_id"
+    ).fetchone()
     assert rows[0] == 0
     statuses = {r[0] for r in db.execute("select distinct status from visits")}
     assert statuses == {"approved"}
 
 
 def test_create_user(runner, db):
-    result = runner.invoke(args=["create-user", "rina", "--role", "supervisor",
-                                 "--password", "s3cret-pass"])
+    result = runner.invoke(
+        args=["create-user", "rina", "--role", "supervisor", "--password", "s3cret-pass"]
+    )
     assert result.exit_code == 0, result.output
-    assert db.execute("select role from users where username = 'rina'").fetchone()[0] \
-        == "supervisor"
-    again = runner.invoke(args=["create-user", "rina", "--role", "supervisor",
-                                "--password", "x"])
+    assert (
+        db.execute("select role from users where username = 'rina'").fetchone()[0] == "supervisor"
+    )
+    again = runner.invoke(args=["create-user", "rina", "--role", "supervisor", "--password", "x"])
     assert again.exit_code == 1
     assert "Traceback" not in again.output and "rina" in again.output
 
@@ -79,23 +82,36 @@ def test_scores_json_matches_the_scoring_module(runner, seeded, db):
     assert sum(r["visits"] for r in rows) == db.table("visits").count
     for row in rows:
         opd = store.opd_by_slug(db, row["opd"])
-        scores = [store.score_visit(db, store.visit(db, v["uuid"]))
-                  for v in db.table("visits").rows_where("opd_id = ?", [opd["id"]])]
+        scores = [
+            store.score_visit(db, store.visit(db, v["uuid"]))
+            for v in db.table("visits").rows_where("opd_id = ?", [opd["id"]])
+        ]
         expected = scoring.aggregate(scores)
         assert row["compliance"] == scoring.round2(expected["compliance"])
         assert row["ikm"] == scoring.round2(expected["skm"]["ikm_converted"])
         assert set(row["unsur"]) == {f"U{n}" for n in range(1, 10)}
-        assert set(row) >= {"zone", "mutu", "dimensions", "over_max_time",
-                            "fee_over_published"}
+        assert set(row) >= {"zone", "mutu", "dimensions", "over_max_time", "fee_over_published"}
 
 
 def test_scores_city_and_period_filter(runner, seeded, db):
-    q2 = runner.invoke(args=["scores", "--by", "city", "--from", "2026-04-01", "--to",
-                             "2026-06-30", "--format", "json"])
+    q2 = runner.invoke(
+        args=[
+            "scores",
+            "--by",
+            "city",
+            "--from",
+            "2026-04-01",
+            "--to",
+            "2026-06-30",
+            "--format",
+            "json",
+        ]
+    )
     assert q2.exit_code == 0, q2.output
     [city] = json.loads(q2.output)
-    in_q2 = db.execute("select count(*) from visits where visit_date between "
-                       "'2026-04-01' and '2026-06-30'").fetchone()[0]
+    in_q2 = db.execute(
+        "select count(*) from visits where visit_date between '2026-04-01' and '2026-06-30'"
+    ).fetchone()[0]
     assert city["visits"] == in_q2
     none = runner.invoke(args=["scores", "--status", "submitted", "--format", "json"])
     assert json.loads(none.output) == []
@@ -115,8 +131,17 @@ def test_export_json_holds_the_stored_answers(runner, seeded, db, tmp_path):
     visits = json.loads(out.read_text())
     assert len(visits) == db.table("visits").count
     first = visits[0]
-    assert set(first) >= {"uuid", "opd", "service", "evaluator_id", "instruments",
-                          "status", "answers", "scores", "visit_date"}
+    assert set(first) >= {
+        "uuid",
+        "opd",
+        "service",
+        "evaluator_id",
+        "instruments",
+        "status",
+        "answers",
+        "scores",
+        "visit_date",
+    }
     stored = store.visit(db, first["uuid"])
     exported = {(a["instrument"], a["item"]): a["value"] for a in first["answers"]}
     expected = {(i, k): v for i, items in stored["answers"].items() for k, v in items.items()}
@@ -131,13 +156,20 @@ def test_export_csv_one_row_per_visit(runner, seeded, db):
     assert "skm.u1" in rows[0] and "kepatuhan" in ",".join(rows[0])
 
 
-
 def test_console_script_against_a_real_file(seeded, tmp_path):
-    env = {**os.environ, "SURVEY_APP_DATABASE": seeded.config["DATABASE"],
-           "SURVEY_APP_SECRET_KEY": "x"}
+    env = {
+        **os.environ,
+        "SURVEY_APP_DATABASE": seeded.config["DATABASE"],
+        "SURVEY_APP_SECRET_KEY": "x",
+    }
     exe = Path(sys.executable).with_name("survey-app")
-    done = subprocess.run([exe, "scores", "--by", "city", "--format", "json"], env=env,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [exe, "scores", "--by", "city", "--format", "json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     [city] = json.loads(done.stdout)
     assert city["visits"] == 30 and city["zone"] in ("hijau", "kuning", "merah")

@@ -36,8 +36,16 @@ def test_evaluate(rule, answers, expected):
 
 @pytest.mark.parametrize(
     "rule",
-    ["", "a =", "a = 'yes' and", "(a = 'yes'", "a == 'yes'", "__import__('os')",
-     "a; b", "a = 'x' or or b"],
+    [
+        "",
+        "a =",
+        "a = 'yes' and",
+        "(a = 'yes'",
+        "a == 'yes'",
+        "__import__('os')",
+        "a; b",
+        "a = 'x' or or b",
+    ],
 )
 def test_malformed_rules_are_refused(rule):
     with pytest.raises(ex.ExpressionError):

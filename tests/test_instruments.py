@@ -76,13 +76,23 @@ def test_skm_has_the_regulation_point_labels():
     by_unsur = {i.tags["unsur"]: i for i in inst.items if "unsur" in i.tags}
     assert sorted(by_unsur) == [f"U{n}" for n in range(1, 10)]
     assert [p.id for p in by_unsur["U4"].points] == [
-        "Sangat mahal", "Cukup mahal", "Murah", "Gratis"]
+        "Sangat mahal",
+        "Cukup mahal",
+        "Murah",
+        "Gratis",
+    ]
     assert [p.id for p in by_unsur["U8"].points] == [
-        "Tidak ada", "Ada tetapi tidak berfungsi", "Berfungsi kurang maksimal",
-        "Dikelola dengan baik"]
+        "Tidak ada",
+        "Ada tetapi tidak berfungsi",
+        "Berfungsi kurang maksimal",
+        "Dikelola dengan baik",
+    ]
     assert [p.id for p in by_unsur["U7"].points] == [
-        "Tidak sopan dan ramah", "Kurang sopan dan ramah", "Sopan dan ramah",
-        "Sangat sopan dan ramah"]
+        "Tidak sopan dan ramah",
+        "Kurang sopan dan ramah",
+        "Sopan dan ramah",
+        "Sangat sopan dan ramah",
+    ]
 
 
 def test_visit_record_has_timing_and_fee_roles():
@@ -103,20 +113,38 @@ def test_valid_example_loads(tmp_path):
 @pytest.mark.parametrize(
     ("old", "new", "line", "expected"),
     [
-        ("type: scale4", "type: scale5", 19,
-         "sections[0].items[1] (skala): unknown type 'scale5'"),
-        ("- id: rinci", "- id: papan", 27,
-         "sections[0].items[2] (papan): duplicate item id 'papan'"),
-        ("relevant: \"papan = 'no'\"", "relevant: \"nanti = 'no'\"", 29,
-         "relevant refers to unknown or later item 'nanti'"),
-        ("label: {id: \"Skala\", en: \"Scale\"}", "label: {id: \"Skala\"}", 20,
-         "label is missing its 'en' text"),
-        ("required: true", "required: true\n        weight: 0", 14,
-         "weight must be a positive number, not 0"),
-        ("          - {id: \"Sangat baik\", en: \"Very good\"}\n", "", 21,
-         "a scale4 item needs exactly four point labels"),
-        ("relevant: \"papan = 'no'\"", "relevant: \"papan = = 'no'\"", 29,
-         "relevant rule"),
+        ("type: scale4", "type: scale5", 19, "sections[0].items[1] (skala): unknown type 'scale5'"),
+        (
+            "- id: rinci",
+            "- id: papan",
+            27,
+            "sections[0].items[2] (papan): duplicate item id 'papan'",
+        ),
+        (
+            "relevant: \"papan = 'no'\"",
+            "relevant: \"nanti = 'no'\"",
+            29,
+            "relevant refers to unknown or later item 'nanti'",
+        ),
+        (
+            'label: {id: "Skala", en: "Scale"}',
+            'label: {id: "Skala"}',
+            20,
+            "label is missing its 'en' text",
+        ),
+        (
+            "required: true",
+            "required: true\n        weight: 0",
+            14,
+            "weight must be a positive number, not 0",
+        ),
+        (
+            '          - {id: "Sangat baik", en: "Very good"}\n',
+            "",
+            21,
+            "a scale4 item needs exactly four point labels",
+        ),
+        ("relevant: \"papan = 'no'\"", "relevant: \"papan = = 'no'\"", 29, "relevant rule"),
     ],
 )
 def test_each_problem_names_file_line_and_item(tmp_path, old, new, line, expected):
@@ -127,12 +155,12 @@ def test_each_problem_names_file_line_and_item(tmp_path, old, new, line, expecte
 
 
 def test_relevant_may_not_point_forward(tmp_path):
-    text = VALID.replace("        tags: {dimension: akses_informasi",
-                         "        relevant: \"rinci = 'x'\"\n"
-                         "        tags: {dimension: akses_informasi")
+    text = VALID.replace(
+        "        tags: {dimension: akses_informasi",
+        "        relevant: \"rinci = 'x'\"\n        tags: {dimension: akses_informasi",
+    )
     errors = errors_of(write(tmp_path, text))
-    assert any("sections[0].items[0] (papan)" in e and "later item 'rinci'" in e
-               for e in errors)
+    assert any("sections[0].items[0] (papan)" in e and "later item 'rinci'" in e for e in errors)
 
 
 def test_all_problems_reported_at_once(tmp_path):
@@ -142,15 +170,16 @@ def test_all_problems_reported_at_once(tmp_path):
 
 
 def test_malformed_yaml_names_the_line(tmp_path):
-    path = write(tmp_path, VALID.replace("    title: {id: \"Satu\", en: \"One\"}",
-                                         "    title: {id: \"Satu\", en: \"One\""))
+    path = write(
+        tmp_path,
+        VALID.replace('    title: {id: "Satu", en: "One"}', '    title: {id: "Satu", en: "One"'),
+    )
     [error] = errors_of(path)
     assert error.startswith(f"{path}:") and "malformed YAML" in error
 
 
 def test_checkable_item_needs_finding(tmp_path):
-    text = VALID.replace(
-        "        finding: {id: \"Tidak ada papan\", en: \"No board\"}\n", "")
+    text = VALID.replace('        finding: {id: "Tidak ada papan", en: "No board"}\n', "")
     errors = errors_of(write(tmp_path, text))
     assert any("(papan): a checkable item needs a finding" in e for e in errors)
 
@@ -165,5 +194,4 @@ def test_duplicate_instrument_ids_across_files(tmp_path):
 def test_relevant_answers_drop_hidden_items(tmp_path):
     inst = load_file(write(tmp_path, VALID))
     assert inst.relevant_answers({"papan": "yes", "rinci": "x"}) == {"papan": "yes"}
-    assert inst.relevant_answers({"papan": "no", "rinci": "x"}) == {
-        "papan": "no", "rinci": "x"}
+    assert inst.relevant_answers({"papan": "no", "rinci": "x"}) == {"papan": "no", "rinci": "x"}

@@ -12,34 +12,59 @@ def label(text):
     return {"id": text, "en": text}
 
 
-def yesno(item_id, weight=1, dimension="akses_informasi", component="persyaratan",
-          **extra):
-    return {"id": item_id, "type": "yesno", "na": True, "weight": weight,
-            "label": label(item_id), "finding": label("f"), "recommendation": label("r"),
-            "tags": {"dimension": dimension, "component": component}, **extra}
+def yesno(item_id, weight=1, dimension="akses_informasi", component="persyaratan", **extra):
+    return {
+        "id": item_id,
+        "type": "yesno",
+        "na": True,
+        "weight": weight,
+        "label": label(item_id),
+        "finding": label("f"),
+        "recommendation": label("r"),
+        "tags": {"dimension": dimension, "component": component},
+        **extra,
+    }
 
 
 def gen_instrument(items, inst_id="cek", scheme="ombudsman-2015", **extra):
-    return build({"id": inst_id, "version": 1, "title": label("T"),
-                  "description": label("D"), "scheme": scheme, **extra,
-                  "sections": [{"id": "s", "title": label("S"), "items": items}]})
+    return build(
+        {
+            "id": inst_id,
+            "version": 1,
+            "title": label("T"),
+            "description": label("D"),
+            "scheme": scheme,
+            **extra,
+            "sections": [{"id": "s", "title": label("S"), "items": items}],
+        }
+    )
 
 
 def gen_skm(weights=None):
     points = [label(p) for p in "1234"]
-    items = [{"id": f"u{n}", "type": "scale4", "label": label(f"U{n}"), "points": points,
-              "tags": {"unsur": f"U{n}"}} for n in range(1, 10)]
+    items = [
+        {
+            "id": f"u{n}",
+            "type": "scale4",
+            "label": label(f"U{n}"),
+            "points": points,
+            "tags": {"unsur": f"U{n}"},
+        }
+        for n in range(1, 10)
+    ]
     extra = {"unsur_weights": weights} if weights else {}
     return gen_instrument(items, inst_id="skm", scheme="skm-2017", **extra)
 
 
-CHECKLIST = gen_instrument([
-    yesno("a", 1),
-    yesno("b", 2, dimension="pengaduan", component="pengaduan"),
-    yesno("c", 1),
-    yesno("d", 3, dimension="kesesuaian_harapan", component="biaya"),
-    yesno("e", 5, relevant="a = 'no'"),
-])
+CHECKLIST = gen_instrument(
+    [
+        yesno("a", 1),
+        yesno("b", 2, dimension="pengaduan", component="pengaduan"),
+        yesno("c", 1),
+        yesno("d", 3, dimension="kesesuaian_harapan", component="biaya"),
+        yesno("e", 5, relevant="a = 'no'"),
+    ]
+)
 
 
 def test_unequal_weights_na_and_skipped_items():
@@ -51,8 +76,11 @@ def test_unequal_weights_na_and_skipped_items():
     assert result["passed_weight"] == 4
     assert scoring.round2(result["score"]) == 66.67
     assert result["failed"] == ["cek.b"]
-    assert result["dimensions"] == {"akses_informasi": 100.0, "kesesuaian_harapan": 100.0,
-                                    "pengaduan": 0.0}
+    assert result["dimensions"] == {
+        "akses_informasi": 100.0,
+        "kesesuaian_harapan": 100.0,
+        "pengaduan": 0.0,
+    }
     assert result["components"]["biaya"] == 100.0
     scores = scoring.visit_scores([CHECKLIST], answers)
     assert scores["zone"] == "kuning"
@@ -97,8 +125,7 @@ def test_skm_pooled_nrr_and_conversion():
 
 def test_skm_own_weights():
     weights = {"U1": 0.5, "U2": 0.5}
-    result = scoring.skm({"U1": [4], "U2": [2]}, scoring.unsur_weights(
-        [gen_skm({**weights})]))
+    result = scoring.skm({"U1": [4], "U2": [2]}, scoring.unsur_weights([gen_skm({**weights})]))
     assert result["ikm"] == 3.0 and result["ikm_converted"] == 75.0
 
 
@@ -120,8 +147,17 @@ def test_skm_read_from_answers_by_code():
 
 @pytest.mark.parametrize(
     ("value", "mutu"),
-    [(25, "D"), (64.99, "D"), (65, "C"), (76.60, "C"), (76.605, "B"), (76.61, "B"),
-     (88.30, "B"), (88.31, "A"), (100, "A")],
+    [
+        (25, "D"),
+        (64.99, "D"),
+        (65, "C"),
+        (76.60, "C"),
+        (76.605, "B"),
+        (76.61, "B"),
+        (88.30, "B"),
+        (88.31, "A"),
+        (100, "A"),
+    ],
 )
 def test_mutu_bands(value, mutu):
     assert scoring.load_schemes()["skm-2017"].band(value).code == mutu
@@ -129,8 +165,15 @@ def test_mutu_bands(value, mutu):
 
 @pytest.mark.parametrize(
     ("value", "zone"),
-    [(0, "merah"), (50.99, "merah"), (51, "kuning"), (80.99, "kuning"),
-     (80.995, "hijau"), (81, "hijau"), (Fraction(85225, 1000), "hijau")],
+    [
+        (0, "merah"),
+        (50.99, "merah"),
+        (51, "kuning"),
+        (80.99, "kuning"),
+        (80.995, "hijau"),
+        (81, "hijau"),
+        (Fraction(85225, 1000), "hijau"),
+    ],
 )
 def test_ombudsman_zones(value, zone):
     assert scoring.load_schemes()["ombudsman-2015"].band(value).code == zone
@@ -145,8 +188,7 @@ def test_ombudsman_2022_grades():
 
 @pytest.mark.parametrize(
     ("population", "sample"),
-    [(100, 80), (1000, 278), (100000, 384), (10, 10), (5, 5), (105, 86), (0, 0),
-     (5_000_000, 384)],
+    [(100, 80), (1000, 278), (100000, 384), (10, 10), (5, 5), (105, 86), (0, 0), (5_000_000, 384)],
 )
 def test_krejcie_morgan(population, sample):
     assert scoring.sample_size(population) == sample
@@ -163,27 +205,26 @@ def test_rounding_is_half_up():
     assert scoring.round2(None) is None
 
 
-VISIT_RECORD = gen_instrument([
-    {"id": "tiba", "type": "time", "role": "arrival", "label": label("tiba")},
-    {"id": "mulai", "type": "time", "role": "service_start", "label": label("mulai")},
-    {"id": "selesai", "type": "time", "role": "service_end", "label": label("selesai")},
-    {"id": "biaya", "type": "integer", "role": "fee_asked", "min": 0,
-     "label": label("biaya")},
-], inst_id="kunjungan")
+VISIT_RECORD = gen_instrument(
+    [
+        {"id": "tiba", "type": "time", "role": "arrival", "label": label("tiba")},
+        {"id": "mulai", "type": "time", "role": "service_start", "label": label("mulai")},
+        {"id": "selesai", "type": "time", "role": "service_end", "label": label("selesai")},
+        {"id": "biaya", "type": "integer", "role": "fee_asked", "min": 0, "label": label("biaya")},
+    ],
+    inst_id="kunjungan",
+)
 
 
 def test_timing_and_fee_against_standard():
-    answers = {"kunjungan": {"tiba": "08:00", "mulai": "08:25", "selesai": "08:40",
-                             "biaya": 50000}}
-    scores = scoring.visit_scores([VISIT_RECORD], answers, max_minutes=30,
-                                  published_fee=0)
+    answers = {"kunjungan": {"tiba": "08:00", "mulai": "08:25", "selesai": "08:40", "biaya": 50000}}
+    scores = scoring.visit_scores([VISIT_RECORD], answers, max_minutes=30, published_fee=0)
     assert scores["timing"]["waiting_minutes"] == 25
     assert scores["timing"]["service_minutes"] == 15
     assert scores["timing"]["total_minutes"] == 40
     assert scores["timing"]["over_max"] is True
     assert scores["fee"] == {"asked": 50000, "published": 0, "over_published": True}
-    within = scoring.visit_scores([VISIT_RECORD], answers, max_minutes=40,
-                                  published_fee=50000)
+    within = scoring.visit_scores([VISIT_RECORD], answers, max_minutes=40, published_fee=50000)
     assert not within["timing"]["over_max"] and not within["fee"]["over_published"]
 
 
@@ -193,12 +234,13 @@ def test_reversed_times_are_unknown_not_negative():
 
 
 def test_aggregate_means_and_failed_counts():
-    first = scoring.visit_scores([CHECKLIST], {"cek": {"a": "yes", "b": "yes", "c": "yes",
-                                                       "d": "no"}})
-    second = scoring.visit_scores([CHECKLIST], {"cek": {"a": "yes", "b": "no", "c": "na",
-                                                        "d": "yes"}})
-    empty = scoring.visit_scores([CHECKLIST], {"cek": {"a": "na", "b": "na", "c": "na",
-                                                       "d": "na"}})
+    first = scoring.visit_scores(
+        [CHECKLIST], {"cek": {"a": "yes", "b": "yes", "c": "yes", "d": "no"}}
+    )
+    second = scoring.visit_scores(
+        [CHECKLIST], {"cek": {"a": "yes", "b": "no", "c": "na", "d": "yes"}}
+    )
+    empty = scoring.visit_scores([CHECKLIST], {"cek": {"a": "na", "b": "na", "c": "na", "d": "na"}})
     # first: passed 1+2+1 of 7 = 57.142857; second: 4 of 6 = 66.666...; mean 61.904...
     agg = scoring.aggregate([first, second, empty], population=100)
     assert scoring.round2(agg["compliance"]) == 61.90
@@ -206,5 +248,7 @@ def test_aggregate_means_and_failed_counts():
     assert agg["visits"] == 3
     assert agg["sample_required"] == 80 and agg["sample_below"] is True
     assert {r["item"]: (r["failed"], r["of"]) for r in agg["failed_items"]} == {
-        "cek.d": (1, 2), "cek.b": (1, 2)}
+        "cek.d": (1, 2),
+        "cek.b": (1, 2),
+    }
     assert agg["skm"] is None

@@ -15,9 +15,20 @@ from .test_instruments import VALID
 
 def gen_opd(db, slug="dukcapil", fee=0, max_minutes=60):
     opd_id = db.table("opds").insert({"slug": slug, "name": slug.title()}).last_pk
-    service_id = db.table("services").insert({
-        "opd_id": opd_id, "slug": "ktp", "name": "KTP-el", "fee": fee,
-        "max_minutes": max_minutes, "requirements": "[]"}).last_pk
+    service_id = (
+        db.table("services")
+        .insert(
+            {
+                "opd_id": opd_id,
+                "slug": "ktp",
+                "name": "KTP-el",
+                "fee": fee,
+                "max_minutes": max_minutes,
+                "requirements": "[]",
+            }
+        )
+        .last_pk
+    )
     return opd_id, service_id
 
 
@@ -25,13 +36,23 @@ def gen_visit(db, **overrides):
     opd_id, service_id = gen_opd(db, slug=f"opd-{uuid.uuid4().hex[:6]}")
     user = store.create_user(db, f"u{uuid.uuid4().hex[:6]}", "pw", "evaluator")
     visit = {
-        "uuid": str(uuid.uuid4()), "opd_id": opd_id, "service_id": service_id,
-        "evaluator_id": user, "visit_date": "2026-05-04",
+        "uuid": str(uuid.uuid4()),
+        "opd_id": opd_id,
+        "service_id": service_id,
+        "evaluator_id": user,
+        "visit_date": "2026-05-04",
         "instruments": [{"id": "kunjungan", "version": 1}, {"id": "skm", "version": 1}],
-        "answers": {"kunjungan": {"jam_tiba": "08:00", "jam_mulai": "08:20",
-                                  "jam_selesai": "08:30", "biaya_diminta": 0,
-                                  "ada_antrian": "no", "jam_tiket": "08:05"},
-                    "skm": {f"u{n}": 4 for n in range(1, 10)}},
+        "answers": {
+            "kunjungan": {
+                "jam_tiba": "08:00",
+                "jam_mulai": "08:20",
+                "jam_selesai": "08:30",
+                "biaya_diminta": 0,
+                "ada_antrian": "no",
+                "jam_tiket": "08:05",
+            },
+            "skm": {f"u{n}": 4 for n in range(1, 10)},
+        },
         "notes": {"kunjungan": {"biaya_diminta": "tidak diminta biaya"}},
     }
     visit.update(overrides)
@@ -56,8 +77,13 @@ def test_same_uuid_twice_is_stored_once(db):
     visit["answers"]["skm"]["u1"] = 2
     assert store.save_visit(db, visit, None) is False
     assert db.table("visits").count == 1
-    assert db.execute("select count(*) from answers where visit_uuid = ? and "
-                      "instrument_id = 'skm'", [visit["uuid"]]).fetchone()[0] == 9
+    assert (
+        db.execute(
+            "select count(*) from answers where visit_uuid = ? and instrument_id = 'skm'",
+            [visit["uuid"]],
+        ).fetchone()[0]
+        == 9
+    )
     assert store.visit(db, visit["uuid"])["answers"]["skm"]["u1"] == 2
 
 
@@ -94,8 +120,10 @@ def test_scores_stored_on_approval_and_status_audited(db):
     assert stored["status"] == "approved"
     assert stored["scores"]["skm"]["ikm_converted"] == 100.0
     assert stored["scores"]["timing"]["waiting_minutes"] == 20
-    actions = [r["action"] for r in db.table("audit_log").rows_where(
-        "entity_id = ?", [visit["uuid"]], order_by="id")]
+    actions = [
+        r["action"]
+        for r in db.table("audit_log").rows_where("entity_id = ?", [visit["uuid"]], order_by="id")
+    ]
     assert actions == ["create", "submitted", "approved"]
 
 
@@ -118,16 +146,20 @@ def test_changed_content_under_a_used_version_needs_a_bump(db, tmp_path):
     path = tmp_path / "contoh.yaml"
     path.write_text(VALID)
     assert store.sync_instruments(db, [load_file(path)]) == []
-    visit = gen_visit(db, instruments=[{"id": "contoh", "version": 1}],
-                      answers={"contoh": {"papan": "yes"}})
+    visit = gen_visit(
+        db, instruments=[{"id": "contoh", "version": 1}], answers={"contoh": {"papan": "yes"}}
+    )
     store.save_visit(db, visit, None)
     path.write_text(VALID.replace("Papan informasi ada", "Papan informasi terpasang"))
     problems = store.sync_instruments(db, [load_file(path)])
     assert len(problems) == 1 and "raise 'version' to 2" in problems[0]
     # the old version is still what the visit reads and scores with
     assert store.instrument(db, "contoh", 1).item("papan").label.id == "Papan informasi ada"
-    path.write_text(VALID.replace("Papan informasi ada", "Papan informasi terpasang")
-                    .replace("version: 1", "version: 2"))
+    path.write_text(
+        VALID.replace("Papan informasi ada", "Papan informasi terpasang").replace(
+            "version: 1", "version: 2"
+        )
+    )
     assert store.sync_instruments(db, [load_file(path)]) == []
     assert [i.version for i in store.current_instruments(db) if i.id == "contoh"] == [2]
     assert store.instrument(db, "contoh", 1).item("papan").label.id == "Papan informasi ada"

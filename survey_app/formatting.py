@@ -1,0 +1,74 @@
+"""Indonesian-first formatting: decimal comma, rupiah, day and month names (no Flask)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+
+DAYS = {
+    "id": ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"),
+    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+}
+MONTHS = {
+    "id": (
+        "Januari",
+        "Februari",
+        "Maret",
+        "April",
+        "Mei",
+        "Juni",
+        "Juli",
+        "Agustus",
+        "September",
+        "Oktober",
+        "November",
+        "Desember",
+    ),
+    "en": (
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ),
+}
+
+
+def number(value, places: int = 2, locale: str = "id") -> str:
+    """85.225 -> '85,23' (id) or '85.23' (en); None -> '-'."""
+    if value is None:
+        return "-"
+    quantum = Decimal(1).scaleb(-places)
+    rounded = Decimal(repr(value) if isinstance(value, float) else str(value)).quantize(
+        quantum, rounding=ROUND_HALF_UP
+    )
+    text = f"{rounded:,.{places}f}"
+    if locale == "en":
+        return text
+    return text.replace(",", "_").replace(".", ",").replace("_", ".")
+
+
+def rupiah(value, locale: str = "id") -> str:
+    """50000 -> 'Rp 50.000' (thousands with dots in both locales, as on receipts)."""
+    if value is None:
+        return "-"
+    return "Rp " + f"{int(value):,}".replace(",", ".")
+
+
+def long_date(value, locale: str = "id") -> str:
+    """'2021-03-26' -> 'Jumat, 26 Maret 2021' (or 'Friday, 26 March 2021')."""
+    if value is None or value == "":
+        return "-"
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(value[:10])
+    lang = locale if locale in DAYS else "id"
+    return (
+        f"{DAYS[lang][value.weekday()]}, {value.day} {MONTHS[lang][value.month - 1]} {value.year}"
+    )
