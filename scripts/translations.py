@@ -21,8 +21,12 @@ def main() -> None:
     subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "-F",
                     "babel.cfg", "-k", "_l", "-k", "_n:1,2", "--no-location", "-o", str(POT),
                     "."], cwd=ROOT, check=True, capture_output=True)
-    template = read_po(POT.open("rb"))
-    old = read_po(PO.open("rb"), locale="id") if PO.exists() else None
+    with POT.open("rb") as fh:
+        template = read_po(fh)
+    old = None
+    if PO.exists():
+        with PO.open("rb") as fh:
+            old = read_po(fh, locale="id")
     extra = runpy.run_path(sys.argv[1])["T"] if len(sys.argv) > 1 else {}
     template.locale = "id"
     for message in template:

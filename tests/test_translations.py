@@ -17,8 +17,10 @@ def test_catalogue_covers_every_marked_string(tmp_path):
          "-k", "_l", "-k", "_n:1,2", "-o", str(pot), "."],
         cwd=ROOT, check=True, capture_output=True,
     )
-    extracted = {m.id for m in read_po(pot.open("rb")) if m.id}
-    catalogue = read_po(PO.open("rb"), locale="id")
+    with pot.open("rb") as fh:
+        extracted = {m.id for m in read_po(fh) if m.id}
+    with PO.open("rb") as fh:
+        catalogue = read_po(fh, locale="id")
     missing = [m for m in extracted if not (catalogue.get(m) and catalogue.get(m).string)]
     assert missing == [], "run `make translations` and translate: %s" % missing
     assert len(extracted) > 100
