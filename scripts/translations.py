@@ -1,7 +1,7 @@
 """Extract the catalogue and merge it into the Indonesian .po, keeping translations.
 
-Usage: python scripts/translations.py [extra-translations.py]
-An extra file may define T = {msgid: msgstr} to fill new entries.
+Usage: python scripts/translations.py [extra-translations.py ...]
+Each extra file may define T = {msgid: msgstr} to fill new entries.
 """
 
 import runpy
@@ -27,7 +27,9 @@ def main() -> None:
     if PO.exists():
         with PO.open("rb") as fh:
             old = read_po(fh, locale="id")
-    extra = runpy.run_path(sys.argv[1])["T"] if len(sys.argv) > 1 else {}
+    extra = {}
+    for path in sys.argv[1:]:
+        extra.update(runpy.run_path(path)["T"])
     template.locale = "id"
     for message in template:
         if not message.id:
