@@ -8,6 +8,7 @@ from typing import Any
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
 from wtforms import (
     DateField,
     DecimalField,
@@ -119,7 +120,11 @@ def make_field(item: Item, locale: str) -> Field:
 
 
 def section_form(
-    inst: Instrument, section: Section, formdata=None, data: dict[str, Any] | None = None
+    inst: Instrument,
+    section: Section,
+    formdata=None,
+    data: dict[str, Any] | None = None,
+    csrf: bool = True,
 ) -> Form:
     """A form for one section, filled from stored answers or the posted data."""
     locale = _locale()
@@ -135,7 +140,7 @@ def section_form(
         for item in section.items
         if item.id == item_id and item.type != "photo"
     }
-    return form_class(formdata=formdata, data=initial)
+    return form_class(formdata=formdata, data=initial, meta={"csrf": csrf})
 
 
 def _to_field(item: Item, value: Any) -> Any:
@@ -194,3 +199,40 @@ class StartVisitForm(Form):
         today = dt.date.today()
         if field.data and (field.data > today or field.data < today - dt.timedelta(30)):
             raise ValidationError(_l("The date must be within the last 30 days."))
+
+
+def clean_answers(inst: Instrument, answers: dict[str, Any]) -> tuple[dict, dict]:
+    """Validate JSON answers through the same WTForms fields as the web form.
+
+    Returns (cleaned answers by item id, errors by item id). Used by the sync
+    API so that a visit filled offline meets exactly the rules of the form.
+    """
+    cleaned: dict[str, Any] = {}
+    errors: dict[str, list[str]] = {}
+    unknown = set(answers) - {item.id for item in inst.items}
+    for item_id in sorted(unknown):
+        errors[item_id] = [str(_l("Unknown item."))]
+    for section in inst.sections:
+        formdata = MultiDict()
+        for item in section.items:
+            value = answers.get(item.id)
+            if item.type == "photo" or value is None:
+                continue
+            for one in value if isinstance(value, list) else [value]:
+                formdata.add(field_name(inst, item), "" if one is None else str(one))
+        form = section_form(inst, section, formdata=formdata, csrf=False)
+        form.validate()
+        for item in section.items:
+            if item.type == "photo":
+                continue
+            field = form[field_name(inst, item)]
+            if field.errors:
+                errors[item.id] = [str(e) for e in field.errors]
+        cleaned.update(
+            {
+                k: v
+                for k, v in answers_from(form, inst, section).items()
+                if v is not None and k not in errors
+            }
+        )
+    return inst.relevant_answers(cleaned), errors

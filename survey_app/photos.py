@@ -29,8 +29,11 @@ def sniff(data: bytes) -> tuple[str, str] | None:
     return None
 
 
-def check(data: bytes, max_bytes: int) -> tuple[bytes, str, int, int]:
+def check(data: bytes, max_bytes: int, downscale: bool = True) -> tuple[bytes, str, int, int]:
     """Validate an upload; return (bytes, mime, width, height), downscaled if needed.
+
+    With downscale=False (the sync API, whose photos are keyed by the hash of
+    their bytes) a photo over MAX_SIDE is refused instead of changed.
 
     :raises PhotoRejected: wrong type, too large, or not a decodable image.
     """
@@ -53,6 +56,8 @@ def check(data: bytes, max_bytes: int) -> tuple[bytes, str, int, int]:
             image.load()
             if max(image.size) <= MAX_SIDE:
                 return data, mime, image.width, image.height
+            if not downscale:
+                raise PhotoRejected(_l("The photo is larger than %(px)s px.", px=MAX_SIDE))
             return _downscale(image)
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         if isinstance(exc, PhotoRejected):

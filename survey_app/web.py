@@ -66,7 +66,7 @@ class SessionInterface(SecureCookieSessionInterface):
 
 def init_app(app: Flask) -> None:
     """Register extensions, handlers and every blueprint."""
-    from . import auth, field, review
+    from . import api, auth, field, field_app, review
 
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
@@ -78,6 +78,8 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, _http_error)
     app.register_blueprint(auth.bp)
     app.register_blueprint(field.bp)
+    app.register_blueprint(field_app.bp)
+    app.register_blueprint(api.bp)
     app.register_blueprint(review.bp)
     app.add_url_rule("/", "index", _index)
     app.jinja_env.globals["status_label"] = status_label
@@ -97,7 +99,7 @@ def _index():
     if g.user is None:
         return redirect(url_for("auth.login"))
     if g.user["role"] == "evaluator":
-        return redirect(url_for("field.index"))
+        return redirect(url_for("field_app.shell"))
     return redirect(url_for("review.queue"))
 
 

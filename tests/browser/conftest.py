@@ -97,3 +97,4 @@ def login(page, base: str, username: str, password: str = demo.PASSWORD) -> None
     page.fill("#password", password)
     page.get_by_role("button", name="Masuk").tap()
     page.wait_for_url(lambda url: "/login" not in url)
+    page.wait_for_load_state("load")

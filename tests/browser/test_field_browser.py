@@ -41,6 +41,7 @@ def test_complete_visit_with_three_instruments(live_app, tablet, tmp_path):
     base = live_app.config["LIVE_URL"]
     page = tablet
     login(page, base, "evaluator1")
+    page.goto(f"{base}/visits/")  # the online, server-rendered view
     shot(page, "field-00-visits")
     page.get_by_role("link", name="Mulai kunjungan").tap()
     page.select_option("#opd", label="Dinas Kependudukan dan Pencatatan Sipil Kota Jambi")

@@ -1,0 +1,299 @@
+"""Sync API for the offline field app: JSON under /api/v1, session auth plus CSRF.
+
+A visit is posted with its client UUID; photos go first, keyed by SHA-256, so
+an interrupted upload can be retried without duplicates. Every answer is
+validated by the same WTForms fields as the web form. Documented in
+docs/api.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import uuid as uuid_mod
+
+from flask import Blueprint, current_app, g, jsonify, request, url_for
+from flask_babel import gettext as _
+from flask_wtf.csrf import generate_csrf
+
+from . import forms, photos, store
+from .auth import login_required
+from .db import get_db, transaction
+from .errors import DomainError
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+_SHA = re.compile(r"^[0-9a-f]{64}$")
+
+
+class ApiError(Exception):
+    """A refusal of one record: HTTP status, machine code, translated message."""
+
+    def __init__(self, status: int, code: str, message: str, **extra):
+        super().__init__(message)
+        self.status, self.code, self.message, self.extra = status, code, message, extra
+
+
+@bp.errorhandler(ApiError)
+def _api_error(exc: ApiError):
+    return jsonify(error=exc.code, message=exc.message, **exc.extra), exc.status
+
+
+@bp.route("/bootstrap")
+@login_required("evaluator")
+def bootstrap():
+    """Everything the tablet needs to work offline: who, where, which instruments."""
+    db = get_db()
+    opds = [dict(r) for r in db.execute("select id, slug, name from opds order by name")]
+    services = [store.service(db, r["id"]) for r in db.execute("select id from services")]
+    instruments = [
+        {
+            "id": i.id,
+            "version": i.version,
+            "title": i.title.get(g.lang),
+            "definition": i.definition,
+            "fragment": url_for("field_app.fragment", inst_id=i.id, version=i.version),
+        }
+        for i in store.current_instruments(db)
+    ]
+    user = {k: g.user[k] for k in ("id", "username", "name", "opd_id")}
+    return jsonify(
+        user=user,
+        opds=opds,
+        services=services,
+        instruments=instruments,
+        csrf_token=generate_csrf(),
+        server_date=dt.date.today().isoformat(),
+    )
+
+
+@bp.route("/session")
+@login_required("evaluator")
+def session_info():
+    """Who is logged in, with a fresh CSRF token: asked before every sync."""
+    return jsonify(user={"id": g.user["id"], "name": g.user["name"]}, csrf_token=generate_csrf())
+
+
+@bp.route("/visits")
+@login_required("evaluator")
+def list_visits():
+    """The evaluator's visits as the server holds them (status, review note)."""
+    rows = get_db().execute(
+        "select uuid, status, visit_date, opd_id, service_id, review_note, updated_at, revision "
+        "from visits where evaluator_id = ? order by updated_at desc",
+        [g.user["id"]],
+    )
+    return jsonify(visits=[dict(r) for r in rows])
+
+
+@bp.route("/photos/<sha256>", methods=("HEAD", "GET"))
+@login_required("evaluator")
+def photo_status(sha256: str):
+    """200 when the server already holds this photo, 404 otherwise."""
+    found = (
+        _SHA.match(sha256)
+        and get_db().execute("select 1 from photos where sha256 = ?", [sha256]).fetchone()
+    )
+    return (jsonify(sha256=sha256, stored=True), 200) if found else (jsonify(stored=False), 404)
+
+
+@bp.route("/photos/<sha256>", methods=("PUT",))
+@login_required("evaluator")
+def put_photo(sha256: str):
+    """Store a photo under its SHA-256; the bytes must match it (else 400)."""
+    if not _SHA.match(sha256):
+        raise ApiError(400, "bad_hash", _("Not a photo hash: %(detail)s", detail=sha256[:80]))
+    data = request.get_data(cache=False)
+    if hashlib.sha256(data).hexdigest() != sha256:
+        raise ApiError(
+            400,
+            "hash_mismatch",
+            _("The photo arrived incomplete or damaged; it will be sent again."),
+        )
+    db = get_db()
+    if db.execute("select 1 from photos where sha256 = ?", [sha256]).fetchone():
+        return jsonify(sha256=sha256, stored=True), 200
+    try:
+        data, mime, width, height = photos.check(
+            data, current_app.config["MAX_PHOTO_BYTES"], downscale=False
+        )
+    except photos.PhotoRejected as exc:
+        raise ApiError(400, "bad_photo", str(exc)) from None
+    store.store_photo(db, current_app.config["PHOTOS_DIR"], data, mime, width, height)
+    return jsonify(sha256=sha256, stored=True), 201
+
+
+@bp.route("/visits", methods=("POST",))
+@login_required("evaluator")
+def post_visit():
+    """Store a submitted visit once; a repeat of the same UUID returns the stored result."""
+    visit = _parse_visit(_json_body())
+    db = get_db()
+    if row := _stored(db, visit["uuid"]):
+        return _existing(row)
+    insts = _instruments(db, visit["instruments"])
+    _check_place(db, visit)
+    answers = _clean(insts, visit["answers"], visit["photos"])
+    _check_photos(db, visit["photos"])
+    # The write lock is taken before looking again, so of two tablets (or
+    # tabs) sending the same visit at once exactly one stores it.
+    with transaction(db):
+        if row := _stored(db, visit["uuid"]):
+            return _existing(row)
+        _store(db, visit, answers)
+    return jsonify(
+        uuid=visit["uuid"],
+        status="submitted",
+        stored=True,
+        photos=[p["sha256"] for p in visit["photos"]],
+    ), 201
+
+
+def _stored(db, visit_uuid: str):
+    return db.execute(
+        "select uuid, evaluator_id, status from visits where uuid = ?", [visit_uuid]
+    ).fetchone()
+
+
+def _json_body() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ApiError(400, "bad_request", _("The request body must be a JSON object."))
+    return body
+
+
+def _parse_visit(body: dict) -> dict:
+    """Check the shape of a posted visit; 400 with a message when it is malformed."""
+    problem = _shape_problem(body)
+    if problem:
+        raise ApiError(400, "bad_request", _("Malformed visit: %(detail)s", detail=problem))
+    return {
+        "uuid": str(uuid_mod.UUID(body["uuid"])),
+        "opd_id": body["opd_id"],
+        "service_id": body["service_id"],
+        "visit_date": body["visit_date"],
+        "instruments": [{"id": i["id"], "version": i["version"]} for i in body["instruments"]],
+        "answers": body.get("answers") or {},
+        "notes": body.get("notes") or {},
+        "photos": body.get("photos") or [],
+    }
+
+
+def _shape_problem(body: dict) -> str | None:
+    try:
+        uuid_mod.UUID(str(body.get("uuid")))
+    except ValueError:
+        return "uuid"
+    for key in ("opd_id", "service_id"):
+        if not isinstance(body.get(key), int) or isinstance(body.get(key), bool):
+            return key
+    try:
+        day = dt.date.fromisoformat(str(body.get("visit_date")))
+    except ValueError:
+        return "visit_date"
+    if day > dt.date.today() + dt.timedelta(days=1):
+        return "visit_date"
+    insts = body.get("instruments")
+    if (
+        not isinstance(insts, list)
+        or not insts
+        or not all(
+            isinstance(i, dict)
+            and isinstance(i.get("id"), str)
+            and isinstance(i.get("version"), int)
+            for i in insts
+        )
+    ):
+        return "instruments"
+    if not isinstance(body.get("answers", {}), dict):
+        return "answers"
+    pics = body.get("photos", [])
+    if not isinstance(pics, list) or not all(
+        isinstance(p, dict) and _SHA.match(str(p.get("sha256", ""))) for p in pics
+    ):
+        return "photos"
+    return None
+
+
+def _existing(row) -> tuple:
+    if row["evaluator_id"] != g.user["id"]:
+        raise ApiError(409, "uuid_taken", _("This visit number belongs to someone else."))
+    return jsonify(uuid=row["uuid"], status=row["status"], stored=True, repeat=True), 200
+
+
+def _instruments(db, refs: list[dict]) -> list:
+    try:
+        return [store.instrument(db, r["id"], r["version"]) for r in refs]
+    except DomainError as exc:
+        raise ApiError(422, "unknown_instrument", exc.message) from None
+
+
+def _check_place(db, visit: dict) -> None:
+    try:
+        svc = store.service(db, visit["service_id"])
+    except DomainError as exc:
+        raise ApiError(422, "unknown_service", exc.message) from None
+    if svc["opd_id"] != visit["opd_id"]:
+        raise ApiError(
+            422, "service_mismatch", _("This service does not belong to the chosen OPD.")
+        )
+    if g.user["opd_id"] == visit["opd_id"]:
+        raise ApiError(
+            403,
+            "own_opd",
+            _("You cannot assess your own OPD: you would be recognised. Choose another OPD."),
+        )
+
+
+def _clean(insts: list, answers: dict, pics: list[dict]) -> dict:
+    """Validate every instrument's answers and required items; 422 listing the problems."""
+    cleaned, problems = {}, {}
+    for inst in insts:
+        given = answers.get(inst.id) or {}
+        if not isinstance(given, dict):
+            raise ApiError(400, "bad_request", _("Malformed visit: %(detail)s", detail=inst.id))
+        cleaned[inst.id], errors = forms.clean_answers(inst, given)
+        with_photos = {p.get("item_id") for p in pics if p.get("instrument_id") == inst.id}
+        for item in forms.missing_required(inst, cleaned[inst.id], with_photos):
+            errors.setdefault(item.id, []).append(_("This field is required."))
+        problems.update({f"{inst.id}.{k}": v for k, v in errors.items()})
+    if problems:
+        raise ApiError(
+            422,
+            "invalid",
+            _("Some answers need correcting: %(items)s", items=", ".join(sorted(problems))),
+            fields=problems,
+        )
+    return cleaned
+
+
+def _check_photos(db, pics: list[dict]) -> None:
+    missing = [
+        p["sha256"]
+        for p in pics
+        if not db.execute("select 1 from photos where sha256 = ?", [p["sha256"]]).fetchone()
+    ]
+    if missing:
+        raise ApiError(
+            409, "missing_photos", _("Some photos have not arrived yet."), missing=missing
+        )
+
+
+def _store(db, visit: dict, answers: dict) -> None:
+    """Visit, answers, photo links and the submitted status in one transaction."""
+    store.save_visit(
+        db,
+        {**visit, "answers": answers, "evaluator_id": g.user["id"], "status": "draft"},
+        g.user["id"],
+    )
+    for pic in visit["photos"]:
+        store.attach_photo(
+            db,
+            visit["uuid"],
+            pic["sha256"],
+            pic.get("instrument_id") or "",
+            pic.get("item_id") or "",
+            caption=str(pic.get("caption") or "")[:200],
+            captured_at=pic.get("captured_at"),
+        )
+    store.set_status(db, visit["uuid"], "submitted", g.user["id"])

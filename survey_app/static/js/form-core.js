@@ -1,0 +1,106 @@
+/* What the server-rendered form and the offline app share: reading a field,
+   live skip logic, the timing box, time stamps and photo downscaling. */
+(function (global) {
+  "use strict";
+  var MAX_SIDE = 1600;
+
+  function fieldValue(item) {
+    var inputs = item.querySelectorAll("input:not([type=file]), textarea, select");
+    var values = [], single = null, isMulti = item.classList.contains("type-multi");
+    Array.prototype.forEach.call(inputs, function (input) {
+      if (input.type === "radio" || input.type === "checkbox") {
+        if (input.checked) { values.push(input.value); single = input.value; }
+      } else if (input.value !== "") { single = input.value; }
+    });
+    if (isMulti) return values.length ? values : null;
+    if (single === null) return null;
+    if (/type-(scale4|integer|decimal|duration)/.test(item.className)) return Number(single);
+    return single;
+  }
+
+  function setFieldValue(item, value) {
+    var inputs = item.querySelectorAll("input:not([type=file]), textarea, select");
+    Array.prototype.forEach.call(inputs, function (input) {
+      if (input.type === "radio" || input.type === "checkbox") {
+        var list = Array.isArray(value) ? value.map(String) : [String(value)];
+        input.checked = value !== null && value !== undefined && list.indexOf(input.value) >= 0;
+      } else if (input.name !== "csrf_token") {
+        input.value = value === null || value === undefined ? "" : value;
+      }
+    });
+  }
+
+  /* Show or hide items by their rules; answers of hidden items do not count. */
+  function applyRelevance(items, stored, trees) {
+    var answers = Object.assign({}, stored);
+    items.forEach(function (item) { delete answers[item.dataset.item]; });
+    items.forEach(function (item) {
+      var rule = item.dataset.relevant, shown = true;
+      if (rule) {
+        try {
+          trees[rule] = trees[rule] || global.Relevant.parse(rule);
+          shown = global.Relevant.evaluate(trees[rule], answers);
+        } catch (e) { shown = true; }
+      }
+      item.hidden = !shown;
+      Array.prototype.forEach.call(item.querySelectorAll("input, textarea, select"), function (el) {
+        if (el.name !== "csrf_token") el.disabled = !shown;
+      });
+      if (shown) {
+        var v = fieldValue(item);
+        if (global.Relevant.isAnswered(v)) answers[item.dataset.item] = v;
+      }
+    });
+    return answers;
+  }
+
+  function minutes(a, b) {
+    if (!a || !b) return null;
+    var p = a.split(":"), q = b.split(":");
+    var d = (Number(q[0]) * 60 + Number(q[1])) - (Number(p[0]) * 60 + Number(p[1]));
+    return d >= 0 ? d : null;
+  }
+
+  function showTiming(box, items, answers) {
+    if (!box) return;
+    var byRole = {};
+    items.forEach(function (item) {
+      if (item.dataset.role && !item.hidden) byRole[item.dataset.role] = answers[item.dataset.item];
+    });
+    var waiting = minutes(byRole.arrival, byRole.service_start);
+    var service = minutes(byRole.service_start, byRole.service_end);
+    box.querySelector("[data-show=waiting]").textContent = waiting === null ? "-" : waiting;
+    box.querySelector("[data-show=service]").textContent = service === null ? "-" : service;
+    var total = minutes(byRole.arrival, byRole.service_end);
+    box.classList.toggle("over", !!box.dataset.max && total !== null && total > Number(box.dataset.max));
+  }
+
+  function stampNow(input) {
+    var now = new Date();
+    input.value = String(now.getHours()).padStart(2, "0") + ":" + String(now.getMinutes()).padStart(2, "0");
+    input.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+
+  /* At most 1600 px on the long side, re-encoded as JPEG, before it is kept. */
+  function downscale(file) {
+    return new Promise(function (resolve, reject) {
+      var img = new Image();
+      img.onload = function () {
+        var scale = Math.min(1, MAX_SIDE / Math.max(img.naturalWidth, img.naturalHeight));
+        var canvas = document.createElement("canvas");
+        canvas.width = Math.round(img.naturalWidth * scale);
+        canvas.height = Math.round(img.naturalHeight * scale);
+        canvas.getContext("2d").drawImage(img, 0, 0, canvas.width, canvas.height);
+        URL.revokeObjectURL(img.src);
+        canvas.toBlob(function (blob) { blob ? resolve(blob) : reject(new Error("encode")); }, "image/jpeg", 0.85);
+      };
+      img.onerror = function () { reject(new Error("decode")); };
+      img.src = URL.createObjectURL(file);
+    });
+  }
+
+  global.FormCore = {
+    fieldValue: fieldValue, setFieldValue: setFieldValue, applyRelevance: applyRelevance,
+    minutes: minutes, showTiming: showTiming, stampNow: stampNow, downscale: downscale
+  };
+})(window);

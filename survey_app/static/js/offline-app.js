@@ -1,0 +1,494 @@
+/* The field app that keeps working without a network.
+   Visits live in IndexedDB (LocalDB) under the user who made them; a submitted
+   visit waits in the outbox until the server has confirmed it and every photo.
+   Forms are the server's WTForms markup (fragments), filled from local data. */
+(function () {
+  "use strict";
+  var core = window.FormCore, local = window.LocalDB;
+  var root = document.getElementById("app");
+  var T = JSON.parse(document.getElementById("i18n").textContent);
+  var boot = null, user = null, trees = {}, syncing = false, retryDelay = 5000, retryTimer = null;
+
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      if (k === "text") node.textContent = attrs[k];
+      else if (k === "class") node.className = attrs[k];
+      else node.setAttribute(k, attrs[k]);
+    });
+    (children || []).forEach(function (c) { if (c) node.appendChild(c); });
+    return node;
+  }
+  function fmt(text, values) {
+    return text.replace(/\{(\w+)\}/g, function (_, k) { return values[k]; });
+  }
+  function status(text) { document.getElementById("app-status").textContent = text || ""; }
+
+  /* --- start-up ------------------------------------------------------------ */
+
+  function start() {
+    if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js", { scope: "/" });
+    if (navigator.storage && navigator.storage.persist) navigator.storage.persist();
+    loadBootstrap().then(function (data) {
+      boot = data; user = data.user;
+      document.getElementById("app-user").textContent = user.name;
+      return Promise.all(data.instruments.map(keepFragment));
+    }).then(function () {
+      document.body.dataset.ready = "1";
+      window.addEventListener("hashchange", route);
+      window.addEventListener("online", function () { sync(false); });
+      document.getElementById("sync-now").addEventListener("click", function () { sync(true); });
+      route();
+      sync(false);
+    }).catch(function (e) {
+      if (e.message !== "login") root.replaceChildren(el("p", { class: "flash error", text: T.needOnline }));
+    });
+  }
+
+  /* Fresh from the server when online; otherwise the copy kept on the tablet. */
+  function loadBootstrap() {
+    return fetch("/api/v1/bootstrap", { credentials: "same-origin", cache: "no-store" }).then(function (r) {
+      if (r.status === 401) { location.href = "/login?next=/field/"; throw new Error("login"); }
+      if (!r.ok) throw new Error("bootstrap");
+      return r.json();
+    }).then(function (data) {
+      return local.put("meta", { key: "bootstrap", value: data }).then(function () { return data; });
+    }, function (error) {
+      if (error.message === "login") throw error;
+      return local.get("meta", "bootstrap").then(function (kept) {
+        if (!kept) throw new Error("offline");
+        return kept.value;
+      });
+    });
+  }
+
+  /* Each instrument version's form, kept locally so a visit keeps the version it began on. */
+  function keepFragment(inst) {
+    var key = inst.id + ":" + inst.version;
+    return local.get("fragments", key).then(function (have) {
+      if (have) return have;
+      return fetch(inst.fragment, { credentials: "same-origin" }).then(function (r) { return r.text(); })
+        .then(function (html) {
+          return local.put("fragments", { key: key, html: html, definition: inst.definition, title: inst.title });
+        });
+    });
+  }
+
+  function mine() {
+    return local.byOwner(user.id).then(function (list) {
+      return list.sort(function (a, b) { return (b.updated || "").localeCompare(a.updated || ""); });
+    });
+  }
+
+  function route() {
+    var parts = location.hash.replace(/^#\/?/, "").split("/");
+    refreshHeader();
+    if (parts[0] === "start") return showStart();
+    if (parts[0] === "visit") return showVisit(parts[1], Number(parts[2] || 0));
+    if (parts[0] === "review") return showReview(parts[1]);
+    return showList();
+  }
+
+  function refreshHeader() {
+    return mine().then(function (list) {
+      var waiting = list.filter(function (v) { return v.state === "outbox"; }).length;
+      document.getElementById("outbox-count").textContent = fmt(T.waiting, { n: waiting });
+      return local.get("meta", "lastSync:" + user.id);
+    }).then(function (meta) {
+      document.getElementById("last-sync").textContent = meta ? fmt(T.lastSync, { when: meta.value }) : "";
+    });
+  }
+
+  /* --- list ---------------------------------------------------------------- */
+
+  function showList() {
+    mine().then(function (list) {
+      var groups = [["attention", T.attention], ["draft", T.drafts], ["outbox", T.outbox], ["sent", T.sent]];
+      var page = el("div", {}, [el("div", { class: "page-head" }, [
+        el("h1", { text: T.myVisits }), el("a", { class: "button primary", href: "#/start", text: T.startVisit })])]);
+      groups.forEach(function (g) {
+        var items = list.filter(function (v) { return v.state === g[0]; });
+        if (!items.length) return;
+        var ul = el("ul", { class: "visit-list" });
+        items.forEach(function (v) { ul.appendChild(visitRow(v)); });
+        page.appendChild(el("section", { class: "card state-" + g[0] }, [
+          el("h2", { text: g[1] + " " }, [el("span", { class: "count", text: String(items.length) })]), ul]));
+      });
+      if (!list.length) page.appendChild(el("p", { class: "empty", text: T.noVisits }));
+      root.replaceChildren(page);
+    });
+  }
+
+  function visitRow(v) {
+    var opd = boot.opds.find(function (o) { return o.id === v.opd_id; }) || { name: "?" };
+    var svc = boot.services.find(function (s) { return s.id === v.service_id; }) || { name: "?" };
+    var target = v.state === "draft" || v.state === "attention" ? "#/visit/" + v.uuid + "/0" : "#/review/" + v.uuid;
+    var li = el("li", { class: "visit", "data-uuid": v.uuid }, [
+      el("a", { href: target }, [el("strong", { text: opd.name }), el("span", { text: svc.name + " · " + v.visit_date })])]);
+    if (v.reason) li.appendChild(el("p", { class: "note reason", text: v.reason }));
+    return li;
+  }
+
+  /* --- start --------------------------------------------------------------- */
+
+  function showStart() {
+    var form = el("form", { class: "card", id: "start-form" });
+    var opd = el("select", { id: "opd" }), svc = el("select", { id: "service" });
+    boot.opds.forEach(function (o) { opd.appendChild(el("option", { value: o.id, text: o.name })); });
+    function fillServices() {
+      svc.replaceChildren();
+      boot.services.filter(function (s) { return s.opd_id === Number(opd.value); })
+        .forEach(function (s) { svc.appendChild(el("option", { value: s.id, text: s.name })); });
+    }
+    opd.addEventListener("change", fillServices);
+    fillServices();
+    var boxes = el("fieldset", {}, [el("legend", { text: T.instruments })]);
+    boot.instruments.forEach(function (i) {
+      boxes.appendChild(el("label", { class: "choice" }, [
+        el("input", { type: "checkbox", name: "instruments", value: i.id + ":" + i.version, checked: "checked" }),
+        el("span", { text: i.title })]));
+    });
+    var date = el("input", { type: "date", id: "visit_date", value: localDate() });
+    var error = el("p", { class: "field-error", role: "alert" });
+    form.append(el("h1", { text: T.startVisit }), el("label", { for: "opd", text: T.opd }), opd,
+                el("label", { for: "service", text: T.service }), svc, boxes,
+                el("label", { for: "visit_date", text: T.visitDate }), date, error,
+                el("button", { type: "submit", class: "button primary wide", text: T.begin }));
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var chosen = Array.prototype.filter.call(form.querySelectorAll("input[name=instruments]"),
+        function (b) { return b.checked; }).map(function (b) {
+          var p = b.value.split(":"); return { id: p[0], version: Number(p[1]) };
+        });
+      if (Number(opd.value) === user.opd_id) { error.textContent = T.ownOpd; return; }
+      if (!chosen.length) { error.textContent = T.chooseInstrument; return; }
+      var visit = { uuid: crypto.randomUUID(), owner: user.id, state: "draft", opd_id: Number(opd.value),
+                    service_id: Number(svc.value), visit_date: date.value, instruments: chosen,
+                    answers: {}, photos: [], created: new Date().toISOString(), updated: new Date().toISOString() };
+      local.put("visits", visit).then(function () { location.hash = "#/visit/" + visit.uuid + "/0"; });
+    });
+    root.replaceChildren(form);
+  }
+
+  function localDate() {
+    var d = new Date();
+    return d.getFullYear() + "-" + String(d.getMonth() + 1).padStart(2, "0") + "-" + String(d.getDate()).padStart(2, "0");
+  }
+
+  /* --- filling a visit ----------------------------------------------------- */
+
+  function loadVisit(uuid) {
+    return local.get("visits", uuid).then(function (v) {
+      if (!v || v.owner !== user.id) { location.hash = "#/list"; throw new Error("not found"); }
+      return Promise.all(v.instruments.map(function (i) { return local.get("fragments", i.id + ":" + i.version); }))
+        .then(function (frags) { return [v, frags]; });
+    });
+  }
+
+  function showVisit(uuid, n) {
+    loadVisit(uuid).then(function (pair) {
+      var v = pair[0], frags = pair[1];
+      if (frags.some(function (f) { return !f; })) { root.replaceChildren(el("p", { class: "flash error", text: T.needOnline })); return; }
+      var form = el("form", { id: "section-form", class: "section-form", novalidate: "novalidate" });
+      frags.forEach(function (f) { form.insertAdjacentHTML("beforeend", f.html); });
+      var screens = Array.prototype.slice.call(form.querySelectorAll("section.screen"));
+      n = Math.max(0, Math.min(n, screens.length - 1));
+      screens[n].hidden = false;
+      var instId = screens[n].closest(".fragment").dataset.instrument;
+      var items = Array.prototype.slice.call(screens[n].querySelectorAll(".item[data-item]"));
+      var saved = el("p", { class: "saved", role: "status" });
+      var stored = v.answers[instId] || {};
+      items.forEach(function (item) { if (item.dataset.item in stored) core.setFieldValue(item, stored[item.dataset.item]); });
+      renderPhotos(screens[n], v);
+      var progress = el("nav", { class: "progress" }, [
+        el("p", { class: "progress-text", text: fmt(T.section, { n: n + 1, total: screens.length }) }),
+        el("progress", { value: String(n + 1), max: String(screens.length + 1) })]);
+      var nav = el("div", { class: "nav-buttons" });
+      if (n > 0) nav.appendChild(el("a", { class: "button", href: "#/visit/" + uuid + "/" + (n - 1), text: T.previous }));
+      nav.appendChild(n + 1 < screens.length
+        ? el("a", { class: "button primary", href: "#/visit/" + uuid + "/" + (n + 1), text: T.next })
+        : el("a", { class: "button primary", href: "#/review/" + uuid, text: T.reviewSubmit }));
+      if (v.reason) form.prepend(el("p", { class: "note reason", text: v.reason }));
+      form.prepend(progress);
+      form.append(saved, nav);
+      function refresh() {
+        var answers = core.applyRelevance(items, stored, trees);
+        core.showTiming(screens[n].querySelector(".timing"), items, answers);
+        return answers;
+      }
+      form.addEventListener("change", function (e) {
+        if (e.target.type === "file") return addPhoto(e.target, v);
+        var current = {};
+        items.forEach(function (item) {
+          var value = item.hidden ? null : core.fieldValue(item);
+          if (value !== null) current[item.dataset.item] = value;
+        });
+        refresh();
+        var merged = Object.assign({}, stored);
+        items.forEach(function (item) { delete merged[item.dataset.item]; });
+        v.answers[instId] = Object.assign(merged, current);
+        v.updated = new Date().toISOString();
+        local.put("visits", v).then(function () { saved.textContent = T.savedLocal; });
+      });
+      form.addEventListener("click", function (e) {
+        var stamp = e.target.closest("[data-stamp]");
+        if (stamp) core.stampNow(form.querySelector("#" + CSS.escape(stamp.dataset.stamp)));
+        var del = e.target.closest("[data-delete-photo]");
+        if (del) removePhoto(del, v);
+      });
+      root.replaceChildren(form);
+      refresh();
+      window.scrollTo(0, 0);
+    }).catch(function () {});
+  }
+
+  /* --- photos: downscaled, hashed, kept locally until the server confirms -- */
+
+  function photoKey(p) { return p.item_id ? p.instrument_id + "__" + p.item_id : ""; }
+
+  function renderPhotos(container, v) {
+    container.querySelectorAll(".photos").forEach(function (box) {
+      var list = box.querySelector(".thumbs");
+      list.replaceChildren();
+      v.photos.filter(function (p) { return photoKey(p) === box.dataset.photoKey; }).forEach(function (p) {
+        local.get("photos", p.sha256).then(function (rec) {
+          if (!rec) return;
+          list.appendChild(el("li", { "data-sha": p.sha256 }, [
+            el("img", { src: URL.createObjectURL(rec.blob), alt: T.photo }),
+            el("button", { type: "button", class: "button danger small", "data-delete-photo": p.sha256, text: T.delete })]));
+        });
+      });
+    });
+  }
+
+  function sha256(blob) {
+    return blob.arrayBuffer().then(function (buf) { return crypto.subtle.digest("SHA-256", buf); })
+      .then(function (hash) {
+        return Array.prototype.map.call(new Uint8Array(hash), function (b) { return b.toString(16).padStart(2, "0"); }).join("");
+      });
+  }
+
+  function addPhoto(input, v) {
+    if (!input.files.length) return;
+    var box = input.closest(".photos"), note = box.querySelector(".photo-status");
+    var key = box.dataset.photoKey.split("__");
+    note.textContent = T.photoWorking;
+    core.downscale(input.files[0]).then(function (blob) {
+      return sha256(blob).then(function (sha) {
+        return local.put("photos", { sha256: sha, blob: blob, owner: user.id }).then(function () { return sha; });
+      });
+    }).then(function (sha) {
+      var entry = { sha256: sha, instrument_id: key.length > 1 ? key[0] : "", item_id: key.length > 1 ? key[1] : "",
+                    captured_at: new Date().toISOString() };
+      if (!v.photos.some(function (p) { return p.sha256 === sha && photoKey(p) === photoKey(entry); })) v.photos.push(entry);
+      v.updated = new Date().toISOString();
+      return local.put("visits", v);
+    }).then(function () {
+      note.textContent = T.photoKept;
+      renderPhotos(box.parentNode, v);
+    }).catch(function () { note.textContent = T.photoFailed; })
+      .then(function () { input.value = ""; });
+  }
+
+  function removePhoto(button, v) {
+    var key = button.closest(".photos").dataset.photoKey;
+    v.photos = v.photos.filter(function (p) { return !(p.sha256 === button.dataset.deletePhoto && photoKey(p) === key); });
+    local.put("visits", v).then(function () { button.closest("li").remove(); });
+  }
+
+  /* --- review and submit --------------------------------------------------- */
+
+  function keptAnswers(definition, given) {
+    var kept = {};
+    definition.sections.forEach(function (s) {
+      s.items.forEach(function (item) {
+        if (!(item.id in given)) return;
+        if (!item.relevant || window.Relevant.evaluate(trees[item.relevant] = trees[item.relevant] ||
+            window.Relevant.parse(item.relevant), kept)) kept[item.id] = given[item.id];
+      });
+    });
+    return kept;
+  }
+
+  /* Shown, required and unanswered items: the same rule as forms.missing_required. */
+  function missing(v, frags) {
+    var out = [], screenNo = 0;
+    frags.forEach(function (f, k) {
+      var inst = v.instruments[k], given = v.answers[inst.id] || {}, kept = keptAnswers(f.definition, given);
+      f.definition.sections.forEach(function (s) {
+        s.items.forEach(function (item) {
+          if (!item.required) return;
+          if (item.relevant && !window.Relevant.evaluate(window.Relevant.parse(item.relevant), kept)) return;
+          var done = item.type === "photo"
+            ? v.photos.some(function (p) { return p.instrument_id === inst.id && p.item_id === item.id; })
+            : window.Relevant.isAnswered(kept[item.id]);
+          if (!done) out.push({ n: screenNo, label: item.label[document.documentElement.lang] || item.label.id });
+        });
+        screenNo++;
+      });
+    });
+    return out;
+  }
+
+  function showReview(uuid) {
+    loadVisit(uuid).then(function (pair) {
+      var v = pair[0], frags = pair[1], page = el("section", { class: "card" });
+      page.appendChild(el("h1", { text: T.reviewSubmit }));
+      if (v.reason) page.appendChild(el("p", { class: "note reason", text: v.reason }));
+      var editable = v.state === "draft" || v.state === "attention";
+      var gaps = missing(v, frags);
+      if (editable && gaps.length) {
+        var ul = el("ul", { class: "missing" });
+        gaps.forEach(function (g) { ul.appendChild(el("li", {}, [el("a", { href: "#/visit/" + uuid + "/" + g.n, text: g.label })])); });
+        page.append(el("h2", { text: T.missing }), ul);
+      } else if (editable) {
+        page.appendChild(el("p", { class: "ok", text: T.allAnswered }));
+      } else {
+        page.appendChild(el("p", { text: v.state === "outbox" ? T.inOutbox : T.sentOk }));
+      }
+      if (editable) {
+        var photoBox = el("div", { class: "item visit-photos" }, [el("p", { class: "label", text: T.visitPhotos })]);
+        photoBox.insertAdjacentHTML("beforeend", document.getElementById("photo-box").innerHTML);
+        photoBox.addEventListener("change", function (e) { if (e.target.type === "file") addPhoto(e.target, v); });
+        photoBox.addEventListener("click", function (e) {
+          var del = e.target.closest("[data-delete-photo]");
+          if (del) removePhoto(del, v);
+        });
+        page.appendChild(photoBox);
+        renderPhotos(photoBox, v);
+        var submit = el("button", { type: "button", class: "button primary wide", id: "submit-visit", text: T.submit });
+        submit.addEventListener("click", function () {
+          if (missing(v, frags).length) return;
+          v.state = "outbox"; v.reason = ""; v.updated = new Date().toISOString();
+          local.put("visits", v).then(function () { location.hash = "#/list"; sync(false); });
+        });
+        page.appendChild(submit);
+      }
+      root.replaceChildren(page);
+    }).catch(function () {});
+  }
+
+  /* --- sync: exactly once, per record, with backoff ------------------------ */
+
+  function sync(manual) {
+    if (syncing || !user) return Promise.resolve();
+    if (navigator.locks) return navigator.locks.request("survey-sync", { ifAvailable: true }, function (lock) {
+      return lock ? runSync(manual) : null;
+    });
+    return runSync(manual);
+  }
+
+  function runSync(manual) {
+    syncing = true;
+    clearTimeout(retryTimer);
+    if (manual) status(T.sending);
+    return fetch("/api/v1/session", { credentials: "same-origin", cache: "no-store" }).then(function (r) {
+      if (r.status === 401) throw { login: true };
+      if (!r.ok) throw { retry: true };
+      return r.json();
+    }).then(function (session) {
+      if (session.user.id !== user.id) throw { login: true };
+      return mine().then(function (list) {
+        var queue = list.filter(function (v) { return v.state === "outbox"; });
+        return queue.reduce(function (p, v) { return p.then(function () { return sendVisit(v, session.csrf_token); }); },
+                            Promise.resolve());
+      });
+    }).then(function () {
+      retryDelay = 5000;
+      var now = new Date();
+      return local.put("meta", { key: "lastSync:" + user.id,
+        value: String(now.getHours()).padStart(2, "0") + ":" + String(now.getMinutes()).padStart(2, "0") })
+        .then(function () { status(""); });
+    }).catch(function (problem) {
+      if (problem && problem.login) { status(""); showLogin(); return; }
+      status(T.willRetry);
+      retryTimer = setTimeout(function () { sync(false); }, retryDelay);
+      retryDelay = Math.min(retryDelay * 2, 300000);
+    }).then(function () {
+      syncing = false;
+      refreshHeader();
+      if (!location.hash || location.hash === "#/list" || location.hash === "#/") showList();
+    });
+  }
+
+  function showLogin() {
+    var box = document.getElementById("login-again");
+    box.hidden = false;
+  }
+
+  function sendPhotos(v, csrf, only) {
+    var wanted = v.photos.filter(function (p) { return !only || only.indexOf(p.sha256) >= 0; });
+    return wanted.reduce(function (p, photo) {
+      return p.then(function () {
+        return fetch("/api/v1/photos/" + photo.sha256, { method: "HEAD", credentials: "same-origin" })
+          .then(function (r) {
+            if (r.ok) return;
+            return local.get("photos", photo.sha256).then(function (rec) {
+              if (!rec) throw { attention: T.photoLost };
+              return fetch("/api/v1/photos/" + photo.sha256, { method: "PUT", body: rec.blob, credentials: "same-origin",
+                headers: { "X-CSRFToken": csrf, "Content-Type": rec.blob.type || "image/jpeg" } });
+            }).then(function (r2) {
+              if (r2.status >= 500) throw { retry: true };
+              if (!r2.ok) return r2.json().then(function (j) {
+                throw j.error === "hash_mismatch" ? { retry: true } : { attention: j.message };
+              });
+            });
+          });
+      });
+    }, Promise.resolve());
+  }
+
+  function payload(v) {
+    return { uuid: v.uuid, opd_id: v.opd_id, service_id: v.service_id, visit_date: v.visit_date,
+             instruments: v.instruments, answers: v.answers,
+             photos: v.photos.map(function (p) { return { sha256: p.sha256, instrument_id: p.instrument_id,
+               item_id: p.item_id, captured_at: p.captured_at }; }) };
+  }
+
+  function postVisit(v, csrf) {
+    return fetch("/api/v1/visits", { method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf, "Accept": "application/json" },
+      body: JSON.stringify(payload(v)) });
+  }
+
+  function sendVisit(v, csrf) {
+    return sendPhotos(v, csrf).then(function () { return postVisit(v, csrf); }).then(function (r) {
+      if (r.status === 409) return r.json().then(function (j) {
+        if (j.error !== "missing_photos") return [r, j];
+        return sendPhotos(v, csrf, j.missing).then(function () { return postVisit(v, csrf); })
+          .then(function (r2) { return r2.json().then(function (j2) { return [r2, j2]; }); });
+      });
+      return r.json().then(function (j) { return [r, j]; });
+    }).then(function (res) {
+      var r = res[0], body = res[1];
+      if (r.status === 401) throw { login: true };
+      if (r.status >= 500) throw { retry: true };
+      if (r.ok && body.stored) return confirmSent(v);
+      return markAttention(v, body.message || T.refused);
+    }).catch(function (problem) {
+      if (problem && problem.attention) return markAttention(v, problem.attention);
+      throw problem && (problem.login || problem.retry) ? problem : { retry: true };
+    });
+  }
+
+  /* The server holds the visit and every photo: only now may the tablet let go. */
+  function confirmSent(v) {
+    v.state = "sent"; v.reason = ""; v.sent = new Date().toISOString();
+    return local.put("visits", v).then(mine).then(function (list) {
+      var stillNeeded = {};
+      list.filter(function (o) { return o.state !== "sent"; }).forEach(function (o) {
+        o.photos.forEach(function (p) { stillNeeded[p.sha256] = true; });
+      });
+      return Promise.all(v.photos.filter(function (p) { return !stillNeeded[p.sha256]; })
+        .map(function (p) { return local.del("photos", p.sha256); }));
+    });
+  }
+
+  function markAttention(v, reason) {
+    v.state = "attention"; v.reason = reason;
+    return local.put("visits", v);
+  }
+
+  window.FieldApp = { sync: sync };
+  start();
+})();

@@ -1,0 +1,170 @@
+"""Offline at the counter: the outbox survives reloads and restarts and sends exactly once."""
+
+import pytest
+from PIL import Image
+
+from survey_app.db import connect
+
+from .conftest import CHROMIUM, CHROMIUM_ARGS, TABLET, login, shot
+
+pytestmark = pytest.mark.browser
+
+
+def photo(path, color):
+    Image.new("RGB", (2400, 1800), color).save(path, "JPEG", quality=85)
+    return str(path)
+
+
+def open_profile(pw, profile, offline=False):
+    context = pw.chromium.launch_persistent_context(
+        str(profile),
+        executable_path=CHROMIUM,
+        headless=True,
+        args=CHROMIUM_ARGS,
+        offline=offline,
+        **TABLET,
+    )
+    return context, context.pages[0] if context.pages else context.new_page()
+
+
+def wait_ready(page):
+    page.wait_for_function("() => document.body.dataset.ready === '1'")
+
+
+def wait_controlled(page):
+    page.wait_for_function(
+        "() => navigator.serviceWorker && navigator.serviceWorker.controller !== null"
+    )
+
+
+def fill_skm_visit(page, base_opd, picture=None):
+    page.get_by_role("link", name="Mulai kunjungan").tap()
+    page.select_option("#opd", label=base_opd)
+    for box in page.locator("input[name=instruments]").all():
+        if box.get_attribute("value") != "skm:1":
+            box.uncheck()
+    page.get_by_role("button", name="Mulai").tap()
+    page.wait_for_selector("section.screen:not([hidden])")
+    for n in range(1, 10):
+        page.locator(f"input[name=skm__u{n}][value='3']").check()
+    page.locator(".saved", has_text="Tersimpan di tablet ini").wait_for()
+    page.get_by_role("link", name="Periksa dan kirim").tap()
+    page.wait_for_selector("#submit-visit")
+    if picture:
+        page.locator(".visit-photos input[type=file]").first.set_input_files(picture)
+        page.locator(".visit-photos .thumbs img").wait_for()
+    page.locator("#submit-visit").tap()
+    page.wait_for_selector(".visit-list")
+
+
+def counts(app):
+    db = connect(app.config["DATABASE"])
+    try:
+        visits = db.execute("select count(*) from visits").fetchone()[0]
+        photos = db.execute("select count(*) from photos").fetchone()[0]
+        links = db.execute("select count(*) from visit_photos").fetchone()[0]
+        answers = db.execute("select count(*) from answers").fetchone()[0]
+        return visits, photos, links, answers
+    finally:
+        db.close()
+
+
+def test_three_visits_offline_then_sent_exactly_once(live_app, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    base = live_app.config["LIVE_URL"]
+    profile = tmp_path / "profile"
+    with sync_playwright() as pw:
+        context, page = open_profile(pw, profile)
+        login(page, base, "evaluator1")
+        page.wait_for_url("**/field/")
+        wait_ready(page)
+        wait_controlled(page)
+        context.set_offline(True)
+        page.reload()
+        wait_ready(page)
+        opds = [
+            "Dinas Kependudukan dan Pencatatan Sipil Kota Jambi",
+            "Dinas Perhubungan Kota Jambi",
+            "UPTD Puskesmas Putri Ayu",
+        ]
+        for n, opd in enumerate(opds):
+            fill_skm_visit(page, opd, photo(tmp_path / f"p{n}.jpg", (40 * n, 120, 200)))
+        assert page.locator("#outbox-count").inner_text() == "3 menunggu dikirim"
+        shot(page, "offline-01-outbox")
+        assert counts(live_app)[0] == 0
+        context.close()
+
+        context, page = open_profile(pw, profile, offline=True)
+        page.goto(f"{base}/field/")
+        wait_ready(page)
+        assert page.locator("#outbox-count").inner_text() == "3 menunggu dikirim"
+        context.set_offline(False)
+        page.wait_for_function(
+            "() => document.getElementById('outbox-count').textContent === '0 menunggu dikirim'",
+            timeout=30000,
+        )
+        shot(page, "offline-02-sent")
+        assert "terakhir terkirim" in page.locator("#last-sync").inner_text()
+        context.close()
+    visits, photos, links, answers = counts(live_app)
+    assert (visits, photos, links, answers) == (3, 3, 3, 27)
+
+
+def test_connection_cut_mid_sync_loses_and_doubles_nothing(live_app, browser, tmp_path):
+    base = live_app.config["LIVE_URL"]
+    context = browser.new_context(service_workers="block", **TABLET)
+    page = context.new_page()
+    cut = {"done": False}
+
+    def drop_first_answer(route):
+        if route.request.method == "POST" and not cut["done"]:
+            cut["done"] = True
+            route.fetch()  # the server stores the visit...
+            route.abort("connectionreset")  # ...but the tablet never hears back
+        else:
+            route.continue_()
+
+    page.route("**/api/v1/visits", drop_first_answer)
+    login(page, base, "evaluator1")
+    page.wait_for_url("**/field/")
+    wait_ready(page)
+    fill_skm_visit(page, "Dinas Perhubungan Kota Jambi", photo(tmp_path / "p.jpg", (9, 9, 9)))
+    for _ in range(100):
+        if cut["done"]:
+            break
+        page.wait_for_timeout(100)
+    assert cut["done"]
+    assert counts(live_app)[0] == 1  # stored, though the tablet was not told
+    assert page.locator("#outbox-count").inner_text() == "1 menunggu dikirim"
+    page.get_by_role("button", name="Kirim sekarang").tap()
+    page.wait_for_function(
+        "() => document.getElementById('outbox-count').textContent === '0 menunggu dikirim'",
+        timeout=30000,
+    )
+    context.close()
+    assert counts(live_app) == (1, 1, 1, 9)
+
+
+def test_refused_visit_stays_with_its_reason(live_app, browser):
+    base = live_app.config["LIVE_URL"]
+    context = browser.new_context(service_workers="block", **TABLET)
+    page = context.new_page()
+    login(page, base, "evaluator1")
+    page.wait_for_url("**/field/")
+    wait_ready(page)
+    context.set_offline(True)
+    fill_skm_visit(page, "Dinas Perhubungan Kota Jambi")
+    # The form changed on the server since: this version is no longer known there.
+    page.evaluate("""() => LocalDB.all('visits').then(list => {
+        const v = list[0]; v.instruments[0].version = 99;
+        return LocalDB.put('visits', v); })""")
+    context.set_offline(False)
+    page.get_by_role("button", name="Kirim sekarang").tap()
+    reason = page.locator(".state-attention .reason")
+    reason.wait_for(timeout=30000)
+    assert "skm v99" in reason.inner_text()
+    assert "Perlu perhatian" in page.locator(".state-attention h2").inner_text()
+    shot(page, "offline-03-refused")
+    context.close()
+    assert counts(live_app)[0] == 0
