@@ -27,6 +27,8 @@ def create_app(test_config: dict | None = None, *, check_secret: bool = True) ->
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         PERMANENT_SESSION_LIFETIME=60 * 60 * 24,
+        LOCKOUT_MIN_DAYS=14,
+        LOCKOUT_MAX_PER_QUARTER=3,
         LOGIN_MAX_FAILURES=5,
         LOGIN_WINDOW_SECONDS=15 * 60,
     )

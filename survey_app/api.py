@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import re
 import uuid as uuid_mod
 
@@ -21,6 +22,7 @@ from . import forms, photos, store
 from .auth import login_required
 from .db import get_db, transaction
 from .errors import DomainError
+from .field import visit_refusal
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 _SHA = re.compile(r"^[0-9a-f]{64}$")
@@ -57,11 +59,14 @@ def bootstrap():
         for i in store.current_instruments(db)
     ]
     user = {k: g.user[k] for k in ("id", "username", "name", "opd_id")}
+    # Decided here, on the server's records, so the tablet can refuse offline too.
+    refusals = {o["id"]: r for o in opds if (r := visit_refusal(db, o["id"]))}
     return jsonify(
         user=user,
         opds=opds,
         services=services,
         instruments=instruments,
+        refusals=refusals,
         csrf_token=generate_csrf(),
         server_date=dt.date.today().isoformat(),
     )
@@ -126,11 +131,12 @@ def put_photo(sha256: str):
 @bp.route("/visits", methods=("POST",))
 @login_required("evaluator")
 def post_visit():
-    """Store a submitted visit once; a repeat of the same UUID returns the stored result."""
+    """Store a submitted visit once: 201 new, 200 harmless resend, 409 conflict."""
     visit = _parse_visit(_json_body())
     db = get_db()
-    if row := _stored(db, visit["uuid"]):
-        return _existing(row)
+    row = _stored(db, visit["uuid"])
+    if row and _is_resend(row, visit):
+        return _resend(db, row, visit)
     insts = _instruments(db, visit["instruments"])
     _check_place(db, visit)
     answers = _clean(insts, visit["answers"], visit["photos"])
@@ -138,21 +144,120 @@ def post_visit():
     # The write lock is taken before looking again, so of two tablets (or
     # tabs) sending the same visit at once exactly one stores it.
     with transaction(db):
-        if row := _stored(db, visit["uuid"]):
-            return _existing(row)
-        _store(db, visit, answers)
+        row = _stored(db, visit["uuid"])
+        if row and _is_resend(row, visit):
+            return _resend(db, row, visit)
+        if row:
+            _revise(db, row, visit, answers)
+        else:
+            _store(db, visit, answers)
     return jsonify(
         uuid=visit["uuid"],
         status="submitted",
         stored=True,
+        revision=visit["revision"],
         photos=[p["sha256"] for p in visit["photos"]],
     ), 201
 
 
+@bp.route("/visits/<visit_uuid>")
+@login_required("evaluator")
+def get_visit(visit_uuid: str):
+    """One of the evaluator's visits in full, to correct a returned one on the tablet."""
+    try:
+        record = store.visit(get_db(), visit_uuid)
+    except DomainError as exc:
+        raise ApiError(404, "unknown_visit", exc.message) from None
+    if record["evaluator_id"] != g.user["id"]:
+        raise ApiError(403, "forbidden", _("You are not allowed to open this page."))
+    keep = (
+        "uuid",
+        "opd_id",
+        "service_id",
+        "visit_date",
+        "status",
+        "revision",
+        "review_note",
+        "instruments",
+        "answers",
+        "notes",
+    )
+    photos_out = [
+        {k: p[k] for k in ("sha256", "instrument_id", "item_id", "captured_at")}
+        for p in record["photos"]
+    ]
+    return jsonify({**{k: record[k] for k in keep}, "photos": photos_out})
+
+
 def _stored(db, visit_uuid: str):
     return db.execute(
-        "select uuid, evaluator_id, status from visits where uuid = ?", [visit_uuid]
+        "select uuid, evaluator_id, status, revision, content_hash from visits where uuid = ?",
+        [visit_uuid],
     ).fetchone()
+
+
+def content_hash(visit: dict) -> str:
+    """What a tablet sent, canonically hashed (photos apart: a resend may add them)."""
+    keys = ("opd_id", "service_id", "visit_date", "instruments", "answers")
+    canonical = json.dumps({k: visit[k] for k in keys}, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _is_resend(row, visit: dict) -> bool:
+    return row["evaluator_id"] == g.user["id"] and row["content_hash"] == visit["hash"]
+
+
+def _resend(db, row, visit: dict):
+    """The same content again: store nothing twice, only link photos it lacked."""
+    _check_photos(db, visit["photos"])
+    for pic in visit["photos"]:
+        store.attach_photo(
+            db,
+            row["uuid"],
+            pic["sha256"],
+            pic.get("instrument_id") or "",
+            pic.get("item_id") or "",
+            captured_at=pic.get("captured_at"),
+        )
+    return jsonify(
+        uuid=row["uuid"], status=row["status"], revision=row["revision"], stored=True, repeat=True
+    ), 200
+
+
+def _revise(db, row, visit: dict, answers: dict) -> None:
+    """A corrected returned visit replaces the current revision; anything else is a conflict."""
+    if row["evaluator_id"] != g.user["id"]:
+        raise ApiError(409, "uuid_taken", _("This visit number belongs to someone else."))
+    if row["status"] == "returned" and visit["revision"] == row["revision"] + 1:
+        before = store.visit(db, row["uuid"])
+        store.audit(
+            db,
+            g.user["id"],
+            "revise",
+            "visit",
+            row["uuid"],
+            {
+                "from_revision": row["revision"],
+                "to_revision": visit["revision"],
+                "previous_answers": before["answers"],
+            },
+        )
+        _store(db, visit, answers)
+        return
+    if visit["revision"] <= row["revision"]:
+        raise ApiError(
+            409,
+            "conflict",
+            _(
+                "The server already holds a different version of this visit. Open it, check "
+                "the answers and ask your supervisor before sending again."
+            ),
+        )
+    raise ApiError(
+        409,
+        "stale_revision",
+        _("This correction does not follow the visit's current version on the server."),
+    )
 
 
 def _json_body() -> dict:
@@ -167,7 +272,7 @@ def _parse_visit(body: dict) -> dict:
     problem = _shape_problem(body)
     if problem:
         raise ApiError(400, "bad_request", _("Malformed visit: %(detail)s", detail=problem))
-    return {
+    visit = {
         "uuid": str(uuid_mod.UUID(body["uuid"])),
         "opd_id": body["opd_id"],
         "service_id": body["service_id"],
@@ -176,7 +281,10 @@ def _parse_visit(body: dict) -> dict:
         "answers": body.get("answers") or {},
         "notes": body.get("notes") or {},
         "photos": body.get("photos") or [],
+        "revision": body.get("revision", 1),
     }
+    visit["hash"] = content_hash(visit)
+    return visit
 
 
 def _shape_problem(body: dict) -> str | None:
@@ -207,18 +315,15 @@ def _shape_problem(body: dict) -> str | None:
         return "instruments"
     if not isinstance(body.get("answers", {}), dict):
         return "answers"
+    revision = body.get("revision", 1)
+    if not isinstance(revision, int) or isinstance(revision, bool) or revision < 1:
+        return "revision"
     pics = body.get("photos", [])
     if not isinstance(pics, list) or not all(
         isinstance(p, dict) and _SHA.match(str(p.get("sha256", ""))) for p in pics
     ):
         return "photos"
     return None
-
-
-def _existing(row) -> tuple:
-    if row["evaluator_id"] != g.user["id"]:
-        raise ApiError(409, "uuid_taken", _("This visit number belongs to someone else."))
-    return jsonify(uuid=row["uuid"], status=row["status"], stored=True, repeat=True), 200
 
 
 def _instruments(db, refs: list[dict]) -> list:
@@ -237,12 +342,10 @@ def _check_place(db, visit: dict) -> None:
         raise ApiError(
             422, "service_mismatch", _("This service does not belong to the chosen OPD.")
         )
-    if g.user["opd_id"] == visit["opd_id"]:
-        raise ApiError(
-            403,
-            "own_opd",
-            _("You cannot assess your own OPD: you would be recognised. Choose another OPD."),
-        )
+    refusal = visit_refusal(db, visit["opd_id"], exclude_uuid=visit["uuid"])
+    if refusal:
+        code = "own_opd" if g.user["opd_id"] == visit["opd_id"] else "lockout"
+        raise ApiError(403, code, refusal)
 
 
 def _clean(insts: list, answers: dict, pics: list[dict]) -> dict:
@@ -280,7 +383,7 @@ def _check_photos(db, pics: list[dict]) -> None:
 
 
 def _store(db, visit: dict, answers: dict) -> None:
-    """Visit, answers, photo links and the submitted status in one transaction."""
+    """Visit, answers, photo links and the submitted status (inside the caller's transaction)."""
     store.save_visit(
         db,
         {**visit, "answers": answers, "evaluator_id": g.user["id"], "status": "draft"},
@@ -297,3 +400,6 @@ def _store(db, visit: dict, answers: dict) -> None:
             captured_at=pic.get("captured_at"),
         )
     store.set_status(db, visit["uuid"], "submitted", g.user["id"])
+    db.table("visits").update(
+        visit["uuid"], {"content_hash": visit["hash"], "revision": visit["revision"]}
+    )

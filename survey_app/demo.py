@@ -219,6 +219,12 @@ def _one_visit(db, rng, insts, svc, people, day, quality, photo_dir) -> None:
         store.attach_photo(db, visit_uuid, digest, caption="Ruang pelayanan")
     store.set_status(db, visit_uuid, "submitted", evaluator_id)
     store.set_status(db, visit_uuid, "approved", supervisor_id)
+    # Demo history: the server received these visits on their day, not today.
+    stamp = f"{day.isoformat()}T10:00:00+00:00"
+    db.execute(
+        "update visits set created_at = ?, submitted_at = ?, reviewed_at = ? where uuid = ?",
+        [stamp, stamp, stamp, visit_uuid],
+    )
 
 
 def fake_answers(

@@ -20,7 +20,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from . import forms, photos, store
+from . import formatting, forms, photos, rules, store
 from .auth import login_required
 from .db import get_db
 from .errors import DomainError
@@ -123,12 +123,42 @@ def _start_allowed(form, db) -> bool:
     if svc["opd_id"] != form.opd.data:
         form.service.errors.append(_("This service does not belong to the chosen OPD."))
         return False
-    if g.user["opd_id"] == form.opd.data:
-        form.opd.errors.append(
-            _("You cannot assess your own OPD: you would be recognised. Choose another OPD.")
-        )
+    refusal = visit_refusal(db, form.opd.data)
+    if refusal:
+        form.opd.errors.append(refusal)
         return False
     return True
+
+
+def visit_refusal(db, opd_id: int, exclude_uuid: str | None = None) -> str | None:
+    """Why the logged-in evaluator may not visit this OPD today, in their language."""
+    cfg = current_app.config
+    refusal = rules.may_visit(
+        db,
+        g.user,
+        opd_id,
+        dt.date.today(),
+        (cfg["LOCKOUT_MIN_DAYS"], cfg["LOCKOUT_MAX_PER_QUARTER"]),
+        exclude_uuid,
+    )
+    if refusal is None:
+        return None
+    if refusal.code == "own_opd":
+        return _("You cannot assess your own OPD: you would be recognised. Choose another OPD.")
+    until = formatting.long_date(refusal.until, g.lang)
+    if refusal.code == "too_soon":
+        return _(
+            "You visited this OPD on %(last)s. So that staff do not recognise you, you "
+            "may go again from %(until)s.",
+            last=formatting.long_date(refusal.last, g.lang),
+            until=until,
+        )
+    return _(
+        "You have made %(limit)s visits to this OPD this quarter, the most allowed. "
+        "You may go again from %(until)s.",
+        limit=refusal.limit,
+        until=until,
+    )
 
 
 def _instrument_ref(value: str) -> dict:

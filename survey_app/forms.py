@@ -140,7 +140,7 @@ def section_form(
         for item in section.items
         if item.id == item_id and item.type != "photo"
     }
-    return form_class(formdata=formdata, data=initial, meta={"csrf": csrf})
+    return form_class(formdata=formdata, data=initial, meta={} if csrf else {"csrf": False})
 
 
 def _to_field(item: Item, value: Any) -> Any:

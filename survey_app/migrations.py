@@ -152,3 +152,16 @@ def m003_login_failures(db: Database) -> None:
     )
     db.table("login_failures").create_index(["username", "at"])
     db.table("login_failures").create_index(["address", "at"])
+
+
+@migrations()
+def m005_visit_content_hash(db: Database) -> None:
+    """Hash of what a tablet sent, to tell a harmless resend from a conflict."""
+    db.table("visits").add_column("content_hash", str)
+
+
+@migrations()
+def m006_evaluator_lockout(db: Database) -> None:
+    """Per OPD: days between two visits by one evaluator, and visits per quarter."""
+    db.table("opds").add_column("min_days_between_visits", int)
+    db.table("opds").add_column("max_visits_per_quarter", int)

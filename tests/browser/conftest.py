@@ -68,12 +68,18 @@ def live_app(tmp_path):
 
 
 @pytest.fixture(scope="session")
-def browser():
+def pw():
+    """One Playwright driver for the whole run (the sync API allows only one)."""
+    with sync_playwright() as playwright:
+        yield playwright
+
+
+@pytest.fixture(scope="session")
+def browser(pw):
     """Debian's chromium, headless; never a downloaded browser."""
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
 
 
 @pytest.fixture

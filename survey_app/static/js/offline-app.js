@@ -38,6 +38,8 @@
       window.addEventListener("hashchange", route);
       window.addEventListener("online", function () { sync(false); });
       document.getElementById("sync-now").addEventListener("click", function () { sync(true); });
+      document.getElementById("logout").addEventListener("click", logout);
+      if (window.BroadcastChannel) new BroadcastChannel("survey-visits").onmessage = function () { refreshHeader(); };
       route();
       sync(false);
     }).catch(function (e) {
@@ -54,6 +56,7 @@
     }).then(function (data) {
       return local.put("meta", { key: "bootstrap", value: data }).then(function () { return data; });
     }, function (error) {
+      /* Offline: the copy of the last user logged in here (removed on logout). */
       if (error.message === "login") throw error;
       return local.get("meta", "bootstrap").then(function (kept) {
         if (!kept) throw new Error("offline");
@@ -71,6 +74,22 @@
         .then(function (html) {
           return local.put("fragments", { key: key, html: html, definition: inst.definition, title: inst.title });
         });
+    });
+  }
+
+  /* Read-modify-write of one visit, refused once it has left the draft states
+     (submitted in another tab, say), so two tabs never make two versions. */
+  function update(uuid, change) {
+    return local.get("visits", uuid).then(function (fresh) {
+      if (!fresh || fresh.owner !== user.id || (fresh.state !== "draft" && fresh.state !== "attention")) {
+        throw new Error("not editable");
+      }
+      change(fresh);
+      fresh.updated = new Date().toISOString();
+      return local.put("visits", fresh).then(function () {
+        if (window.BroadcastChannel) new BroadcastChannel("survey-visits").postMessage(uuid);
+        return fresh;
+      });
     });
   }
 
@@ -101,11 +120,60 @@
 
   /* --- list ---------------------------------------------------------------- */
 
+  /* Visits the server holds for this user (returned ones come back to the tablet). */
+  function serverVisits() {
+    return fetch("/api/v1/visits", { credentials: "same-origin", cache: "no-store" }).then(function (r) {
+      if (!r.ok) throw new Error("offline");
+      return r.json();
+    }).then(function (data) {
+      return local.put("meta", { key: "server:" + user.id, value: data.visits }).then(function () { return data.visits; });
+    }).catch(function () {
+      return local.get("meta", "server:" + user.id).then(function (kept) { return kept ? kept.value : []; });
+    });
+  }
+
+  /* Bring a returned visit onto the tablet as the next revision, to correct it. */
+  function takeReturned(uuid) {
+    return fetch("/api/v1/visits/" + uuid, { credentials: "same-origin" }).then(function (r) {
+      if (!r.ok) throw new Error("offline");
+      return r.json();
+    }).then(function (server) {
+      return Promise.all(server.instruments.map(function (i) {
+        var inst = boot.instruments.find(function (b) { return b.id === i.id && b.version === i.version; });
+        return inst ? keepFragment(inst) : null;
+      })).then(function () {
+        return local.put("visits", { uuid: server.uuid, owner: user.id, state: "draft", opd_id: server.opd_id,
+          service_id: server.service_id, visit_date: server.visit_date, instruments: server.instruments,
+          answers: server.answers, photos: server.photos, revision: server.revision + 1,
+          reason: server.review_note || "", created: new Date().toISOString(), updated: new Date().toISOString() });
+      });
+    }).then(function () { location.hash = "#/visit/" + uuid + "/0"; })
+      .catch(function () { status(T.needOnline); });
+  }
+
   function showList() {
-    mine().then(function (list) {
+    Promise.all([mine(), serverVisits()]).then(function (both) {
+      var list = both[0], onTablet = {};
+      list.forEach(function (v) { onTablet[v.uuid] = v; });
+      var returned = both[1].filter(function (s) {
+        var here = onTablet[s.uuid];
+        return s.status === "returned" && (!here || (here.state === "sent" && (here.revision || 1) <= s.revision));
+      });
       var groups = [["attention", T.attention], ["draft", T.drafts], ["outbox", T.outbox], ["sent", T.sent]];
       var page = el("div", {}, [el("div", { class: "page-head" }, [
         el("h1", { text: T.myVisits }), el("a", { class: "button primary", href: "#/start", text: T.startVisit })])]);
+      if (returned.length) {
+        var back = el("ul", { class: "visit-list" });
+        returned.forEach(function (r) {
+          var row = visitRow({ opd_id: r.opd_id, service_id: r.service_id, visit_date: r.visit_date, uuid: r.uuid,
+                               state: "returned", reason: r.review_note });
+          var fix = el("button", { type: "button", class: "button", text: T.correct });
+          fix.addEventListener("click", function () { takeReturned(r.uuid); });
+          row.appendChild(fix);
+          back.appendChild(row);
+        });
+        page.appendChild(el("section", { class: "card state-returned" }, [el("h2", { text: T.returned }), back]));
+      }
       groups.forEach(function (g) {
         var items = list.filter(function (v) { return v.state === g[0]; });
         if (!items.length) return;
@@ -122,7 +190,8 @@
   function visitRow(v) {
     var opd = boot.opds.find(function (o) { return o.id === v.opd_id; }) || { name: "?" };
     var svc = boot.services.find(function (s) { return s.id === v.service_id; }) || { name: "?" };
-    var target = v.state === "draft" || v.state === "attention" ? "#/visit/" + v.uuid + "/0" : "#/review/" + v.uuid;
+    var target = v.state === "draft" || v.state === "attention" ? "#/visit/" + v.uuid + "/0"
+      : v.state === "returned" ? "#/list" : "#/review/" + v.uuid;
     var li = el("li", { class: "visit", "data-uuid": v.uuid }, [
       el("a", { href: target }, [el("strong", { text: opd.name }), el("span", { text: svc.name + " · " + v.visit_date })])]);
     if (v.reason) li.appendChild(el("p", { class: "note reason", text: v.reason }));
@@ -161,6 +230,8 @@
           var p = b.value.split(":"); return { id: p[0], version: Number(p[1]) };
         });
       if (Number(opd.value) === user.opd_id) { error.textContent = T.ownOpd; return; }
+      var refusal = (boot.refusals || {})[opd.value];
+      if (refusal) { error.textContent = refusal; return; }
       if (!chosen.length) { error.textContent = T.chooseInstrument; return; }
       var visit = { uuid: crypto.randomUUID(), owner: user.id, state: "draft", opd_id: Number(opd.value),
                     service_id: Number(svc.value), visit_date: date.value, instruments: chosen,
@@ -224,11 +295,13 @@
           if (value !== null) current[item.dataset.item] = value;
         });
         refresh();
-        var merged = Object.assign({}, stored);
-        items.forEach(function (item) { delete merged[item.dataset.item]; });
-        v.answers[instId] = Object.assign(merged, current);
-        v.updated = new Date().toISOString();
-        local.put("visits", v).then(function () { saved.textContent = T.savedLocal; });
+        update(v.uuid, function (fresh) {
+          var merged = Object.assign({}, fresh.answers[instId] || {});
+          items.forEach(function (item) { delete merged[item.dataset.item]; });
+          fresh.answers[instId] = Object.assign(merged, current);
+          v.answers = fresh.answers;
+        }).then(function () { saved.textContent = T.savedLocal; },
+                function () { saved.textContent = T.notEditable; });
       });
       form.addEventListener("click", function (e) {
         var stamp = e.target.closest("[data-stamp]");
@@ -280,9 +353,12 @@
     }).then(function (sha) {
       var entry = { sha256: sha, instrument_id: key.length > 1 ? key[0] : "", item_id: key.length > 1 ? key[1] : "",
                     captured_at: new Date().toISOString() };
-      if (!v.photos.some(function (p) { return p.sha256 === sha && photoKey(p) === photoKey(entry); })) v.photos.push(entry);
-      v.updated = new Date().toISOString();
-      return local.put("visits", v);
+      return update(v.uuid, function (fresh) {
+        if (!fresh.photos.some(function (p) { return p.sha256 === sha && photoKey(p) === photoKey(entry); })) {
+          fresh.photos.push(entry);
+        }
+        v.photos = fresh.photos;
+      });
     }).then(function () {
       note.textContent = T.photoKept;
       renderPhotos(box.parentNode, v);
@@ -292,8 +368,12 @@
 
   function removePhoto(button, v) {
     var key = button.closest(".photos").dataset.photoKey;
-    v.photos = v.photos.filter(function (p) { return !(p.sha256 === button.dataset.deletePhoto && photoKey(p) === key); });
-    local.put("visits", v).then(function () { button.closest("li").remove(); });
+    update(v.uuid, function (fresh) {
+      fresh.photos = fresh.photos.filter(function (p) {
+        return !(p.sha256 === button.dataset.deletePhoto && photoKey(p) === key);
+      });
+      v.photos = fresh.photos;
+    }).then(function () { button.closest("li").remove(); });
   }
 
   /* --- review and submit --------------------------------------------------- */
@@ -358,9 +438,10 @@
         renderPhotos(photoBox, v);
         var submit = el("button", { type: "button", class: "button primary wide", id: "submit-visit", text: T.submit });
         submit.addEventListener("click", function () {
-          if (missing(v, frags).length) return;
-          v.state = "outbox"; v.reason = ""; v.updated = new Date().toISOString();
-          local.put("visits", v).then(function () { location.hash = "#/list"; sync(false); });
+          update(v.uuid, function (fresh) {
+            if (missing(fresh, frags).length) throw new Error("missing");
+            fresh.state = "outbox"; fresh.reason = "";
+          }).then(function () { location.hash = "#/list"; sync(false); }, function () { route(); });
         });
         page.appendChild(submit);
       }
@@ -411,6 +492,28 @@
     });
   }
 
+  /* Log out: unsent visits stay on the tablet for their owner (never sent under
+     someone else's login); this user's session data is forgotten. */
+  function logout() {
+    mine().then(function (list) {
+      var waiting = list.filter(function (v) { return v.state === "outbox" || v.state === "attention"; }).length;
+      if (waiting && !window.confirm(fmt(T.logoutWaiting, { n: waiting }))) throw new Error("stay");
+      return local.del("meta", "bootstrap");
+    }).then(function () {
+      return fetch("/api/v1/session", { credentials: "same-origin", cache: "no-store" }).then(function (r) {
+        return r.ok ? r.json() : null;
+      });
+    }).then(function (session) {
+      if (!session) { location.href = "/login"; return; }
+      var body = new FormData();
+      body.append("csrf_token", session.csrf_token);
+      return fetch("/logout", { method: "POST", body: body, credentials: "same-origin" })
+        .then(function () { location.href = "/login"; });
+    }).catch(function (e) {
+      if (e.message !== "stay") location.href = "/login";
+    });
+  }
+
   function showLogin() {
     var box = document.getElementById("login-again");
     box.hidden = false;
@@ -440,7 +543,7 @@
 
   function payload(v) {
     return { uuid: v.uuid, opd_id: v.opd_id, service_id: v.service_id, visit_date: v.visit_date,
-             instruments: v.instruments, answers: v.answers,
+             instruments: v.instruments, answers: v.answers, revision: v.revision || 1,
              photos: v.photos.map(function (p) { return { sha256: p.sha256, instrument_id: p.instrument_id,
                item_id: p.item_id, captured_at: p.captured_at }; }) };
   }
