@@ -196,5 +196,7 @@ COMMANDS = (
 
 def init_app(app) -> None:
     """Attach the commands to the app's CLI group."""
-    for command in COMMANDS:
+    from . import cli_maintenance
+
+    for command in COMMANDS + cli_maintenance.COMMANDS:
         app.cli.add_command(command)

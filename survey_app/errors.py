@@ -19,6 +19,11 @@ MESSAGES = {
     "own_opd": (403, _l("You cannot assess your own OPD (%(detail)s): you would be recognised.")),
     "not_editable": (409, _l("This visit can no longer be changed: %(detail)s")),
     "invalid_instruments": (400, _l("Instrument files are invalid: %(detail)s")),
+    "bad_backup": (400, _l("The backup is damaged or incomplete: %(detail)s")),
+    "target_exists": (
+        409,
+        _l("A database already exists at %(detail)s (use --force to replace it)."),
+    ),
     "no_secret_key": (500, _l("SURVEY_APP_SECRET_KEY must be set outside demo and test mode.")),
 }
 
