@@ -62,7 +62,9 @@ def import_command(source):
     try:
         visits = json.load(source)
     except json.JSONDecodeError as exc:
-        raise click.ClickException(f"{source.name}:{exc.lineno}: not valid JSON: {exc.msg}")
+        raise click.ClickException(
+            f"{source.name}:{exc.lineno}: not valid JSON: {exc.msg}"
+        ) from None
     count = maintenance.import_visits(get_db(), visits)
     click.echo(f"{count} visits imported.")
 
