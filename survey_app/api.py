@@ -383,10 +383,10 @@ def _check_photos(db, pics: list[dict]) -> None:
 
 
 def _store(db, visit: dict, answers: dict) -> None:
-    """Visit, answers, photo links and the submitted status (inside the caller's transaction)."""
+    """Visit, answers, scores, photo links and submitted status, in the caller's transaction."""
     store.save_visit(
         db,
-        {**visit, "answers": answers, "evaluator_id": g.user["id"], "status": "draft"},
+        {**visit, "answers": answers, "evaluator_id": g.user["id"], "status": "submitted"},
         g.user["id"],
     )
     for pic in visit["photos"]:
@@ -399,7 +399,10 @@ def _store(db, visit: dict, answers: dict) -> None:
             caption=str(pic.get("caption") or "")[:200],
             captured_at=pic.get("captured_at"),
         )
-    store.set_status(db, visit["uuid"], "submitted", g.user["id"])
-    db.table("visits").update(
-        visit["uuid"], {"content_hash": visit["hash"], "revision": visit["revision"]}
+    db.execute(
+        "update visits set content_hash = ?, revision = ? where uuid = ?",
+        [visit["hash"], visit["revision"], visit["uuid"]],
+    )
+    store.audit(
+        db, g.user["id"], "submitted", "visit", visit["uuid"], {"revision": visit["revision"]}
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -55,18 +56,32 @@ def transaction(db: Database) -> Iterator[Database]:
     db.conn.execute("COMMIT")
 
 
+_local = threading.local()
+
+
 def get_db() -> Database:
-    """The request's connection, opened on first use."""
-    if "db" not in g:
-        g.db = connect(current_app.config["DATABASE"])
-    return g.db
+    """This thread's connection to the configured database, opened once.
+
+    Kept open across requests rather than closed after each: closing the last
+    connection of a WAL database checkpoints it, which made every request pay
+    for a full checkpoint. A transaction never outlives its request.
+    """
+    path = current_app.config["DATABASE"]
+    pool = getattr(_local, "connections", None)
+    if pool is None:
+        pool = _local.connections = {}
+    db = pool.get(path)
+    if db is None:
+        db = pool[path] = connect(path)
+    g.db = db
+    return db
 
 
 def close_db(_exc: BaseException | None = None) -> None:
-    """Close the request's connection, if one was opened."""
+    """End the request: roll back anything a failed request left open."""
     db = g.pop("db", None)
-    if db is not None:
-        db.close()
+    if db is not None and db.conn.in_transaction:
+        db.rollback()
 
 
 def init_app(app) -> None:

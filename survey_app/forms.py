@@ -119,6 +119,23 @@ def make_field(item: Item, locale: str) -> Field:
     return StringField(validators=[Optional(), Length(max=TEXT_MAX)], **opts)
 
 
+_CLASSES: dict[tuple, type] = {}
+
+
+def form_class(inst: Instrument, items: tuple[Item, ...], name: str) -> type[Form]:
+    """The WTForms class for some items of an instrument, built once per locale."""
+    locale = _locale()
+    key = (inst.id, inst.version, inst.content_hash, name, locale)
+    if key not in _CLASSES:
+        fields = {
+            field_name(inst, item): make_field(item, locale)
+            for item in items
+            if item.type != "photo"
+        }
+        _CLASSES[key] = type(f"Form_{inst.id}_{name}", (Form,), fields)
+    return _CLASSES[key]
+
+
 def section_form(
     inst: Instrument,
     section: Section,
@@ -127,20 +144,14 @@ def section_form(
     csrf: bool = True,
 ) -> Form:
     """A form for one section, filled from stored answers or the posted data."""
-    locale = _locale()
-    fields = {
-        field_name(inst, item): make_field(item, locale)
-        for item in section.items
-        if item.type != "photo"
-    }
-    form_class = type(f"Section_{inst.id}_{section.id}", (Form,), fields)
     initial = {
         field_name(inst, item): _to_field(item, value)
         for item_id, value in (data or {}).items()
         for item in section.items
         if item.id == item_id and item.type != "photo"
     }
-    return form_class(formdata=formdata, data=initial, meta={} if csrf else {"csrf": False})
+    cls = form_class(inst, section.items, section.id)
+    return cls(formdata=formdata, data=initial, meta={} if csrf else {"csrf": False})
 
 
 def _to_field(item: Item, value: Any) -> Any:
@@ -152,10 +163,10 @@ def _to_field(item: Item, value: Any) -> Any:
     return value
 
 
-def answers_from(form: Form, inst: Instrument, section: Section) -> dict[str, Any]:
-    """The section's answers as stored values (None where left empty)."""
+def answers_from(form: Form, inst: Instrument, section: Section | None = None) -> dict[str, Any]:
+    """The section's (or every) answers as stored values (None where left empty)."""
     answers: dict[str, Any] = {}
-    for item in section.items:
+    for item in section.items if section else inst.items:
         if item.type == "photo":
             continue
         value = form[field_name(inst, item)].data
@@ -207,32 +218,23 @@ def clean_answers(inst: Instrument, answers: dict[str, Any]) -> tuple[dict, dict
     Returns (cleaned answers by item id, errors by item id). Used by the sync
     API so that a visit filled offline meets exactly the rules of the form.
     """
-    cleaned: dict[str, Any] = {}
     errors: dict[str, list[str]] = {}
     unknown = set(answers) - {item.id for item in inst.items}
     for item_id in sorted(unknown):
         errors[item_id] = [str(_l("Unknown item."))]
-    for section in inst.sections:
-        formdata = MultiDict()
-        for item in section.items:
-            value = answers.get(item.id)
-            if item.type == "photo" or value is None:
-                continue
-            for one in value if isinstance(value, list) else [value]:
-                formdata.add(field_name(inst, item), "" if one is None else str(one))
-        form = section_form(inst, section, formdata=formdata, csrf=False)
-        form.validate()
-        for item in section.items:
-            if item.type == "photo":
-                continue
-            field = form[field_name(inst, item)]
-            if field.errors:
-                errors[item.id] = [str(e) for e in field.errors]
-        cleaned.update(
-            {
-                k: v
-                for k, v in answers_from(form, inst, section).items()
-                if v is not None and k not in errors
-            }
-        )
+    formdata = MultiDict()
+    for item in inst.items:
+        value = answers.get(item.id)
+        if item.type == "photo" or value is None:
+            continue
+        for one in value if isinstance(value, list) else [value]:
+            formdata.add(field_name(inst, item), "" if one is None else str(one))
+    form = form_class(inst, inst.items, "all")(formdata=formdata, meta={"csrf": False})
+    form.validate()
+    for item in inst.items:
+        if item.type != "photo" and form[field_name(inst, item)].errors:
+            errors[item.id] = [str(e) for e in form[field_name(inst, item)].errors]
+    cleaned = {
+        k: v for k, v in answers_from(form, inst).items() if v is not None and k not in errors
+    }
     return inst.relevant_answers(cleaned), errors

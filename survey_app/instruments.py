@@ -7,6 +7,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -154,18 +155,24 @@ class Instrument:
                 return item
         raise KeyError(item_id)
 
-    @property
+    @cached_property
     def content_hash(self) -> str:
         """SHA-256 of the definition, to notice a changed file under one version."""
         return content_hash(self.definition)
 
     def relevant_answers(self, answers: Mapping[str, Any]) -> dict[str, Any]:
         """Answers with those of hidden items dropped, in the order asked."""
-        kept: dict[str, Any] = {}
+        if isinstance(answers, Kept):
+            return answers
+        kept: dict[str, Any] = Kept()
         for item in self.items:
             if item.id in answers and item.is_relevant(kept):
                 kept[item.id] = answers[item.id]
         return kept
+
+
+class Kept(dict):
+    """Answers already filtered by relevant_answers: filtering them again is a no-op."""
 
 
 def content_hash(definition: Mapping[str, Any]) -> str:

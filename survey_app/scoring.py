@@ -8,6 +8,7 @@ PermenPANRB 14/2017 reach exactly 100.00 when every answer is 4.
 from __future__ import annotations
 
 import bisect
+import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -211,16 +212,28 @@ def sample_size_formula(population: int) -> float:
 
 @dataclass
 class _Tally:
-    passed: Fraction = Fraction(0)
-    applicable: Fraction = Fraction(0)
+    """Passed and applicable weight, as whole units of a common denominator."""
 
-    def add(self, weight: Fraction, ok: bool) -> None:
-        self.applicable += weight
-        self.passed += weight if ok else 0
+    passed: int = 0
+    applicable: int = 0
+
+    def add(self, units: int, ok: bool) -> None:
+        self.applicable += units
+        self.passed += units if ok else 0
 
     @property
     def score(self) -> Fraction | None:
-        return 100 * self.passed / self.applicable if self.applicable else None
+        return Fraction(100 * self.passed, self.applicable) if self.applicable else None
+
+
+def _weight(item) -> Fraction:
+    return _exact(item.weight)
+
+
+@cache
+def _exact(weight: float) -> Fraction:
+    """A weight from YAML as the fraction it stands for (0.1 -> 1/10, not binary noise)."""
+    return Fraction(weight).limit_denominator(10**6)
 
 
 def compliance(
@@ -229,8 +242,11 @@ def compliance(
     """Weighted share of applicable checkable items passed, 0-100, with breakdowns.
 
     N/A and hidden (skipped) items leave the denominator; with nothing
-    applicable the score is None, never 0 or 100.
+    applicable the score is None, never 0 or 100. Weights are exact: each is
+    turned into whole units of the common denominator of all weights once.
     """
+    items = [(inst, item) for inst in instruments for item in inst.items if item.checkable]
+    scale = math.lcm(1, *(_weight(item).denominator for _, item in items))
     total = _Tally()
     groups: dict[str, dict[str, _Tally]] = {
         "sections": defaultdict(_Tally),
@@ -238,23 +254,22 @@ def compliance(
         "components": defaultdict(_Tally),
     }
     failed, passed = [], []
-    for inst in instruments:
-        given = inst.relevant_answers(answers.get(inst.id, {}))
-        for item in inst.items:
-            verdict = item.passed(given.get(item.id))
-            if verdict is None:
-                continue
-            weight = Fraction(item.weight).limit_denominator(10**6)
-            total.add(weight, verdict)
-            groups["sections"][f"{inst.id}.{item.section}"].add(weight, verdict)
-            for axis, key in (("dimensions", "dimension"), ("components", "component")):
-                if key in item.tags:
-                    groups[axis][item.tags[key]].add(weight, verdict)
-            (passed if verdict else failed).append(f"{inst.id}.{item.id}")
+    given = {inst.id: inst.relevant_answers(answers.get(inst.id, {})) for inst in instruments}
+    for inst, item in items:
+        verdict = item.passed(given[inst.id].get(item.id))
+        if verdict is None:
+            continue
+        units = int(_weight(item) * scale)
+        total.add(units, verdict)
+        groups["sections"][f"{inst.id}.{item.section}"].add(units, verdict)
+        for axis, key in (("dimensions", "dimension"), ("components", "component")):
+            if key in item.tags:
+                groups[axis][item.tags[key]].add(units, verdict)
+        (passed if verdict else failed).append(f"{inst.id}.{item.id}")
     result: dict[str, Any] = {
         "score": _float(total.score),
-        "passed_weight": float(total.passed),
-        "applicable_weight": float(total.applicable),
+        "passed_weight": total.passed / scale,
+        "applicable_weight": total.applicable / scale,
         "failed": failed,
         "passed": passed,
     }
@@ -390,6 +405,7 @@ def visit_scores(
     published_fee: int | None = None,
 ) -> dict[str, Any]:
     """Every score of one visit, JSON-able, ready to store beside the visit."""
+    answers = {i.id: i.relevant_answers(answers.get(i.id, {})) for i in instruments}
     comp = compliance(instruments, answers)
     scheme_id = compliance_scheme(instruments)
     band = load_schemes()[scheme_id].band(comp["score"])

@@ -17,7 +17,7 @@ from . import instruments as inst_mod
 from . import scoring
 from .db import transaction
 from .errors import DomainError
-from .instruments import Instrument
+from .instruments import Instrument, Kept
 
 ROLES = ("evaluator", "supervisor", "admin")
 STATUSES = ("draft", "submitted", "returned", "approved", "rejected")
@@ -37,15 +37,17 @@ def audit(
     detail: Mapping[str, Any] | None = None,
 ) -> None:
     """Record who did what to which record."""
-    db.table("audit_log").insert(
-        {
-            "at": now(),
-            "user_id": user_id,
-            "action": action,
-            "entity": entity,
-            "entity_id": str(entity_id),
-            "detail": json.dumps(detail or {}, ensure_ascii=False),
-        }
+    db.execute(
+        "insert into audit_log (at, user_id, action, entity, entity_id, detail) "
+        "values (?, ?, ?, ?, ?, ?)",
+        [
+            now(),
+            user_id,
+            action,
+            entity,
+            str(entity_id),
+            json.dumps(detail or {}, ensure_ascii=False),
+        ],
     )
 
 
@@ -109,12 +111,19 @@ _instrument_cache: dict[tuple[str, str], Instrument] = {}
 
 def instrument(db: Database, inst_id: str, version: int) -> Instrument:
     """A stored instrument version, validated; DomainError when unknown."""
-    row = _get(db.table("instruments"), (inst_id, version))
+    row = _first(
+        db,
+        "select content_hash, source from instruments where id = ? and version = ?",
+        [inst_id, version],
+    )
     if row is None:
         raise DomainError("unknown_instrument", f"{inst_id} v{version}")
     key = (row["content_hash"], row["source"])
     if key not in _instrument_cache:
-        _instrument_cache[key] = inst_mod.build(json.loads(row["definition"]), source=row["source"])
+        definition = db.execute(
+            "select definition from instruments where id = ? and version = ?", [inst_id, version]
+        ).fetchone()[0]
+        _instrument_cache[key] = inst_mod.build(json.loads(definition), source=row["source"])
     return _instrument_cache[key]
 
 
@@ -181,10 +190,12 @@ def save_visit(db: Database, visit: Mapping[str, Any], actor_id: int | None) -> 
 
     Keyed by the client's UUID, so saving the same visit again replaces its
     answers instead of adding a second visit. Answers to hidden items are
-    dropped, as they are neither required nor stored.
+    dropped, as they are neither required nor stored. A visit saved as
+    anything but a draft gets its scores computed and stored in the same go.
     """
     versions = [(i["id"], int(i["version"])) for i in visit["instruments"]]
     insts = [instrument(db, i, v) for i, v in versions]
+    kept = {i.id: _kept_answers(i, visit.get("answers", {}).get(i.id, {})) for i in insts}
     with transaction(db):
         existing = _first(db, "select uuid from visits where uuid = ?", [visit["uuid"]])
         row = {
@@ -192,11 +203,18 @@ def save_visit(db: Database, visit: Mapping[str, Any], actor_id: int | None) -> 
         }
         row.update(status=visit.get("status", "draft"), updated_at=now())
         if not existing:
-            row["created_at"] = now()
-        db.table("visits").upsert(row, pk="uuid")
-        _replace_answers(db, visit["uuid"], insts, visit.get("answers", {}), visit.get("notes", {}))
+            row["created_at"] = row["updated_at"]
         if row["status"] != "draft":
-            _store_scores(db, visit["uuid"])
+            svc = service(db, row["service_id"])
+            row["scores"] = json.dumps(
+                scoring.visit_scores(
+                    insts, kept, max_minutes=svc["max_minutes"], published_fee=svc["fee"]
+                )
+            )
+        if row["status"] == "submitted":
+            row["submitted_at"] = row["updated_at"]
+        _upsert_visit(db, row)
+        _replace_answers(db, visit["uuid"], insts, kept, visit.get("notes", {}))
         audit(
             db,
             actor_id,
@@ -208,31 +226,47 @@ def save_visit(db: Database, visit: Mapping[str, Any], actor_id: int | None) -> 
     return not existing
 
 
+def _upsert_visit(db: Database, row: dict[str, Any]) -> None:
+    """Insert the visit row, or update the given columns of an existing one."""
+    columns = list(row)
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in ("uuid", "created_at"))
+    db.execute(
+        f"insert into visits ({', '.join(columns)}) values ({', '.join('?' * len(columns))}) "
+        f"on conflict(uuid) do update set {updates}",
+        [row[c] for c in columns],
+    )
+
+
+def _kept_answers(inst: Instrument, given: Mapping[str, Any]) -> dict[str, Any]:
+    """Shown items' answers, empty ones dropped."""
+    return Kept((k, v) for k, v in inst.relevant_answers(given).items() if v not in (None, "", []))
+
+
 def _replace_answers(
-    db: Database, uuid: str, insts: list[Instrument], answers: Mapping, notes: Mapping
+    db: Database, uuid: str, insts: list[Instrument], kept: Mapping, notes: Mapping
 ) -> None:
     db.execute("delete from answers where visit_uuid = ?", [uuid])
     db.execute("delete from visit_instruments where visit_uuid = ?", [uuid])
-    db.table("visit_instruments").insert_all(
-        {"visit_uuid": uuid, "instrument_id": i.id, "instrument_version": i.version, "position": n}
-        for n, i in enumerate(insts)
+    db.conn.executemany(
+        "insert into visit_instruments (visit_uuid, instrument_id, instrument_version, position)"
+        " values (?, ?, ?, ?)",
+        [(uuid, i.id, i.version, n) for n, i in enumerate(insts)],
     )
-    rows = []
-    for inst in insts:
-        given = inst.relevant_answers(answers.get(inst.id, {}))
-        for item_id, value in given.items():
-            if value in (None, "", []):
-                continue
-            rows.append(
-                {
-                    "visit_uuid": uuid,
-                    "instrument_id": inst.id,
-                    "item_id": item_id,
-                    "value": json.dumps(value, ensure_ascii=False),
-                    "note": notes.get(inst.id, {}).get(item_id),
-                }
+    db.conn.executemany(
+        "insert into answers (visit_uuid, instrument_id, item_id, value, note) "
+        "values (?, ?, ?, ?, ?)",
+        [
+            (
+                uuid,
+                inst.id,
+                item_id,
+                json.dumps(value, ensure_ascii=False),
+                notes.get(inst.id, {}).get(item_id),
             )
-    db.table("answers").insert_all(rows)
+            for inst in insts
+            for item_id, value in kept[inst.id].items()
+        ],
+    )
 
 
 def visit(db: Database, uuid: str) -> dict:
