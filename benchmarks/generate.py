@@ -106,7 +106,7 @@ def visits(db, rng, insts, services, evaluators, count: int, batch: int = 2000) 
                     stamp,
                     stamp,
                     stamp,
-                    json.dumps(scores),
+                    *store.split_scores(scores),
                 )
             )
             for pos, inst in enumerate(insts):
@@ -116,8 +116,8 @@ def visits(db, rng, insts, services, evaluators, count: int, batch: int = 2000) 
         with transaction(db):
             db.conn.executemany(
                 "insert into visits (uuid, opd_id, service_id, evaluator_id, status, visit_date,"
-                " created_at, updated_at, submitted_at, reviewed_at, scores) values "
-                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " created_at, updated_at, submitted_at, reviewed_at, scores, item_results) values "
+                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 v_rows,
             )
             db.conn.executemany("insert into visit_instruments values (?, ?, ?, ?)", i_rows)

@@ -165,3 +165,42 @@ def m006_evaluator_lockout(db: Database) -> None:
     """Per OPD: days between two visits by one evaluator, and visits per quarter."""
     db.table("opds").add_column("min_days_between_visits", int)
     db.table("opds").add_column("max_visits_per_quarter", int)
+
+
+@migrations()
+def m007_item_results_apart(db: Database) -> None:
+    """Per-item pass/fail lists beside the scores, so aggregates parse less."""
+    db.table("visits").add_column("item_results", str)
+    db.table("visits").create_index(["status", "visit_date"])
+
+
+@migrations()
+def m004_assignments(db: Database) -> None:
+    """Planned visits (evaluator, OPD, service, instruments, date window), linked to visits."""
+    db.table("assignments").create(
+        {
+            "id": int,
+            "evaluator_id": int,
+            "opd_id": int,
+            "service_id": int,
+            "instruments": str,
+            "window_start": str,
+            "window_end": str,
+            "created_by": int,
+            "created_at": str,
+            "visit_uuid": str,
+            "status": str,
+        },
+        pk="id",
+        not_null={"evaluator_id", "opd_id", "service_id", "window_start", "window_end", "status"},
+        defaults={"status": "open"},
+        foreign_keys=[
+            ("evaluator_id", "users", "id"),
+            ("opd_id", "opds", "id"),
+            ("service_id", "services", "id"),
+            ("created_by", "users", "id"),
+        ],
+    )
+    db.table("assignments").create_index(["evaluator_id", "status"])
+    db.table("visits").add_column("assignment_id", int)
+    db.table("visits").create_index(["assignment_id"])

@@ -470,24 +470,29 @@ def failed_counts(scores: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     failed: dict[str, int] = defaultdict(int)
     applied: dict[str, int] = defaultdict(int)
     for s in scores:
-        for key in s["compliance"]["failed"]:
+        for key in s["compliance"].get("failed", ()):
             failed[key] += 1
             applied[key] += 1
-        for key in s["compliance"]["passed"]:
+        for key in s["compliance"].get("passed", ()):
             applied[key] += 1
     rows = [{"item": k, "failed": n, "of": applied[k]} for k, n in failed.items()]
     return sorted(rows, key=lambda r: (-r["failed"], -r["failed"] / r["of"], r["item"]))
 
 
-def _mean(values: Iterable[float | None]) -> Fraction | None:
-    present = [Fraction(v) for v in values if v is not None]
-    return sum(present) / len(present) if present else None
+def _mean(values: Iterable[float | None]) -> float | None:
+    """Mean of the stored visit values that exist, with a correctly rounded sum."""
+    present = [v for v in values if v is not None]
+    return math.fsum(present) / len(present) if present else None
 
 
 def _mean_axis(scores: Sequence[Mapping[str, Any]], axis: str) -> dict[str, float | None]:
-    keys = sorted({k for s in scores for k in s["compliance"][axis]})
-    return {k: _float(_mean(s["compliance"][axis].get(k) for s in scores)) for k in keys}
+    sums: dict[str, list[float]] = defaultdict(list)
+    for s in scores:
+        for key, value in s["compliance"][axis].items():
+            if value is not None:
+                sums[key].append(value)
+    return {k: math.fsum(v) / len(v) for k, v in sorted(sums.items())}
 
 
-def _float(value: Fraction | None) -> float | None:
+def _float(value: Fraction | float | None) -> float | None:
     return float(value) if value is not None else None

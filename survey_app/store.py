@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlite_utils import Database
 from sqlite_utils.db import NotFoundError
 from werkzeug.security import generate_password_hash
@@ -206,7 +207,7 @@ def save_visit(db: Database, visit: Mapping[str, Any], actor_id: int | None) -> 
             row["created_at"] = row["updated_at"]
         if row["status"] != "draft":
             svc = service(db, row["service_id"])
-            row["scores"] = json.dumps(
+            row["scores"], row["item_results"] = split_scores(
                 scoring.visit_scores(
                     insts, kept, max_minutes=svc["max_minutes"], published_fee=svc["fee"]
                 )
@@ -293,7 +294,7 @@ def visit(db: Database, uuid: str) -> dict:
             "select * from visit_photos where visit_uuid = ? order by id", [uuid]
         ).fetchall()
     ]
-    row["scores"] = json.loads(row["scores"]) if row["scores"] else None
+    row["scores"] = join_scores(row.pop("scores"), row.pop("item_results", None))
     return row
 
 
@@ -315,7 +316,8 @@ def score_visit(db: Database, record: Mapping[str, Any]) -> dict[str, Any]:
 
 def _store_scores(db: Database, uuid: str) -> None:
     scores = score_visit(db, visit(db, uuid))
-    db.table("visits").update(uuid, {"scores": json.dumps(scores)})
+    blob, items = split_scores(scores)
+    db.execute("update visits set scores = ?, item_results = ? where uuid = ?", [blob, items, uuid])
 
 
 def set_status(
@@ -403,11 +405,17 @@ def visit_scores_in(
     date_to: str | None = None,
     status: str = "approved",
     opd_id: int | None = None,
+    with_items: bool = True,
 ) -> list[dict]:
-    """Stored scores of the visits in a period, with their OPD; never re-scored."""
+    """Stored scores of the visits in a period, with their OPD; never re-scored.
+
+    with_items=False leaves out the per-item pass/fail lists (kept in their
+    own column), for aggregates that do not list findings.
+    """
+    items = "v.item_results" if with_items else "null"
     sql = (
-        "select v.uuid, v.opd_id, v.scores, v.visit_date, o.slug, o.name "
-        "from visits v join opds o on o.id = v.opd_id where v.status = ?"
+        f"select v.uuid, v.opd_id, v.scores, {items} as item_results, v.visit_date, "
+        "o.slug, o.name from visits v join opds o on o.id = v.opd_id where v.status = ?"
     )
     params: list[Any] = [status]
     for clause, value in (
@@ -421,19 +429,47 @@ def visit_scores_in(
     rows = []
     for r in db.execute(sql + " order by o.name, v.visit_date", params).fetchall():
         row = dict(r)
+        items_json = row.pop("item_results")
         row["scores"] = (
-            json.loads(row["scores"]) if row["scores"] else score_visit(db, visit(db, row["uuid"]))
+            join_scores(row["scores"], items_json)
+            if row["scores"]
+            else score_visit(db, visit(db, row["uuid"]))
         )
         rows.append(row)
     return rows
 
 
+def split_scores(scores: Mapping[str, Any]) -> tuple[str, str]:
+    """(scores JSON without the per-item lists, the lists' JSON) for storing."""
+    compliance = dict(scores["compliance"])
+    items = {k: compliance.pop(k) for k in ("passed", "failed") if k in compliance}
+    return json.dumps({**scores, "compliance": compliance}), json.dumps(items)
+
+
+def join_scores(blob: str | None, items: str | None) -> dict | None:
+    """Stored scores back as one dict, with the per-item lists when given."""
+    if not blob:
+        return None
+    scores = orjson.loads(blob)
+    if items:
+        scores["compliance"].update(orjson.loads(items))
+    return scores
+
+
+def opd_populations(db: Database) -> dict[int, int]:
+    """Yearly service volume per OPD (sum over the services that state one)."""
+    return {
+        r[0]: r[1]
+        for r in db.execute(
+            "select opd_id, sum(yearly_volume) from services where yearly_volume > 0 "
+            "group by opd_id"
+        )
+    }
+
+
 def opd_population(db: Database, opd_id: int) -> int | None:
-    """Yearly service volume of an OPD (sum over services that state one)."""
-    row = db.execute(
-        "select sum(yearly_volume) as n from services where opd_id = ?", [opd_id]
-    ).fetchone()
-    return row["n"] if row and row["n"] else None
+    """Yearly service volume of one OPD, or None when unknown."""
+    return opd_populations(db).get(opd_id)
 
 
 def _first(db: Database, sql: str, params: list) -> dict | None:

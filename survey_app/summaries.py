@@ -19,12 +19,13 @@ def opd_summaries(
     """One aggregate per OPD that has visits in the period."""
     by_opd: dict[int, list[dict]] = defaultdict(list)
     names: dict[int, tuple[str, str]] = {}
-    for row in store.visit_scores_in(db, date_from, date_to, status):
+    for row in store.visit_scores_in(db, date_from, date_to, status, with_items=False):
         by_opd[row["opd_id"]].append(row["scores"])
         names[row["opd_id"]] = (row["slug"], row["name"])
+    populations = store.opd_populations(db)
     summaries = []
     for opd_id, scores in by_opd.items():
-        agg = scoring.aggregate(scores, population=store.opd_population(db, opd_id))
+        agg = scoring.aggregate(scores, population=populations.get(opd_id))
         summaries.append(_shape(agg, slug=names[opd_id][0], name=names[opd_id][1]))
     return sorted(summaries, key=lambda s: (-(s["compliance"] or -1), s["opd"]))
 
@@ -33,7 +34,8 @@ def city_summary(
     db: Database, date_from: str | None = None, date_to: str | None = None, status: str = "approved"
 ) -> dict[str, Any]:
     """One aggregate over every visit in the period."""
-    scores = [r["scores"] for r in store.visit_scores_in(db, date_from, date_to, status)]
+    rows = store.visit_scores_in(db, date_from, date_to, status, with_items=False)
+    scores = [r["scores"] for r in rows]
     return _shape(scoring.aggregate(scores), slug="kota", name="Kota")
 
 
