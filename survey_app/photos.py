@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 from flask_babel import lazy_gettext as _l
 from PIL import Image, UnidentifiedImageError
@@ -54,6 +55,8 @@ def check(data: bytes, max_bytes: int, downscale: bool = True) -> tuple[bytes, s
             if image.format != fmt:
                 raise PhotoRejected(_l("Only JPEG, PNG or WebP photos are accepted."))
             image.load()
+            if _smuggled(data, fmt):
+                raise PhotoRejected(_l("The photo carries other content besides the image."))
             if max(image.size) <= MAX_SIDE:
                 return data, mime, image.width, image.height
             if not downscale:
@@ -63,6 +66,20 @@ def check(data: bytes, max_bytes: int, downscale: bool = True) -> tuple[bytes, s
         if isinstance(exc, PhotoRejected):
             raise
         raise PhotoRejected(_l("The photo is damaged or incomplete.")) from exc
+
+
+_MARKUP = re.compile(rb"<\s*(script|html|svg|iframe|body|\?php)", re.IGNORECASE)
+
+
+def _smuggled(data: bytes, fmt: str) -> bool:
+    """A polyglot: bytes after the image's own end, or markup hidden inside it."""
+    if _MARKUP.search(data):
+        return True
+    if fmt == "JPEG":
+        return not data.rstrip(b"\x00").endswith(b"\xff\xd9")
+    if fmt == "PNG":
+        return not data.endswith(b"IEND\xaeB`\x82")
+    return int.from_bytes(data[4:8], "little") + 8 != len(data)  # WebP: RIFF size
 
 
 def _downscale(image: Image.Image) -> tuple[bytes, str, int, int]:
