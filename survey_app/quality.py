@@ -1,0 +1,163 @@
+"""The data-quality report that travels with every export and findings PDF (no Flask).
+
+It says how much the figures can be trusted: what was counted and what was
+left out, how much was reviewed and corrected, visits reported long after
+they happened, service durations far from the OPD's usual, photos taken
+outside the visit, and the sample against Krejcie & Morgan.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections import Counter, defaultdict
+from typing import Any
+
+from sqlite_utils import Database
+
+from . import scoring, store
+
+WIB = dt.timezone(dt.timedelta(hours=7))
+LATE_HOURS = 24  # industry practice: report submitted within 24 hours of the visit
+PHOTO_SLACK = dt.timedelta(minutes=30)
+OUTLIER_FACTOR = 3  # a duration beyond median +/- 3 x MAD of the OPD's visits
+
+
+def report(db: Database, date_from: str | None = None, date_to: str | None = None,
+           opd_id: int | None = None) -> dict[str, Any]:
+    """Every quality figure for the visits of a period (and OPD, when given)."""
+    visits = _visits(db, date_from, date_to, opd_id)
+    statuses = Counter(v["status"] for v in visits)
+    submitted = [v for v in visits if v["status"] != "draft"]
+    reviewed = [v for v in submitted if v["status"] in ("approved", "returned", "rejected")]
+    approved = [v for v in visits if v["status"] == "approved"]
+    returned = _returned(db, [v["uuid"] for v in visits])
+    late = [v["uuid"] for v in submitted if (_delay_hours(v) or 0) > LATE_HOURS]
+    return {
+        "visits": len(visits),
+        "by_status": dict(sorted(statuses.items())),
+        "counted": len(approved),
+        "excluded": len(visits) - len(approved),
+        "reviewed_share": round(100 * len(reviewed) / len(submitted), 1) if submitted else None,
+        "returned": len(returned),
+        "corrected": sum(1 for u in returned if _revision(visits, u) > 1),
+        "late_reports": late,
+        "late_hours": LATE_HOURS,
+        "duration_outliers": _outliers(approved),
+        "photos_outside_visit": _photos_outside(db, visits),
+        "sample": _samples(db, approved),
+    }
+
+
+def _visits(db: Database, date_from, date_to, opd_id) -> list[dict]:
+    sql = ("select uuid, opd_id, status, visit_date, submitted_at, revision, scores "
+           "from visits where 1 = 1")
+    params: list[Any] = []
+    for clause, value in (("visit_date >= ?", date_from), ("visit_date <= ?", date_to),
+                          ("opd_id = ?", opd_id)):
+        if value is not None:
+            sql += f" and {clause}"
+            params.append(value)
+    rows = []
+    for r in db.execute(sql + " order by visit_date, uuid", params):
+        row = dict(r)
+        row["scores"] = store.join_scores(row["scores"], None)
+        rows.append(row)
+    return rows
+
+
+def _returned(db: Database, uuids: list[str]) -> set[str]:
+    wanted = set(uuids)
+    return {r[0] for r in db.execute(
+        "select distinct entity_id from audit_log where entity = 'visit' and action = 'returned'")
+        if r[0] in wanted}
+
+
+def _revision(visits: list[dict], uuid: str) -> int:
+    return next((v["revision"] or 1) for v in visits if v["uuid"] == uuid)
+
+
+def _end_of_service(visit: dict) -> dt.datetime | None:
+    """When the service ended, by the visit record (WIB), or None if not recorded."""
+    timing = (visit["scores"] or {}).get("timing") or {}
+    end = timing.get("service_end") or timing.get("arrival")
+    if not end or not visit["visit_date"]:
+        return None
+    hour, minute = map(int, end.split(":")[:2])
+    day = dt.date.fromisoformat(visit["visit_date"])
+    return dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=WIB)
+
+
+def _delay_hours(visit: dict) -> float | None:
+    """Hours from the end of service to the server's receipt of the report."""
+    end = _end_of_service(visit)
+    if end is None or not visit["submitted_at"]:
+        return None
+    received = dt.datetime.fromisoformat(visit["submitted_at"])
+    return (received - end).total_seconds() / 3600
+
+
+def _outliers(approved: list[dict]) -> list[dict]:
+    """Service durations far outside what the same OPD usually takes."""
+    by_opd: dict[int, list[tuple[str, int]]] = defaultdict(list)
+    for v in approved:
+        minutes = ((v["scores"] or {}).get("timing") or {}).get("service_minutes")
+        if minutes is not None:
+            by_opd[v["opd_id"]].append((v["uuid"], minutes))
+    out = []
+    for opd_id, pairs in by_opd.items():
+        if len(pairs) < 4:
+            continue
+        values = [m for _, m in pairs]
+        median = statistics.median(values)
+        mad = statistics.median(abs(m - median) for m in values) or 1
+        out += [{"uuid": u, "opd_id": opd_id, "minutes": m, "usual": median}
+                for u, m in pairs if abs(m - median) > OUTLIER_FACTOR * mad]
+    return out
+
+
+def _photos_outside(db: Database, visits: list[dict]) -> list[dict]:
+    """Photos whose capture time lies outside arrival..service end (+/- 30 minutes)."""
+    by_uuid = {v["uuid"]: v for v in visits}
+    out = []
+    for p in db.execute("select visit_uuid, sha256, captured_at from visit_photos "
+                        "where captured_at is not null and captured_at != ''"):
+        visit = by_uuid.get(p[0])
+        window = _window(visit) if visit else None
+        if window is None:
+            continue
+        taken = dt.datetime.fromisoformat(p[2].replace("Z", "+00:00"))
+        if taken.tzinfo is None:
+            taken = taken.replace(tzinfo=WIB)
+        if not window[0] - PHOTO_SLACK <= taken <= window[1] + PHOTO_SLACK:
+            out.append({"uuid": p[0], "sha256": p[1], "captured_at": p[2]})
+    return out
+
+
+def _window(visit: dict) -> tuple[dt.datetime, dt.datetime] | None:
+    timing = (visit["scores"] or {}).get("timing") or {}
+    start, end = timing.get("arrival"), timing.get("service_end")
+    if not (start and end and visit["visit_date"]):
+        return None
+    day = dt.date.fromisoformat(visit["visit_date"])
+
+    def at(clock: str) -> dt.datetime:
+        hour, minute = map(int, clock.split(":")[:2])
+        return dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=WIB)
+
+    return at(start), at(end)
+
+
+def _samples(db: Database, approved: list[dict]) -> list[dict]:
+    """Approved visits per OPD against the Krejcie & Morgan sample for its yearly volume."""
+    counts = Counter(v["opd_id"] for v in approved)
+    populations = store.opd_populations(db)
+    names = {r[0]: r[1] for r in db.execute("select id, name from opds")}
+    rows = []
+    for opd_id, count in sorted(counts.items(), key=lambda kv: names.get(kv[0], "")):
+        population = populations.get(opd_id)
+        required = scoring.sample_size(population) if population else None
+        rows.append({"opd_id": opd_id, "opd": names.get(opd_id), "visits": count,
+                     "population": population, "required": required,
+                     "below": bool(required and count < required)})
+    return rows
