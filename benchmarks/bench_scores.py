@@ -39,8 +39,13 @@ def repeat(fn, times: int = 5) -> list[float]:
 
 def rescore_all(db, date_from: str, date_to: str) -> int:
     """The baseline: rebuild every visit's scores from its stored answers."""
-    uuids = [r[0] for r in db.execute("select uuid from visits where status = 'approved' and "
-                                      "visit_date between ? and ?", [date_from, date_to])]
+    uuids = [
+        r[0]
+        for r in db.execute(
+            "select uuid from visits where status = 'approved' and visit_date between ? and ?",
+            [date_from, date_to],
+        )
+    ]
     scores = [store.score_visit(db, store.visit(db, u)) for u in uuids]
     scoring.aggregate(scores)
     return len(uuids)
@@ -55,20 +60,42 @@ def main() -> None:
     app = make_app(args.data)
     db = connect(app.config["DATABASE"])
     span = (args.date_from, args.date_to)
-    visits = db.execute("select count(*) from visits where status = 'approved' and visit_date "
-                        "between ? and ?", list(span)).fetchone()[0]
+    visits = db.execute(
+        "select count(*) from visits where status = 'approved' and visit_date between ? and ?",
+        list(span),
+    ).fetchone()[0]
     opds = len(summaries.opd_summaries(db, *span))
     print(f"data: {args.data} - {visits} approved visits in {span[0]}..{span[1]}, {opds} OPDs")
-    print("scores --by opd (in process): " + summary(
-        repeat(lambda: summaries.opd_summaries(db, *span))))
-    print("scores --by city (in process): " + summary(
-        repeat(lambda: summaries.city_summary(db, *span))))
+    print(
+        "scores --by opd (in process): "
+        + summary(repeat(lambda: summaries.opd_summaries(db, *span)))
+    )
+    print(
+        "scores --by city (in process): "
+        + summary(repeat(lambda: summaries.city_summary(db, *span)))
+    )
     exe = Path(sys.executable).with_name("survey-app")
-    env = {"SURVEY_APP_DATABASE": app.config["DATABASE"], "SURVEY_APP_SECRET_KEY": "x",
-           "PATH": ""}
-    cli = repeat(lambda: subprocess.run([str(exe), "scores", "--by", "opd", "--from", span[0],
-                                         "--to", span[1], "--format", "json"], env=env,
-                                        check=True, capture_output=True), 3)
+    env = {"SURVEY_APP_DATABASE": app.config["DATABASE"], "SURVEY_APP_SECRET_KEY": "x", "PATH": ""}
+    cli = repeat(
+        lambda: subprocess.run(
+            [
+                str(exe),
+                "scores",
+                "--by",
+                "opd",
+                "--from",
+                span[0],
+                "--to",
+                span[1],
+                "--format",
+                "json",
+            ],
+            env=env,
+            check=True,
+            capture_output=True,
+        ),
+        3,
+    )
     print("survey-app scores --by opd (whole command, with start-up): " + summary(cli))
     start = time.perf_counter()
     rescored = rescore_all(db, *span)

@@ -18,9 +18,27 @@ POT = ROOT / "build" / "messages.pot"
 
 def main() -> None:
     POT.parent.mkdir(exist_ok=True)
-    subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "-F",
-                    "babel.cfg", "-k", "_l", "-k", "_n:1,2", "--no-location", "-o", str(POT),
-                    "."], cwd=ROOT, check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "_l",
+            "-k",
+            "_n:1,2",
+            "--no-location",
+            "-o",
+            str(POT),
+            ".",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
     with POT.open("rb") as fh:
         template = read_po(fh)
     old = None
@@ -35,8 +53,11 @@ def main() -> None:
         if not message.id:
             continue
         known = old.get(message.id) if old else None
-        if known and known.string and any(known.string if isinstance(known.string, tuple)
-                                          else [known.string]):
+        if (
+            known
+            and known.string
+            and any(known.string if isinstance(known.string, tuple) else [known.string])
+        ):
             message.string = known.string
         elif message.id in extra:
             message.string = extra[message.id]

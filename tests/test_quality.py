@@ -5,22 +5,46 @@ import uuid
 from survey_app import quality, store
 
 
-def gen_visit(db, evaluator, slug="disdukcapil", day="2026-05-04", times=("08:00", "08:10",
-              "08:25"), status="approved", submitted_at=None):
+def gen_visit(
+    db,
+    evaluator,
+    slug="disdukcapil",
+    day="2026-05-04",
+    times=("08:00", "08:10", "08:25"),
+    status="approved",
+    submitted_at=None,
+):
     opd = store.opd_by_slug(db, slug)["id"]
     svc = db.execute("select id from services where opd_id = ? order by id", [opd]).fetchone()[0]
     key = str(uuid.uuid4())
     arrival, start, end = times
-    store.save_visit(db, {
-        "uuid": key, "opd_id": opd, "service_id": svc, "evaluator_id": evaluator,
-        "visit_date": day, "instruments": [{"id": "kunjungan", "version": 1}],
-        "answers": {"kunjungan": {"jam_tiba": arrival, "jam_mulai": start,
-                                  "jam_selesai": end, "biaya_diminta": 0}},
-        "status": "submitted"}, evaluator)
+    store.save_visit(
+        db,
+        {
+            "uuid": key,
+            "opd_id": opd,
+            "service_id": svc,
+            "evaluator_id": evaluator,
+            "visit_date": day,
+            "instruments": [{"id": "kunjungan", "version": 1}],
+            "answers": {
+                "kunjungan": {
+                    "jam_tiba": arrival,
+                    "jam_mulai": start,
+                    "jam_selesai": end,
+                    "biaya_diminta": 0,
+                }
+            },
+            "status": "submitted",
+        },
+        evaluator,
+    )
     if status != "submitted":
         store.set_status(db, key, status, None, note="x")
-    db.execute("update visits set submitted_at = ? where uuid = ?",
-               [submitted_at or f"{day}T02:00:00+00:00", key])  # 09:00 WIB the same day
+    db.execute(
+        "update visits set submitted_at = ? where uuid = ?",
+        [submitted_at or f"{day}T02:00:00+00:00", key],
+    )  # 09:00 WIB the same day
     return key
 
 
@@ -37,8 +61,19 @@ def test_quality_figures_hand_counted(world, db):
     gen_visit(db, ev, status="rejected")
     gen_visit(db, ev, status="submitted")
     draft = str(uuid.uuid4())
-    store.save_visit(db, {"uuid": draft, "opd_id": 1, "service_id": 1, "evaluator_id": ev,
-                          "visit_date": "2026-05-04", "instruments": [], "answers": {}}, ev)
+    store.save_visit(
+        db,
+        {
+            "uuid": draft,
+            "opd_id": 1,
+            "service_id": 1,
+            "evaluator_id": ev,
+            "visit_date": "2026-05-04",
+            "instruments": [],
+            "answers": {},
+        },
+        ev,
+    )
     # photos: one inside the visit window, one three hours later
     for sha, when in (("a" * 64, "2026-05-04T01:15:00Z"), ("b" * 64, "2026-05-04T04:30:00Z")):
         db.table("photos").insert({"sha256": sha, "mime": "image/jpeg", "size": 1})
