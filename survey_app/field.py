@@ -20,7 +20,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from . import formatting, forms, photos, rules, store
+from . import assignments, formatting, forms, photos, rules, store
 from .auth import login_required
 from .db import get_db
 from .errors import DomainError
@@ -70,7 +70,8 @@ def index():
         status: [dict(r) for r in rows if r["status"] == status]
         for status in ("returned", "draft", "submitted", "approved", "rejected")
     }
-    return render_template("field/index.html", groups=groups)
+    planned = assignments.for_evaluator(get_db(), g.user["id"], dt.date.today())
+    return render_template("field/index.html", groups=groups, assignments=planned)
 
 
 @bp.route("/new", methods=("GET", "POST"))
@@ -83,6 +84,7 @@ def start():
     if request.method == "GET":
         form.visit_date.data = dt.date.today()
         form.instruments.data = [c.value for c in form.instruments.choices]
+        assignments.prefill(db, form, request.args.get("assignment"), g.user["id"])
     elif form.validate_on_submit():
         if _start_allowed(form, db):
             visit_uuid = str(uuid_mod.uuid4())
@@ -100,6 +102,7 @@ def start():
                 },
                 g.user["id"],
             )
+            assignments.link_visit(db, request.args.get("assignment"), visit_uuid, g.user["id"])
             return redirect(url_for("field.section", visit_uuid=visit_uuid, n=0))
     services = [dict(r) for r in db.execute("select id, opd_id, name from services")]
     status = 400 if form.errors else 200

@@ -66,7 +66,18 @@ class SessionInterface(SecureCookieSessionInterface):
 
 def init_app(app: Flask) -> None:
     """Register extensions, handlers and every blueprint."""
-    from . import api, auth, field, field_app, review
+    from . import (
+        admin,
+        api,
+        assignments,
+        auth,
+        dashboard,
+        field,
+        field_app,
+        followups,
+        reports,
+        review,
+    )
 
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
@@ -81,6 +92,9 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(field_app.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(review.bp)
+    app.register_blueprint(reports.bp)
+    for bp in (dashboard.bp, assignments.bp, admin.bp, followups.bp):
+        app.register_blueprint(bp)
     app.add_url_rule("/", "index", _index)
     app.jinja_env.globals["status_label"] = status_label
     app.jinja_env.filters["num"] = lambda v, places=2: formatting.number(v, places, g.lang)
