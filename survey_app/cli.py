@@ -11,7 +11,7 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from . import create_app, demo, store, summaries
+from . import create_app, demo, exports, quality, store, summaries
 from .db import get_db, migrate
 from .errors import DomainError
 from .instruments import load_directory, load_file
@@ -132,7 +132,7 @@ def run_command(host, port, threads):
 
 
 @click.command("export")
-@click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json")
+@click.option("--format", "fmt", type=click.Choice(exports.FORMATS), default="json")
 @click.option("--from", "date_from", type=DATE)
 @click.option("--to", "date_to", type=DATE)
 @click.option("--status", type=click.Choice(store.STATUSES), default=None)
@@ -141,16 +141,26 @@ def run_command(host, port, threads):
 @with_appcontext
 @domain_errors
 def export_command(fmt, date_from, date_to, status, opd_slug, out):
-    """Export visits with their answers and scores as JSON or CSV."""
+    """Export visits with answers and scores: JSON, CSV (wide or long), XLSX or a photo ZIP."""
     db = get_db()
     opd_id = store.opd_by_slug(db, opd_slug)["id"] if opd_slug else None
     visits = summaries.export_visits(db, _day(date_from), _day(date_to), status, opd_id)
-    text = summaries.visits_json(visits) if fmt == "json" else summaries.visits_csv(visits)
+    if fmt in exports.BINARY and not out:
+        raise click.ClickException(f"--format {fmt} needs --out FILE")
+    report = quality.report(db, _day(date_from), _day(date_to), opd_id)
+    payload = exports.render(db, fmt, visits, current_app.config["PHOTOS_DIR"], "id", report)
+    companion = exports.render(db, "quality", [], "", "id", report)
     if out:
-        out.write_text(text, encoding="utf-8")
+        out.write_bytes(payload)
         click.echo(f"{len(visits)} visits written to {out}")
+        if fmt in ("csv", "csv-long"):
+            side = out.with_name(f"{out.stem}-kualitas.csv")
+            side.write_bytes(companion)
+            click.echo(f"data-quality report written to {side}")
     else:
-        click.echo(text)
+        click.echo(payload.decode("utf-8"))
+        if fmt in ("csv", "csv-long"):
+            click.echo(companion.decode("utf-8"), err=True)
 
 
 @click.command("scores")
@@ -196,7 +206,7 @@ COMMANDS = (
 
 def init_app(app) -> None:
     """Attach the commands to the app's CLI group."""
-    from . import cli_maintenance
+    from . import cli_findings, cli_maintenance
 
-    for command in COMMANDS + cli_maintenance.COMMANDS:
+    for command in COMMANDS + cli_maintenance.COMMANDS + cli_findings.COMMANDS:
         app.cli.add_command(command)

@@ -130,8 +130,8 @@ def _answer_rows(insts, record) -> list[dict[str, Any]]:
     return rows
 
 
-def visits_json(visits: list[dict]) -> str:
-    """The JSON export text."""
+def visits_json(visits: list[dict] | dict) -> str:
+    """The JSON export text (a list of visits, or {"quality": ..., "visits": [...]})."""
     return json.dumps(visits, ensure_ascii=False, indent=2)
 
 

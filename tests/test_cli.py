@@ -128,8 +128,10 @@ def test_export_json_holds_the_stored_answers(runner, seeded, db, tmp_path):
     out = tmp_path / "visits.json"
     result = runner.invoke(args=["export", "--format", "json", "--out", str(out)])
     assert result.exit_code == 0, result.output
-    visits = json.loads(out.read_text())
+    exported = json.loads(out.read_text())
+    visits = exported["visits"]
     assert len(visits) == db.table("visits").count
+    assert exported["quality"]["visits"] == len(visits)
     first = visits[0]
     assert set(first) >= {
         "uuid",
@@ -151,7 +153,7 @@ def test_export_json_holds_the_stored_answers(runner, seeded, db, tmp_path):
 
 def test_export_csv_one_row_per_visit(runner, seeded, db):
     result = runner.invoke(args=["export", "--format", "csv", "--status", "approved"])
-    rows = list(csv.DictReader(io.StringIO(result.output)))
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))  # the quality report is on stderr
     assert len(rows) == db.table("visits").count
     assert "skm.u1" in rows[0] and "kepatuhan" in ",".join(rows[0])
 

@@ -1,0 +1,357 @@
+"""Findings as HTML (Jinja) then PDF (WeasyPrint); only our own files are ever fetched.
+
+No Flask: the CLI and the web both call visit_pdf / opd_pdf / city_pdf with a
+database, the photo store and a locale. The URL fetcher serves files under
+survey_app/static/ and the photo store and refuses everything else, so a
+note that smuggled in `<img src="file:///etc/passwd">` or a network address
+fetches nothing even if it were ever rendered unescaped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import mimetypes
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
+from sqlite_utils import Database
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from .. import charts, formatting, quality, store
+from . import data, labels
+
+PACKAGE = Path(__file__).resolve().parent.parent
+TEMPLATES = PACKAGE / "templates"
+STATIC = PACKAGE / "static"
+WIB = dt.timezone(dt.timedelta(hours=7), "WIB")
+DEFAULT_ISSUER = "Pemerintah Kota Jambi"
+# Images are downsampled to this resolution in the PDF (photos arrive at up to 1600 px).
+RENDER_OPTIONS = {"dpi": 150}
+LOG = logging.getLogger(__name__)
+
+
+class FetchRefused(ValueError):
+    """A URL the findings may not load: anything but our static files and stored photos."""
+
+
+class LocalFetcher(URLFetcher):
+    """WeasyPrint's fetcher, narrowed to files under the given folders."""
+
+    def __init__(self, *roots: str | Path):
+        super().__init__(allowed_protocols=("file",), allow_redirects=False, timeout=1)
+        self.roots = tuple(Path(r).resolve() for r in roots)
+        self.asked: list[str] = []
+        self.refused: list[str] = []
+
+    def fetch(self, url: str, headers=None) -> URLFetcherResponse:
+        """Serve a file under one of the roots; refuse (and record) anything else."""
+        self.asked.append(url)
+        path = self.local_path(url)
+        if path is None:
+            self.refused.append(url)
+            LOG.warning("findings: refused to fetch %s", url[:200])
+            raise FetchRefused(url)
+        return URLFetcherResponse(path.as_uri(), path.read_bytes(), {"Content-Type": _mime(path)})
+
+    def local_path(self, url: str) -> Path | None:
+        """The file a file:// URL names when it lies under a root, else None."""
+        parts = urlsplit(url)
+        if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
+            return None
+        path = Path(url2pathname(parts.path)).resolve()
+        if path.is_file() and any(path.is_relative_to(root) for root in self.roots):
+            return path
+        return None
+
+
+def _mime(path: Path) -> str:
+    guessed = mimetypes.guess_type(path.name)[0]
+    if guessed:
+        return guessed
+    with path.open("rb") as fh:
+        head = fh.read(12)
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if head.startswith(b"\x89PNG"):
+        return "image/png"
+    return "image/webp" if head[8:12] == b"WEBP" else "application/octet-stream"
+
+
+@dataclass
+class Rendered:
+    """A finished PDF with what the fetcher was asked for and refused."""
+
+    pdf: bytes
+    pages: int
+    asked: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+
+
+# --- Jinja ----------------------------------------------------------------------
+
+
+@cache
+def environment(locale: str) -> Environment:
+    """The print templates' environment for one locale (escaping on, strict)."""
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    translations = labels.translations(locale)
+    env.install_gettext_translations(translations, newstyle=True)
+    env.filters.update(
+        num=lambda v, places=2: formatting.number(v, places, locale),
+        signed=lambda v, places=2: _signed(v, places, locale),
+        rupiah=lambda v: formatting.rupiah(v, locale),
+        long_date=lambda v: formatting.long_date(v, locale),
+        short_date=lambda v: _short_date(v, locale),
+        wib=lambda v: _date_time(v, locale),
+        month=lambda v: _month(v, locale),
+        loc=lambda v: v.get(locale) if v else "",
+        dimension=lambda code: translations.gettext(labels.DIMENSIONS.get(code, labels.OTHER)),
+        unsur=lambda code: translations.gettext(labels.UNSUR.get(code, code)),
+        quality_rows=lambda report: quality.rows(report, translations.gettext),
+        status=lambda code: translations.gettext(labels.STATUSES.get(code, code)),
+    )
+    env.globals["locale"] = locale
+    return env
+
+
+def _signed(value, places: int, locale: str) -> str:
+    if value is None:
+        return "-"
+    text = formatting.number(abs(value), places, locale)
+    return ("+" if value > 0 else "−" if value < 0 else "±") + text
+
+
+def _date_time(value: str | dt.datetime | None, locale: str) -> str:
+    """An ISO timestamp (UTC) as 'Jumat, 26 Maret 2021, 17:00 WIB'."""
+    if not value:
+        return "-"
+    moment = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    local = moment.astimezone(WIB)
+    return f"{formatting.long_date(local.date(), locale)}, {local:%H:%M} WIB"
+
+
+def _short_date(value: str | None, locale: str) -> str:
+    """'2026-05-05' -> '5 Mei 2026' (tables have no room for the day name)."""
+    if not value:
+        return "-"
+    year, month, day = value[:10].split("-")
+    return f"{int(day)} {_month(f'{year}-{month}', locale)}"
+
+
+def _month(value: str, locale: str) -> str:
+    year, month = value.split("-")[:2]
+    return f"{formatting.MONTHS.get(locale, formatting.MONTHS['id'])[int(month) - 1]} {year}"
+
+
+def _css_string(text: str) -> str:
+    """A CSS string literal: quotes, backslashes and '<' escaped."""
+    escaped = "".join(c if c.isalnum() or c in " .,:;-()" else f"\\{ord(c):x} " for c in text)
+    return f'"{escaped}"'
+
+
+def page_css(locale: str) -> Markup:
+    """The footer's 'Halaman 3 dari 12' in the document's language, as @page CSS."""
+    text = labels.translations(locale).gettext(labels.PAGE_OF)
+    parts = []
+    for piece in re.split(r"(%\(pages?\)s)", text):
+        if piece == "%(page)s":
+            parts.append("counter(page)")
+        elif piece == "%(pages)s":
+            parts.append("counter(pages)")
+        elif piece:
+            parts.append(_css_string(piece))
+    return Markup(f"@page {{ @bottom-center {{ content: {' '.join(parts)}; }} }}")
+
+
+def render_html(template: str, locale: str, **context: Any) -> str:
+    """One print template rendered in `locale`."""
+    return environment(locale).get_template(template).render(**context)
+
+
+def html_to_pdf(html: str, photo_dir: str | Path) -> Rendered:
+    """Lay out and write the PDF; only static files and stored photos can be loaded."""
+    fetcher = LocalFetcher(STATIC, photo_dir)
+    document = HTML(string=html, base_url=STATIC.as_uri() + "/", url_fetcher=fetcher).render(
+        **RENDER_OPTIONS
+    )
+    return Rendered(document.write_pdf(), len(document.pages), fetcher.asked, fetcher.refused)
+
+
+# --- the three documents ------------------------------------------------------------
+
+
+def _document(
+    template: str, doc: dict, locale: str, photo_dir: str | Path, issuer: str, charts: dict
+) -> Rendered:
+    """Render one document's template and lay it out as PDF."""
+    return html_to_pdf(document_html(template, doc, locale, photo_dir, issuer, charts), photo_dir)
+
+
+def document_html(
+    template: str, doc: dict, locale: str, photo_dir: str | Path, issuer: str, charts: dict
+) -> str:
+    """The print HTML of one document (what WeasyPrint is then given)."""
+    return render_html(
+        template,
+        locale,
+        doc=doc,
+        charts=charts,
+        issuer=issuer or DEFAULT_ISSUER,
+        printed_at=dt.datetime.now(WIB),
+        page_css=page_css(locale),
+        photo_src=lambda digest: store.photo_path(photo_dir, digest).as_uri(),
+    )
+
+
+def visit_pdf(
+    db: Database, visit_uuid: str, photo_dir: str | Path, locale: str = "id", issuer: str = ""
+) -> Rendered:
+    """The visit sheet (lembar kunjungan) of one visit."""
+    doc = data.visit_sheet(db, visit_uuid)
+    return _document("findings/visit.html", doc, locale, photo_dir, issuer, {})
+
+
+def opd_pdf(
+    db: Database,
+    slug: str,
+    date_from: str,
+    date_to: str,
+    photo_dir: str | Path,
+    locale: str = "id",
+    issuer: str = "",
+) -> Rendered:
+    """The findings report (laporan temuan) of one OPD for a period."""
+    doc = data.opd_report(db, slug, date_from, date_to)
+    return _document("findings/opd.html", doc, locale, photo_dir, issuer, opd_charts(doc, locale))
+
+
+def city_pdf(
+    db: Database,
+    date_from: str,
+    date_to: str,
+    photo_dir: str | Path,
+    locale: str = "id",
+    issuer: str = "",
+) -> Rendered:
+    """The city-wide report (laporan kota) for a period."""
+    doc = data.city_report(db, date_from, date_to)
+    return _document(
+        "findings/city.html", doc, locale, photo_dir, issuer, city_charts(doc, locale)
+    )
+
+
+# --- charts (SVG from survey_app.charts, labels escaped there) ------------------------
+
+
+def _number(locale: str):
+    return lambda v: formatting.number(v, 2, locale)
+
+
+def _short(name: str, limit: int = 30) -> str:
+    """A chart label that fits left of the bars (the tables carry the full name)."""
+    return name if len(name) <= limit else name[: limit - 1].rstrip() + "…"
+
+
+def _bars(rows: list[tuple[str, float | None, dict | None]], locale: str) -> Markup:
+    """A bar chart of (label, value, band) rows, coloured by the band's zone."""
+    bars = [charts.Bar(label, value, band["zone"] if band else None) for label, value, band in rows]
+    return Markup(charts.bar_chart(bars, number=_number(locale)))
+
+
+def _compare(names: list[str], current: list, previous: list, locale: str) -> Markup | None:
+    """This period against the previous one; None when there is nothing to compare."""
+    if all(v is None for v in previous):
+        return None
+    gettext = labels.translations(locale).gettext
+    legend = (gettext(labels.THIS_PERIOD), gettext(labels.PREVIOUS_PERIOD))
+    return Markup(charts.compare_chart(names, current, previous, legend, number=_number(locale)))
+
+
+def _priorities(figures: dict, locale: str) -> Markup:
+    gettext = labels.translations(locale).gettext
+    return _bars(
+        [
+            (gettext(labels.DIMENSIONS[d["code"]]), d["score"], d["band"])
+            for d in figures["dimensions"]
+        ],
+        locale,
+    )
+
+
+def opd_charts(doc: dict[str, Any], locale: str) -> dict[str, Markup | None]:
+    """The four priorities, and the headline figures against the previous period."""
+    gettext = labels.translations(locale).gettext
+    names = {"compliance": gettext(labels.OVERALL), "ikm_converted": "IKM"}
+    names.update({code: gettext(text) for code, text in labels.DIMENSIONS.items()})
+    shown = [r for r in doc["change"] if r["code"] in names]
+    return {
+        "priorities": _priorities(doc["figures"], locale),
+        "change": _compare(
+            [names[r["code"]] for r in shown],
+            [r["current"] for r in shown],
+            [r["previous"] for r in shown],
+            locale,
+        ),
+    }
+
+
+def city_charts(doc: dict[str, Any], locale: str) -> dict[str, Markup | None]:
+    """OPD ranking, the four priorities, month by month, OPDs against the previous period."""
+    opds = doc["opds"]
+    return {
+        "ranking": _bars(
+            [(_short(o["name"]), o["figures"]["compliance"], o["figures"]["zone"]) for o in opds],
+            locale,
+        ),
+        "priorities": _priorities(doc["figures"], locale),
+        "months": _bars(
+            [(_month(m["month"], locale), m["compliance"], m["zone"]) for m in doc["months"]],
+            locale,
+        ),
+        "change": _compare(
+            [_short(o["name"]) for o in opds],
+            [o["figures"]["compliance"] for o in opds],
+            [o["previous_compliance"] for o in opds],
+            locale,
+        ),
+    }
+
+
+# --- file names ----------------------------------------------------------------------
+
+
+def _safe(text: str) -> str:
+    return re.sub(r"[^a-z0-9-]+", "-", text.lower()).strip("-") or "x"
+
+
+def visit_filename(visit_date: str, visit_uuid: str) -> str:
+    """kunjungan-2026-04-03-1a2b3c4d.pdf"""
+    return f"kunjungan-{_safe(visit_date or '')}-{_safe(visit_uuid)[:8]}.pdf"
+
+
+def opd_filename(slug: str, date_from: str, date_to: str) -> str:
+    """temuan-dishub-2026-04-01-2026-09-30.pdf"""
+    return f"temuan-{_safe(slug)}-{_safe(date_from)}-{_safe(date_to)}.pdf"
+
+
+def city_filename(date_from: str, date_to: str) -> str:
+    """laporan-kota-2026-04-01-2026-09-30.pdf"""
+    return f"laporan-kota-{_safe(date_from)}-{_safe(date_to)}.pdf"
