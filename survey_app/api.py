@@ -18,7 +18,7 @@ from flask import Blueprint, current_app, g, jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 
-from . import forms, photos, store
+from . import assignments, forms, photos, store
 from .auth import login_required
 from .db import get_db, transaction
 from .errors import DomainError
@@ -61,7 +61,20 @@ def bootstrap():
     user = {k: g.user[k] for k in ("id", "username", "name", "opd_id")}
     # Decided here, on the server's records, so the tablet can refuse offline too.
     refusals = {o["id"]: r for o in opds if (r := visit_refusal(db, o["id"]))}
+    planned = [
+        {
+            "id": a["id"],
+            "opd_id": a["opd_id"],
+            "service_id": a["service_id"],
+            "instruments": a["instruments"],
+            "window_start": a["window_start"],
+            "window_end": a["window_end"],
+            "state": a["state"],
+        }
+        for a in assignments.for_evaluator(db, g.user["id"], dt.date.today())
+    ]
     return jsonify(
+        assignments=planned,
         user=user,
         opds=opds,
         services=services,
@@ -151,6 +164,8 @@ def post_visit():
             _revise(db, row, visit, answers)
         else:
             _store(db, visit, answers)
+    if not row and visit["assignment_id"] is not None:
+        assignments.link_visit(db, visit["assignment_id"], visit["uuid"], g.user["id"])
     return jsonify(
         uuid=visit["uuid"],
         status="submitted",
@@ -284,6 +299,8 @@ def _parse_visit(body: dict) -> dict:
         "revision": body.get("revision", 1),
     }
     visit["hash"] = content_hash(visit)
+    # Which assignment it was started from: bookkeeping, not content (not hashed).
+    visit["assignment_id"] = body.get("assignment_id")
     return visit
 
 

@@ -65,6 +65,8 @@ def import_command(source):
         raise click.ClickException(
             f"{source.name}:{exc.lineno}: not valid JSON: {exc.msg}"
         ) from None
+    if isinstance(visits, dict):  # {"quality": ..., "visits": [...]} since exports carry it
+        visits = visits.get("visits", [])
     count = maintenance.import_visits(get_db(), visits)
     click.echo(f"{count} visits imported.")
 

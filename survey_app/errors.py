@@ -19,6 +19,8 @@ MESSAGES = {
     "own_opd": (403, _l("You cannot assess your own OPD (%(detail)s): you would be recognised.")),
     "not_editable": (409, _l("This visit can no longer be changed: %(detail)s")),
     "invalid_instruments": (400, _l("Instrument files are invalid: %(detail)s")),
+    "not_a_finding": (400, _l("This item did not fail in the period: %(detail)s")),
+    "empty_action": (400, _l("Describe what must change: %(detail)s")),
     "bad_backup": (400, _l("The backup is damaged or incomplete: %(detail)s")),
     "target_exists": (
         409,

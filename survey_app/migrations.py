@@ -204,3 +204,33 @@ def m004_assignments(db: Database) -> None:
     db.table("assignments").create_index(["evaluator_id", "status"])
     db.table("visits").add_column("assignment_id", int)
     db.table("visits").create_index(["assignment_id"])
+
+
+@migrations()
+def m008_follow_ups(db: Database) -> None:
+    """Follow-up actions on failed items, verified by later approved visits."""
+    db.table("follow_ups").create(
+        {
+            "id": int,
+            "opd_id": int,
+            "instrument_id": str,
+            "item_id": str,
+            "finding": str,
+            "action": str,
+            "owner": str,
+            "due_date": str,
+            "status": str,
+            "period_from": str,
+            "period_to": str,
+            "created_by": int,
+            "created_at": str,
+            "checked_visit_uuid": str,
+            "checked_at": str,
+            "verified_visit_uuid": str,
+        },
+        pk="id",
+        not_null={"opd_id", "instrument_id", "item_id", "action", "status"},
+        defaults={"status": "open"},
+        foreign_keys=[("opd_id", "opds", "id"), ("created_by", "users", "id")],
+    )
+    db.table("follow_ups").create_index(["opd_id", "status"])

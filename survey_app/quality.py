@@ -23,8 +23,12 @@ PHOTO_SLACK = dt.timedelta(minutes=30)
 OUTLIER_FACTOR = 3  # a duration beyond median +/- 3 x MAD of the OPD's visits
 
 
-def report(db: Database, date_from: str | None = None, date_to: str | None = None,
-           opd_id: int | None = None) -> dict[str, Any]:
+def report(
+    db: Database,
+    date_from: str | None = None,
+    date_to: str | None = None,
+    opd_id: int | None = None,
+) -> dict[str, Any]:
     """Every quality figure for the visits of a period (and OPD, when given)."""
     visits = _visits(db, date_from, date_to, opd_id)
     statuses = Counter(v["status"] for v in visits)
@@ -50,11 +54,16 @@ def report(db: Database, date_from: str | None = None, date_to: str | None = Non
 
 
 def _visits(db: Database, date_from, date_to, opd_id) -> list[dict]:
-    sql = ("select uuid, opd_id, status, visit_date, submitted_at, revision, scores "
-           "from visits where 1 = 1")
+    sql = (
+        "select uuid, opd_id, status, visit_date, submitted_at, revision, scores "
+        "from visits where 1 = 1"
+    )
     params: list[Any] = []
-    for clause, value in (("visit_date >= ?", date_from), ("visit_date <= ?", date_to),
-                          ("opd_id = ?", opd_id)):
+    for clause, value in (
+        ("visit_date >= ?", date_from),
+        ("visit_date <= ?", date_to),
+        ("opd_id = ?", opd_id),
+    ):
         if value is not None:
             sql += f" and {clause}"
             params.append(value)
@@ -68,9 +77,14 @@ def _visits(db: Database, date_from, date_to, opd_id) -> list[dict]:
 
 def _returned(db: Database, uuids: list[str]) -> set[str]:
     wanted = set(uuids)
-    return {r[0] for r in db.execute(
-        "select distinct entity_id from audit_log where entity = 'visit' and action = 'returned'")
-        if r[0] in wanted}
+    return {
+        r[0]
+        for r in db.execute(
+            "select distinct entity_id from audit_log"
+            " where entity = 'visit' and action = 'returned'"
+        )
+        if r[0] in wanted
+    }
 
 
 def _revision(visits: list[dict], uuid: str) -> int:
@@ -111,8 +125,11 @@ def _outliers(approved: list[dict]) -> list[dict]:
         values = [m for _, m in pairs]
         median = statistics.median(values)
         mad = statistics.median(abs(m - median) for m in values) or 1
-        out += [{"uuid": u, "opd_id": opd_id, "minutes": m, "usual": median}
-                for u, m in pairs if abs(m - median) > OUTLIER_FACTOR * mad]
+        out += [
+            {"uuid": u, "opd_id": opd_id, "minutes": m, "usual": median}
+            for u, m in pairs
+            if abs(m - median) > OUTLIER_FACTOR * mad
+        ]
     return out
 
 
@@ -120,8 +137,10 @@ def _photos_outside(db: Database, visits: list[dict]) -> list[dict]:
     """Photos whose capture time lies outside arrival..service end (+/- 30 minutes)."""
     by_uuid = {v["uuid"]: v for v in visits}
     out = []
-    for p in db.execute("select visit_uuid, sha256, captured_at from visit_photos "
-                        "where captured_at is not null and captured_at != ''"):
+    for p in db.execute(
+        "select visit_uuid, sha256, captured_at from visit_photos "
+        "where captured_at is not null and captured_at != ''"
+    ):
         visit = by_uuid.get(p[0])
         window = _window(visit) if visit else None
         if window is None:
@@ -157,7 +176,52 @@ def _samples(db: Database, approved: list[dict]) -> list[dict]:
     for opd_id, count in sorted(counts.items(), key=lambda kv: names.get(kv[0], "")):
         population = populations.get(opd_id)
         required = scoring.sample_size(population) if population else None
-        rows.append({"opd_id": opd_id, "opd": names.get(opd_id), "visits": count,
-                     "population": population, "required": required,
-                     "below": bool(required and count < required)})
+        rows.append(
+            {
+                "opd_id": opd_id,
+                "opd": names.get(opd_id),
+                "visits": count,
+                "population": population,
+                "required": required,
+                "below": bool(required and count < required),
+            }
+        )
     return rows
+
+
+def rows(report: dict[str, Any], gettext) -> list[tuple[str, Any]]:
+    """The report as (measure, value) rows in a locale: the same rows in every export and PDF.
+
+    `gettext` is the document's own translation function (findings.labels).
+    """
+    from .findings.labels import QUALITY, STATUSES  # labels imports nothing of ours
+
+    out: list[tuple[str, Any]] = [
+        (gettext(QUALITY["visits"]), report["visits"]),
+        (gettext(QUALITY["counted"]), report["counted"]),
+        (gettext(QUALITY["excluded"]), report["excluded"]),
+    ]
+    for status, count in report["by_status"].items():
+        name = gettext(STATUSES.get(status, status))
+        out.append((gettext(QUALITY["by_status"]) % {"status": name}, count))
+    out += [
+        (gettext(QUALITY["reviewed_share"]), report["reviewed_share"]),
+        (gettext(QUALITY["returned"]), report["returned"]),
+        (gettext(QUALITY["corrected"]), report["corrected"]),
+        (
+            gettext(QUALITY["late_reports"]) % {"hours": report["late_hours"]},
+            len(report["late_reports"]),
+        ),
+        (gettext(QUALITY["duration_outliers"]), len(report["duration_outliers"])),
+        (gettext(QUALITY["photos_outside_visit"]), len(report["photos_outside_visit"])),
+        (gettext(QUALITY["sample_below"]), sum(1 for s in report["sample"] if s["below"])),
+    ]
+    for s in report["sample"]:
+        if s["required"]:
+            text = gettext(QUALITY["sample"]) % {
+                "opd": s["opd"],
+                "visits": s["visits"],
+                "required": s["required"],
+            }
+            out.append((text, gettext(QUALITY["below"] if s["below"] else QUALITY["enough"])))
+    return out

@@ -336,6 +336,10 @@ def set_status(
         db.table("visits").update(uuid, fields)
         _store_scores(db, uuid)
         audit(db, actor_id, status, "visit", uuid, {"from": old, "to": status, "note": note})
+        if status == "approved":
+            from . import actions  # actions builds on this module
+
+            actions.check_visit(db, uuid)
 
 
 # --- photos ---------------------------------------------------------------------

@@ -134,7 +134,8 @@ def test_connection_cut_mid_sync_loses_and_doubles_nothing(live_app, browser, tm
     assert cut["done"]
     assert counts(live_app)[0] == 1  # stored, though the tablet was not told
     page.wait_for_function(
-        "() => document.getElementById('outbox-count').textContent === '1 menunggu dikirim'")
+        "() => document.getElementById('outbox-count').textContent === '1 menunggu dikirim'"
+    )
     page.get_by_role("button", name="Kirim sekarang").tap()
     page.wait_for_function(
         "() => document.getElementById('outbox-count').textContent === '0 menunggu dikirim'",
@@ -166,3 +167,74 @@ def test_refused_visit_stays_with_its_reason(live_app, browser):
     shot(page, "offline-03-refused")
     context.close()
     assert counts(live_app)[0] == 0
+
+
+def test_assignment_offline_starts_a_linked_visit(live_app, pw, tmp_path):
+    """Planned online, seen and started with no network, linked on the server once sent."""
+    import datetime as dt
+
+    from survey_app import assignments, store
+
+    db = connect(live_app.config["DATABASE"])
+    try:
+        opd = store.opd_by_slug(db, "dishub")["id"]
+        service = db.execute("select id from services where opd_id = ? order by id", [opd])
+        service_id = service.fetchone()[0]
+        evaluator = db.execute("select id from users where username = 'evaluator1'").fetchone()[0]
+        supervisor = db.execute("select id from users where username = 'supervisor'").fetchone()[0]
+        today = dt.date.today()
+        plan_id = assignments.create(
+            db,
+            {
+                "evaluator": evaluator,
+                "opd": opd,
+                "service": service_id,
+                "instruments": ["skm"],
+                "window_start": today,
+                "window_end": today + dt.timedelta(days=7),
+            },
+            supervisor,
+        )
+    finally:
+        db.close()
+    base = live_app.config["LIVE_URL"]
+    context, page = open_profile(pw, tmp_path / "profile")
+    login(page, base, "evaluator1")
+    page.wait_for_url("**/field/")
+    wait_ready(page)
+    wait_controlled(page)
+    context.set_offline(True)
+    page.reload()
+    wait_ready(page)
+    planned = page.locator(f"[data-assignment='{plan_id}']")
+    assert "Dinas Perhubungan Kota Jambi" in planned.inner_text()
+    shot(page, "offline-03-assignment")
+    planned.locator("a").tap()
+    assert page.locator("#opd option:checked").inner_text() == "Dinas Perhubungan Kota Jambi"
+    assert int(page.input_value("#service")) == service_id
+    boxes = {
+        b.get_attribute("value"): b.is_checked()
+        for b in page.locator("input[name=instruments]").all()
+    }
+    assert boxes["skm:1"] and not any(v for k, v in boxes.items() if k != "skm:1")
+    page.get_by_role("button", name="Mulai").tap()
+    page.wait_for_selector("section.screen:not([hidden])")
+    for n in range(1, 10):
+        page.locator(f"input[name=skm__u{n}][value='3']").check()
+    page.locator(".saved", has_text="Tersimpan di tablet ini").wait_for()
+    page.get_by_role("link", name="Periksa dan kirim").tap()
+    page.locator("#submit-visit").tap()
+    page.wait_for_selector(".visit-list")
+    assert page.locator(f"[data-assignment='{plan_id}']").count() == 0  # done on this tablet
+    context.set_offline(False)
+    page.wait_for_function(
+        "() => document.getElementById('outbox-count').textContent === '0 menunggu dikirim'",
+        timeout=30000,
+    )
+    context.close()
+    db = connect(live_app.config["DATABASE"])
+    try:
+        row = db.execute("select assignment_id, status from visits").fetchone()
+        assert (row[0], row[1]) == (plan_id, "submitted")
+    finally:
+        db.close()

@@ -102,7 +102,7 @@
   function route() {
     var parts = location.hash.replace(/^#\/?/, "").split("/");
     refreshHeader();
-    if (parts[0] === "start") return showStart();
+    if (parts[0] === "start") return showStart(parts[1] ? Number(parts[1]) : null);
     if (parts[0] === "visit") return showVisit(parts[1], Number(parts[2] || 0));
     if (parts[0] === "review") return showReview(parts[1]);
     return showList();
@@ -162,6 +162,24 @@
       var groups = [["attention", T.attention], ["draft", T.drafts], ["outbox", T.outbox], ["sent", T.sent]];
       var page = el("div", {}, [el("div", { class: "page-head" }, [
         el("h1", { text: T.myVisits }), el("a", { class: "button primary", href: "#/start", text: T.startVisit })])]);
+      var started = {};
+      list.forEach(function (v) { if (v.assignment_id) started[v.assignment_id] = v; });
+      var planned = (boot.assignments || []).filter(function (a) { return !started[a.id] || started[a.id].state === "draft"; });
+      if (planned.length) {
+        var plan = el("ul", { class: "visit-list" });
+        planned.forEach(function (a) {
+          var opd = boot.opds.find(function (o) { return o.id === a.opd_id; }) || { name: "?" };
+          var svc = boot.services.find(function (s) { return s.id === a.service_id; }) || { name: "?" };
+          var draft = started[a.id];
+          plan.appendChild(el("li", { class: "visit assignment state-" + a.state, "data-assignment": String(a.id) }, [
+            el("a", { href: draft ? "#/visit/" + draft.uuid + "/0" : "#/start/" + a.id }, [
+              el("strong", { text: opd.name }),
+              el("span", { text: svc.name + " · " + fmt(T.window, { from: a.window_start, to: a.window_end }) }),
+              el("span", { text: (a.state === "late" ? T.late + " · " : "") + (draft ? T.continueVisit : T.startFromAssignment) })])]));
+        });
+        page.appendChild(el("section", { class: "card assignments" }, [
+          el("h2", { text: T.assignments + " " }, [el("span", { class: "count", text: String(planned.length) })]), plan]));
+      }
       if (returned.length) {
         var back = el("ul", { class: "visit-list" });
         returned.forEach(function (r) {
@@ -200,7 +218,8 @@
 
   /* --- start --------------------------------------------------------------- */
 
-  function showStart() {
+  function showStart(assignmentId) {
+    var plan = (boot.assignments || []).find(function (a) { return a.id === assignmentId; });
     var form = el("form", { class: "card", id: "start-form" });
     var opd = el("select", { id: "opd" }), svc = el("select", { id: "service" });
     boot.opds.forEach(function (o) { opd.appendChild(el("option", { value: o.id, text: o.name })); });
@@ -210,11 +229,15 @@
         .forEach(function (s) { svc.appendChild(el("option", { value: s.id, text: s.name })); });
     }
     opd.addEventListener("change", fillServices);
+    if (plan) opd.value = String(plan.opd_id);
     fillServices();
+    if (plan) svc.value = String(plan.service_id);
     var boxes = el("fieldset", {}, [el("legend", { text: T.instruments })]);
     boot.instruments.forEach(function (i) {
       boxes.appendChild(el("label", { class: "choice" }, [
-        el("input", { type: "checkbox", name: "instruments", value: i.id + ":" + i.version, checked: "checked" }),
+        el("input", plan && plan.instruments.indexOf(i.id) < 0
+          ? { type: "checkbox", name: "instruments", value: i.id + ":" + i.version }
+          : { type: "checkbox", name: "instruments", value: i.id + ":" + i.version, checked: "checked" }),
         el("span", { text: i.title })]));
     });
     var date = el("input", { type: "date", id: "visit_date", value: localDate() });
@@ -235,7 +258,8 @@
       if (!chosen.length) { error.textContent = T.chooseInstrument; return; }
       var visit = { uuid: crypto.randomUUID(), owner: user.id, state: "draft", opd_id: Number(opd.value),
                     service_id: Number(svc.value), visit_date: date.value, instruments: chosen,
-                    answers: {}, photos: [], created: new Date().toISOString(), updated: new Date().toISOString() };
+                    answers: {}, photos: [], created: new Date().toISOString(), updated: new Date().toISOString(),
+                    assignment_id: plan && Number(opd.value) === plan.opd_id ? plan.id : null };
       local.put("visits", visit).then(function () { location.hash = "#/visit/" + visit.uuid + "/0"; });
     });
     root.replaceChildren(form);
@@ -544,6 +568,7 @@
   function payload(v) {
     return { uuid: v.uuid, opd_id: v.opd_id, service_id: v.service_id, visit_date: v.visit_date,
              instruments: v.instruments, answers: v.answers, revision: v.revision || 1,
+             assignment_id: v.assignment_id || null,
              photos: v.photos.map(function (p) { return { sha256: p.sha256, instrument_id: p.instrument_id,
                item_id: p.item_id, captured_at: p.captured_at }; }) };
   }
