@@ -18,6 +18,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import generate_csrf
 from werkzeug.security import check_password_hash
 from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
@@ -89,6 +90,10 @@ def login():
                 session.clear()
                 session.permanent = True
                 session["user_id"], session["lang"] = user["id"], lang
+                # One CSRF secret for the new session now: otherwise the pages and
+                # the service worker's parallel first requests each mint their own,
+                # and whichever cookie lands last makes the others' forms "expired".
+                generate_csrf()
                 return redirect(_safe_next(request.args.get("next")))
             _record_failure(username, address)
             form.password.errors.append(_("Wrong username or password."))
