@@ -26,7 +26,7 @@ from sqlite_utils import Database
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from .. import charts, formatting, quality, store
+from .. import charts, formatting, photos, quality
 from . import data, labels
 
 PACKAGE = Path(__file__).resolve().parent.parent
@@ -217,7 +217,7 @@ def document_html(
         issuer=issuer or DEFAULT_ISSUER,
         printed_at=dt.datetime.now(WIB),
         page_css=page_css(locale),
-        photo_src=lambda digest: store.photo_path(photo_dir, digest).as_uri(),
+        photo_src=lambda digest: photos.print_copy(photo_dir, digest).as_uri(),
     )
 
 
@@ -253,9 +253,7 @@ def city_pdf(
 ) -> Rendered:
     """The city-wide report (laporan kota) for a period."""
     doc = data.city_report(db, date_from, date_to)
-    return _document(
-        "findings/city.html", doc, locale, photo_dir, issuer, city_charts(doc, locale)
-    )
+    return _document("findings/city.html", doc, locale, photo_dir, issuer, city_charts(doc, locale))
 
 
 # --- charts (SVG from survey_app.charts, labels escaped there) ------------------------
