@@ -76,6 +76,9 @@ def test_dashboard_shows_overdue_actions_per_opd(client, auth, world, db):
     page = client.get("/dashboard/?from=2026-04-01&to=2026-06-30").get_data(as_text=True)
     row = page.split('data-opd="dishub"', 1)[1].split("</tr>", 1)[0]
     assert 'data-col="overdue">0</td>' in row
+    opd_page = client.get("/dashboard/opd/dishub?from=2026-04-01&to=2026-06-30")
+    link = 'href="/follow-ups/new/dishub?from=2026-04-01&amp;to=2026-06-30"'
+    assert link in opd_page.get_data(as_text=True)
 
 
 def test_planning_refuses_a_window_the_lockout_blocks(client, auth, world, db):
