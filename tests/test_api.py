@@ -193,6 +193,9 @@ def test_truncated_photo_refused(api, db):
     )
     assert response.status_code == 400 and response.get_json()["error"] == "hash_mismatch"
     assert db.table("photos").count == 0
+    # the tablet keeps the whole photo and retries (offline-app.js: hash_mismatch -> retry)
+    retried = api.put(f"/api/v1/photos/{sha}", data=data, content_type="image/jpeg")
+    assert retried.status_code == 201 and db.table("photos").count == 1
 
 
 def test_oversized_photo_refused_not_changed(api, db):

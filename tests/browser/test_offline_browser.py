@@ -112,13 +112,14 @@ def test_connection_cut_mid_sync_loses_and_doubles_nothing(live_app, browser, tm
     base = live_app.config["LIVE_URL"]
     context = browser.new_context(service_workers="block", **TABLET)
     page = context.new_page()
-    cut = {"done": False}
+    cut = {"started": False, "done": False}
 
     def drop_first_answer(route):
-        if route.request.method == "POST" and not cut["done"]:
-            cut["done"] = True
+        if route.request.method == "POST" and not cut["started"]:
+            cut["started"] = True
             route.fetch()  # the server stores the visit...
             route.abort("connectionreset")  # ...but the tablet never hears back
+            cut["done"] = True  # only now: the server has answered
         else:
             route.continue_()
 
