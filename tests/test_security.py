@@ -197,6 +197,23 @@ def jpeg_bytes(size=(64, 48)):
     return buf.getvalue()
 
 
+def start_visit(client, auth, db) -> str:
+    """The owner starts a draft at Dishub in the web app; its uuid."""
+    auth.login(OWNER)
+    response = client.post(
+        "/visits/new",
+        data={
+            "opd": store.opd_by_slug(db, "dishub")["id"],
+            "service": db.execute(
+                "select s.id from services s join opds o on o.id = s.opd_id where o.slug = 'dishub'"
+            ).fetchone()[0],
+            "instruments": ["kunjungan:1"],
+            "visit_date": __import__("datetime").date.today().isoformat(),
+        },
+    )
+    return re.search(r"/visits/([0-9a-f-]{36})/", response.headers["Location"]).group(1)
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [
@@ -209,19 +226,7 @@ def jpeg_bytes(size=(64, 48)):
 def test_polyglot_and_wrong_type_uploads_refused(
     app, client, auth, world, db, tmp_path, data, message
 ):
-    auth.login(OWNER)
-    response = client.post(
-        "/visits/new",
-        data={
-            "opd": store.opd_by_slug(db, "dishub")["id"],
-            "service": db.execute(
-                "select s.id from services s join opds o on o.id = s.opd_id where o.slug = 'dishub'"
-            ).fetchone()[0],
-            "instruments": ["kunjungan:1"],
-            "visit_date": __import__("datetime").date.today().isoformat(),
-        },
-    )
-    uuid = re.search(r"/visits/([0-9a-f-]{36})/", response.headers["Location"]).group(1)
+    uuid = start_visit(client, auth, db)
     upload = client.post(
         f"/visits/{uuid}/photos",
         data={"photo": (io.BytesIO(data), "../../../../etc/cron.d/evil.jpg"), "item": ""},
@@ -234,19 +239,7 @@ def test_polyglot_and_wrong_type_uploads_refused(
 
 
 def test_upload_filename_is_never_used(app, client, auth, world, db, tmp_path):
-    auth.login(OWNER)
-    response = client.post(
-        "/visits/new",
-        data={
-            "opd": store.opd_by_slug(db, "dishub")["id"],
-            "service": db.execute(
-                "select s.id from services s join opds o on o.id = s.opd_id where o.slug = 'dishub'"
-            ).fetchone()[0],
-            "instruments": ["kunjungan:1"],
-            "visit_date": __import__("datetime").date.today().isoformat(),
-        },
-    )
-    uuid = re.search(r"/visits/([0-9a-f-]{36})/", response.headers["Location"]).group(1)
+    uuid = start_visit(client, auth, db)
     before = {p for p in tmp_path.rglob("*")}
     upload = client.post(
         f"/visits/{uuid}/photos",
