@@ -209,6 +209,10 @@ def test_assignment_offline_starts_a_linked_visit(live_app, pw, tmp_path):
     wait_ready(page)
     planned = page.locator(f"[data-assignment='{plan_id}']")
     assert "Dinas Perhubungan Kota Jambi" in planned.inner_text()
+    months = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus"]
+    months += ["September", "Oktober", "November", "Desember"]
+    last = today + dt.timedelta(days=7)
+    assert f"{last.day} {months[last.month - 1]} {last.year}" in planned.inner_text()
     shot(page, "offline-03-assignment")
     planned.locator("a").tap()
     assert page.locator("#opd option:checked").inner_text() == "Dinas Perhubungan Kota Jambi"

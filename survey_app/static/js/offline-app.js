@@ -174,7 +174,7 @@
           plan.appendChild(el("li", { class: "visit assignment state-" + a.state, "data-assignment": String(a.id) }, [
             el("a", { href: draft ? "#/visit/" + draft.uuid + "/0" : "#/start/" + a.id }, [
               el("strong", { text: opd.name }),
-              el("span", { text: svc.name + " · " + fmt(T.window, { from: a.window_start, to: a.window_end }) }),
+              el("span", { text: svc.name + " · " + fmt(T.window, { from: longDate(a.window_start), to: longDate(a.window_end) }) }),
               el("span", { text: (a.state === "late" ? T.late + " · " : "") + (draft ? T.continueVisit : T.startFromAssignment) })])]));
         });
         page.appendChild(el("section", { class: "card assignments" }, [
@@ -263,6 +263,14 @@
       local.put("visits", visit).then(function () { location.hash = "#/visit/" + visit.uuid + "/0"; });
     });
     root.replaceChildren(form);
+  }
+
+  function longDate(iso) {
+    // "28 November 2026" in the page's language; the ISO date if the browser cannot format it
+    try {
+      return new Intl.DateTimeFormat(document.documentElement.lang === "en" ? "en-GB" : "id-ID",
+        { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" }).format(new Date(iso + "T00:00:00Z"));
+    } catch (e) { return iso; }
   }
 
   function localDate() {
