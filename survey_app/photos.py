@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import io
-import os
 import re
-import tempfile
-from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
 from PIL import Image, UnidentifiedImageError
@@ -92,34 +89,3 @@ def _downscale(image: Image.Image) -> tuple[bytes, str, int, int]:
     buf = io.BytesIO()
     image.save(buf, "JPEG", quality=85)
     return buf.getvalue(), "image/jpeg", image.width, image.height
-
-
-PRINT_SIDE = 640  # about 300 dpi at the width the PDFs print a photo (5-6 cm)
-
-
-def print_copy(photo_dir: str | Path, digest: str) -> Path:
-    """A downscaled JPEG of a stored photo for the PDFs, made once and kept.
-
-    WeasyPrint otherwise decodes and resamples every 1600 px original in every
-    report. The copy lives in <photo_dir>/print/ab/<digest>.jpg (a cache: the
-    backup leaves it out, and it is rebuilt when missing). An original Pillow
-    cannot read is handed over unchanged.
-    """
-    from . import store  # store imports nothing of ours that imports this
-
-    original = store.photo_path(photo_dir, digest)
-    target = Path(photo_dir) / "print" / digest[:2] / f"{digest}.jpg"
-    if target.is_file():
-        return target
-    try:
-        with Image.open(original) as image:
-            image.draft("RGB", (PRINT_SIDE, PRINT_SIDE))  # JPEG: decode at a reduced scale
-            copy = image.convert("RGB")
-        copy.thumbnail((PRINT_SIDE, PRINT_SIDE))
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=target.parent, suffix=".tmp", delete=False) as fh:
-            copy.save(fh, "JPEG", quality=82, optimize=True)
-        os.replace(fh.name, target)  # atomic: two reports at once never see half a file
-    except (OSError, UnidentifiedImageError, Image.DecompressionBombError):
-        return original
-    return target

@@ -5,11 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
+import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import orjson
+from PIL import Image
 from sqlite_utils import Database
 from sqlite_utils.db import NotFoundError
 from werkzeug.security import generate_password_hash
@@ -381,6 +384,35 @@ def photo_path(photo_dir: str | Path, digest: str) -> Path:
     if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
         raise DomainError("bad_photo_hash", digest)
     return Path(photo_dir) / digest[:2] / digest
+
+
+PRINT_SIDE = 640  # about 300 dpi at the width the PDFs print a photo (5-6 cm)
+
+
+def print_copy(photo_dir: str | Path, digest: str) -> Path:
+    """A downscaled JPEG of a stored photo for the PDFs, made once and kept.
+
+    WeasyPrint otherwise decodes and resamples every 1600 px original in every
+    report. The copy lives in <photo_dir>/print/ab/<digest>.jpg (a cache: the
+    backup leaves it out, and it is rebuilt when missing). An original Pillow
+    cannot read is handed over unchanged.
+    """
+    original = photo_path(photo_dir, digest)
+    target = Path(photo_dir) / "print" / digest[:2] / f"{digest}.jpg"
+    if target.is_file():
+        return target
+    try:
+        with Image.open(original) as image:
+            image.draft("RGB", (PRINT_SIDE, PRINT_SIDE))  # JPEG: decode at a reduced scale
+            copy = image.convert("RGB")
+        copy.thumbnail((PRINT_SIDE, PRINT_SIDE))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=target.parent, suffix=".tmp", delete=False) as fh:
+            copy.save(fh, "JPEG", quality=82, optimize=True)
+        os.replace(fh.name, target)  # atomic: two reports at once never see half a file
+    except (OSError, Image.UnidentifiedImageError, Image.DecompressionBombError):
+        return original
+    return target
 
 
 def attach_photo(

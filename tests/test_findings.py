@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from survey_app import create_app, demo, formatting, photos, scoring, store, summaries
+from survey_app import create_app, demo, formatting, scoring, store, summaries
 from survey_app.db import connect, migrate
 from survey_app.errors import DomainError
 from survey_app.findings import data, render
@@ -298,7 +298,7 @@ def test_visit_sheet_has_every_answer_in_order_and_its_scores(demo_app, tmp_path
         for item in inst.items:
             if item.id in given:
                 position = text.index(item.label.id[:24], position)
-    photo = photos.print_copy(app.config["PHOTOS_DIR"], record["photos"][0]["sha256"])
+    photo = store.print_copy(app.config["PHOTOS_DIR"], record["photos"][0]["sha256"])
     assert photo.as_uri() in rendered.asked
     assert "Ruang pelayanan" in text
     for name in user_names(db):

@@ -4,7 +4,7 @@ import io
 
 from PIL import Image
 
-from survey_app import photos, store
+from survey_app import store
 from survey_app.findings import render
 
 from .test_findings import gen_approved_visit
@@ -22,7 +22,7 @@ def test_visit_sheet_uses_print_copies_made_once(world, db, app):
     digest = store.store_photo(db, photo_dir, big_jpeg((10, 80, 160)), "image/jpeg", 1600, 1200)
     store.attach_photo(db, visit_uuid, digest, "", "", "Loket")
     rendered = render.visit_pdf(db, visit_uuid, photo_dir)
-    copy = photos.print_copy(photo_dir, digest)
+    copy = store.print_copy(photo_dir, digest)
     assert copy.as_uri() in rendered.asked and rendered.refused == []
     with Image.open(copy) as image:
         assert image.size == (640, 480)
@@ -37,4 +37,4 @@ def test_unreadable_original_is_handed_over_unchanged(world, db, app):
     digest = store.store_photo(db, photo_dir, big_jpeg((1, 2, 3)), "image/jpeg", 1600, 1200)
     original = store.photo_path(photo_dir, digest)
     original.write_bytes(b"\xff\xd8\xff broken")  # damaged on disk after it was checked
-    assert photos.print_copy(photo_dir, digest) == original
+    assert store.print_copy(photo_dir, digest) == original

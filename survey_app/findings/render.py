@@ -26,7 +26,7 @@ from sqlite_utils import Database
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from .. import charts, formatting, photos, quality
+from .. import charts, formatting, quality, store
 from . import data, labels
 
 PACKAGE = Path(__file__).resolve().parent.parent
@@ -217,7 +217,7 @@ def document_html(
         issuer=issuer or DEFAULT_ISSUER,
         printed_at=dt.datetime.now(WIB),
         page_css=page_css(locale),
-        photo_src=lambda digest: photos.print_copy(photo_dir, digest).as_uri(),
+        photo_src=lambda digest: store.print_copy(photo_dir, digest).as_uri(),
     )
 
 
