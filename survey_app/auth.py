@@ -93,6 +93,9 @@ def login():
                 # One CSRF secret for the new session now: otherwise the pages and
                 # the service worker's parallel first requests each mint their own,
                 # and whichever cookie lands last makes the others' forms "expired".
+                # Flask-WTF keeps this request's token on g: drop it so a new
+                # secret goes into the cleared session.
+                g.pop("csrf_token", None)
                 generate_csrf()
                 return redirect(_safe_next(request.args.get("next")))
             _record_failure(username, address)

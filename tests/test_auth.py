@@ -81,3 +81,19 @@ def test_secret_key_required_outside_demo(tmp_path):
 
     with pytest.raises(DomainError):
         create_app({"DATABASE": str(tmp_path / "x.db"), "SECRET_KEY": None})
+
+
+def test_login_mints_a_new_csrf_secret_in_the_session(app, client, world):
+    """Requests racing after login (pages, the service worker) must share one secret."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    page = client.get("/login").get_data(as_text=True)
+    token = page.split('name="csrf_token" type="hidden" value="', 1)[1].split('"', 1)[0]
+    with client.session_transaction() as before:
+        anonymous = before["csrf_token"]
+    response = client.post(
+        "/login",
+        data={"username": "evaluator1", "password": "demo-password", "csrf_token": token},
+    )
+    assert response.status_code == 302
+    with client.session_transaction() as after:
+        assert after["user_id"] and after["csrf_token"] and after["csrf_token"] != anonymous

@@ -2,6 +2,7 @@
 
 import pytest
 from PIL import Image
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from survey_app import store
 from survey_app.db import connect
@@ -142,7 +143,11 @@ def test_autosave_restores_after_reload(live_app, tablet):
         if box.get_attribute("value") != "skm:1":
             box.uncheck()
     page.get_by_role("button", name="Mulai").tap()
-    page.wait_for_url("**/s/0")
+    try:
+        page.wait_for_url("**/s/0", timeout=15000)
+    except PlaywrightTimeoutError:
+        shot(page, "autosave-start-refused")
+        raise AssertionError(page.url + "\n" + page.locator("body").inner_text()[:1500]) from None
     page.locator("input[name=skm__u2][value='3']").check()
     page.fill("textarea[name=skm__saran]", "Tambah kursi tunggu")
     page.locator(".saved", has_text="Tersimpan").wait_for()
