@@ -116,8 +116,8 @@ def visits(db, rng, insts, services, evaluators, count: int, batch: int = 2000) 
         with transaction(db):
             db.conn.executemany(
                 "insert into visits (uuid, opd_id, service_id, evaluator_id, status, visit_date,"
-                " created_at, updated_at, submitted_at, reviewed_at, scores, item_results) values "
-                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " created_at, updated_at, submitted_at, reviewed_at, scores, item_results, brief)"
+                " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 v_rows,
             )
             db.conn.executemany("insert into visit_instruments values (?, ?, ?, ?)", i_rows)

@@ -123,14 +123,13 @@ def index():
     """Per OPD: visits, compliance and zone, IKM and mutu, priorities, time, fees; ranked."""
     db, today = get_db(), dt.date.today()
     span = chosen_period(db, request.args, today)
-    rows = ranked(
-        summaries.opd_summaries(db, span["from"], span["to"]),
-        summaries.opd_summaries(db, span["previous_from"], span["previous_to"]),
+    per_opd, city = summaries.period_summaries(db, span["from"], span["to"])
+    per_opd_before, before = summaries.period_summaries(
+        db, span["previous_from"], span["previous_to"]
     )
+    rows = ranked(per_opd, per_opd_before)
     sort = request.args.get("sort", "rank")
     sort = sort if sort in SORTS else "rank"
-    city = summaries.city_summary(db, span["from"], span["to"])
-    before = summaries.city_summary(db, span["previous_from"], span["previous_to"])
     return render_template(
         "dashboard/index.html",
         span=span,
@@ -242,8 +241,9 @@ def failed_items(
     db: Database, date_from: str, date_to: str, opd_id: int | None = None
 ) -> list[dict[str, Any]]:
     """The most frequently failed checklist items of approved visits, with their labels."""
-    rows = store.visit_scores_in(db, date_from, date_to, "approved", opd_id)
-    counts = scoring.failed_counts(r["scores"] for r in rows)[:TOP_FAILED]
+    results = store.item_results_in(db, date_from, date_to, "approved", opd_id)
+    with store.collector_paused():
+        counts = scoring.failed_counts({"compliance": r} for r in results)[:TOP_FAILED]
     items = item_index(db)
     for row in counts:
         item = items.get(row["item"])

@@ -234,3 +234,20 @@ def m008_follow_ups(db: Database) -> None:
         foreign_keys=[("opd_id", "opds", "id"), ("created_by", "users", "id")],
     )
     db.table("follow_ups").create_index(["opd_id", "status"])
+
+
+@migrations()
+def m009_visit_brief(db: Database) -> None:
+    """The brief of each visit's scores, what summaries read (store.brief_of)."""
+    import orjson
+
+    from .store import brief_of  # store needs the schema, not the other way round
+
+    db.table("visits").add_column("brief", str)
+    # covering: a period's briefs are read from the index alone, not the wide rows
+    db.table("visits").create_index(["status", "visit_date", "opd_id", "brief"])
+    rows = db.execute("select uuid, scores from visits where scores is not null").fetchall()
+    db.conn.executemany(
+        "update visits set brief = ? where uuid = ?",
+        [(brief_of(orjson.loads(r[1])), r[0]) for r in rows],
+    )

@@ -17,26 +17,36 @@ def opd_summaries(
     db: Database, date_from: str | None = None, date_to: str | None = None, status: str = "approved"
 ) -> list[dict[str, Any]]:
     """One aggregate per OPD that has visits in the period."""
-    by_opd: dict[int, list[dict]] = defaultdict(list)
-    names: dict[int, tuple[str, str]] = {}
-    for row in store.visit_scores_in(db, date_from, date_to, status, with_items=False):
-        by_opd[row["opd_id"]].append(row["scores"])
-        names[row["opd_id"]] = (row["slug"], row["name"])
-    populations = store.opd_populations(db)
-    summaries = []
-    for opd_id, scores in by_opd.items():
-        agg = scoring.aggregate(scores, population=populations.get(opd_id))
-        summaries.append(_shape(agg, slug=names[opd_id][0], name=names[opd_id][1]))
-    return sorted(summaries, key=lambda s: (-(s["compliance"] or -1), s["opd"]))
+    return period_summaries(db, date_from, date_to, status)[0]
 
 
 def city_summary(
     db: Database, date_from: str | None = None, date_to: str | None = None, status: str = "approved"
 ) -> dict[str, Any]:
     """One aggregate over every visit in the period."""
-    rows = store.visit_scores_in(db, date_from, date_to, status, with_items=False)
-    scores = [r["scores"] for r in rows]
-    return _shape(scoring.aggregate(scores), slug="kota", name="Kota")
+    briefs = [scores for _, scores in store.briefs_in(db, date_from, date_to, status)]
+    with store.collector_paused():
+        return _shape(scoring.aggregate(briefs), slug="kota", name="Kota")
+
+
+def period_summaries(
+    db: Database, date_from: str | None = None, date_to: str | None = None, status: str = "approved"
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """(one aggregate per OPD, the city's) from one read of the period's briefs."""
+    by_opd: dict[int, list[dict]] = defaultdict(list)
+    briefs = store.briefs_in(db, date_from, date_to, status)
+    names = {r[0]: (r[1], r[2]) for r in db.execute("select id, slug, name from opds")}
+    populations = store.opd_populations(db)
+    per_opd = []
+    with store.collector_paused():
+        for opd_id, scores in briefs:
+            by_opd[opd_id].append(scores)
+        for opd_id, scores in by_opd.items():
+            agg = scoring.aggregate(scores, population=populations.get(opd_id))
+            per_opd.append(_shape(agg, slug=names[opd_id][0], name=names[opd_id][1]))
+        city = _shape(scoring.aggregate([s for _, s in briefs]), slug="kota", name="Kota")
+    per_opd.sort(key=lambda s: (-(s["compliance"] or -1), s["opd"]))
+    return per_opd, city
 
 
 def _shape(agg: dict[str, Any], slug: str, name: str) -> dict[str, Any]:

@@ -1,0 +1,49 @@
+"""Summaries read each visit's brief; they must equal summaries of the full scores."""
+
+import orjson
+
+from survey_app import migrations, scoring, store, summaries
+
+
+def by_opd(pairs):
+    grouped = {}
+    for opd_id, scores in pairs:
+        grouped.setdefault(opd_id, []).append(scores)
+    return grouped
+
+
+def test_summaries_from_the_brief_equal_those_from_the_full_scores(seeded, db):
+    rows = store.visit_scores_in(db, status="approved", with_items=False)
+    full = by_opd((r["opd_id"], r["scores"]) for r in rows)
+    brief = by_opd(store.briefs_in(db, status="approved"))
+    assert full.keys() == brief.keys() and len(full) >= 4
+    populations = store.opd_populations(db)
+    for opd_id in full:
+        a = scoring.aggregate(full[opd_id], population=populations.get(opd_id))
+        b = scoring.aggregate(brief[opd_id], population=populations.get(opd_id))
+        assert summaries._shape(a, "x", "x") == summaries._shape(b, "x", "x")
+    assert (
+        summaries.city_summary(db)["compliance"]
+        == summaries._shape(
+            scoring.aggregate([s for group in full.values() for s in group]), "kota", "Kota"
+        )["compliance"]
+    )
+
+
+def test_brief_is_written_with_the_scores_and_backfilled_by_the_migration(seeded, db):
+    row = db.execute("select scores, brief from visits where status = 'approved'").fetchone()
+    assert row[1] == store.brief_of(orjson.loads(row[0]))
+    assert len(row[1]) * 3 < len(row[0])  # what summaries parse is much smaller
+    db.execute("update visits set brief = null")
+    db.execute("drop index idx_visits_status_visit_date_opd_id_brief")
+    db.execute("alter table visits drop column brief")
+    migrations.m009_visit_brief(db)
+    missing = db.execute("select count(*) from visits where scores is not null and brief is null")
+    assert missing.fetchone()[0] == 0
+
+
+def test_a_visit_without_a_brief_is_read_from_its_scores(seeded, db):
+    before = summaries.opd_summaries(db)
+    db.execute("update visits set brief = null where rowid % 2 = 0")
+    db.execute("update visits set brief = null, scores = null where rowid % 3 = 0")
+    assert summaries.opd_summaries(db) == before
