@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import summary  # noqa: E402
 from generate import make_app  # noqa: E402
 
-from survey_app import scoring, store, summaries  # noqa: E402
+from survey_app import demo, scoring, store, summaries  # noqa: E402
 from survey_app.db import connect  # noqa: E402
 
 
@@ -49,6 +49,14 @@ def rescore_all(db, date_from: str, date_to: str) -> int:
     scores = [store.score_visit(db, store.visit(db, u)) for u in uuids]
     scoring.aggregate(scores)
     return len(uuids)
+
+
+def dashboard_client(app):
+    """A test client logged in as the data set's supervisor (generate.py makes one)."""
+    app.config["WTF_CSRF_ENABLED"] = False
+    client = app.test_client()
+    client.post("/login", data={"username": "supervisor", "password": demo.PASSWORD})
+    return client
 
 
 def main() -> None:
@@ -97,6 +105,10 @@ def main() -> None:
         3,
     )
     print("survey-app scores --by opd (whole command, with start-up): " + summary(cli))
+    page = dashboard_client(app)
+    query = f"/dashboard/?from={span[0]}&to={span[1]}"
+    assert page.get(query).status_code == 200
+    print("dashboard page, whole request: " + summary(repeat(lambda: page.get(query))))
     start = time.perf_counter()
     rescored = rescore_all(db, *span)
     base = time.perf_counter() - start
