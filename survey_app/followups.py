@@ -76,7 +76,7 @@ def new(slug: str):
     except DomainError:
         abort(404)
     date_from, date_to = _period()
-    form = ActionForm()
+    form, refused = ActionForm(), False
     if form.validate_on_submit():
         try:
             actions.create(
@@ -91,10 +91,11 @@ def new(slug: str):
             )
         except DomainError as exc:
             flash(exc.message, "error")
+            refused = True
         else:
             flash(_("Follow-up action recorded."), "success")
             return redirect(url_for("followups.index", opd=slug))
     items = actions.failed_items(db, opd["id"], date_from, date_to)
     return render_template(
         "followups/new.html", opd=opd, items=items, form=form, date_from=date_from, date_to=date_to
-    ), 400 if form.errors else 200
+    ), 400 if form.errors or refused else 200
