@@ -54,19 +54,11 @@ def report(
 
 
 def _visits(db: Database, date_from, date_to, opd_id) -> list[dict]:
+    where, params = store.visits_where(None, date_from, date_to, opd_id)
     sql = (
         "select uuid, opd_id, status, visit_date, submitted_at, revision, scores "
-        "from visits where 1 = 1"
+        f"from visits where {where}"
     )
-    params: list[Any] = []
-    for clause, value in (
-        ("visit_date >= ?", date_from),
-        ("visit_date <= ?", date_to),
-        ("opd_id = ?", opd_id),
-    ):
-        if value is not None:
-            sql += f" and {clause}"
-            params.append(value)
     rows = []
     for r in db.execute(sql + " order by visit_date, uuid", params):
         row = dict(r)

@@ -441,6 +441,30 @@ def attach_photo(
 # --- aggregates -----------------------------------------------------------------
 
 
+def visits_where(
+    status: str | None = None,
+    date_from: str | None = None,
+    date_to: str | None = None,
+    opd_id: int | None = None,
+    alias: str = "",
+) -> tuple[str, list[Any]]:
+    """The SQL condition (and its parameters) selecting visits by status, period and OPD.
+
+    Only the filters given take part; `alias` prefixes the columns ("v.").
+    """
+    clauses, params = ["1 = 1"], []
+    for column, op, value in (
+        ("status", "=", status),
+        ("visit_date", ">=", date_from),
+        ("visit_date", "<=", date_to),
+        ("opd_id", "=", opd_id),
+    ):
+        if value is not None:
+            clauses.append(f"{alias}{column} {op} ?")
+            params.append(value)
+    return " and ".join(clauses), params
+
+
 def visit_scores_in(
     db: Database,
     date_from: str | None = None,
@@ -455,19 +479,11 @@ def visit_scores_in(
     own column), for aggregates that do not list findings.
     """
     items = "v.item_results" if with_items else "null"
+    where, params = visits_where(status, date_from, date_to, opd_id, alias="v.")
     sql = (
         f"select v.uuid, v.opd_id, v.scores, {items} as item_results, v.visit_date, "
-        "o.slug, o.name from visits v join opds o on o.id = v.opd_id where v.status = ?"
+        f"o.slug, o.name from visits v join opds o on o.id = v.opd_id where {where}"
     )
-    params: list[Any] = [status]
-    for clause, value in (
-        ("v.visit_date >= ?", date_from),
-        ("v.visit_date <= ?", date_to),
-        ("v.opd_id = ?", opd_id),
-    ):
-        if value is not None:
-            sql += f" and {clause}"
-            params.append(value)
     rows = []
     for r in db.execute(sql + " order by o.name, v.visit_date", params).fetchall():
         row = dict(r)
@@ -490,11 +506,7 @@ def briefs_in(
     wide visit rows are never touched; a visit stored before briefs existed is
     read from its full scores (or scored, if it has none).
     """
-    where, params = "status = ?", [status]
-    for clause, value in (("visit_date >= ?", date_from), ("visit_date <= ?", date_to)):
-        if value is not None:
-            where += f" and {clause}"
-            params.append(value)
+    where, params = visits_where(status, date_from, date_to)
     rows = db.execute(f"select opd_id, brief from visits where {where}", params).fetchall()
     with collector_paused():
         out = [(r[0], orjson.loads(r[1])) for r in rows if r[1]]
@@ -517,17 +529,8 @@ def item_results_in(
 
     What failed-item counts need, without the rest of the scores.
     """
-    sql = "select uuid, item_results from visits where status = ?"
-    params: list[Any] = [status]
-    for clause, value in (
-        ("visit_date >= ?", date_from),
-        ("visit_date <= ?", date_to),
-        ("opd_id = ?", opd_id),
-    ):
-        if value is not None:
-            sql += f" and {clause}"
-            params.append(value)
-    rows = db.execute(sql, params).fetchall()
+    where, params = visits_where(status, date_from, date_to, opd_id)
+    rows = db.execute(f"select uuid, item_results from visits where {where}", params).fetchall()
     with collector_paused():
         out = [orjson.loads(r[1]) for r in rows if r[1]]
     for r in rows:

@@ -85,18 +85,10 @@ def export_visits(
         "select v.uuid, o.slug as opd, s.slug as service, v.evaluator_id, v.status, "
         "v.visit_date, v.created_at, v.submitted_at, v.reviewed_at "
         "from visits v join opds o on o.id = v.opd_id "
-        "join services s on s.id = v.service_id where 1 = 1"
+        "join services s on s.id = v.service_id where "
     )
-    params: list[Any] = []
-    for clause, value in (
-        ("v.status = ?", status),
-        ("v.visit_date >= ?", date_from),
-        ("v.visit_date <= ?", date_to),
-        ("v.opd_id = ?", opd_id),
-    ):
-        if value is not None:
-            sql += f" and {clause}"
-            params.append(value)
+    where, params = store.visits_where(status, date_from, date_to, opd_id, alias="v.")
+    sql += where
     out = []
     for row in db.execute(sql + " order by v.visit_date, v.uuid", params).fetchall():
         record = store.visit(db, row["uuid"])
