@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from . import scoring, store
+from . import store, summaries
 from .db import transaction
 from .errors import DomainError
 
@@ -24,8 +24,7 @@ def failed_items(
     db: Database, opd_id: int, date_from: str | None, date_to: str | None
 ) -> list[dict[str, Any]]:
     """Items that failed in the OPD's approved visits of the period, with counts and texts."""
-    rows = store.visit_scores_in(db, date_from, date_to, "approved", opd_id)
-    counts = scoring.failed_counts([r["scores"] for r in rows])
+    counts = summaries.failed_counts(db, date_from, date_to, opd_id)
     texts = _texts(db)
     return [{**c, **texts.get(c["item"], {})} for c in counts]
 

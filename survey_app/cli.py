@@ -149,18 +149,19 @@ def export_command(fmt, date_from, date_to, status, opd_slug, out):
         raise click.ClickException(f"--format {fmt} needs --out FILE")
     report = quality.report(db, _day(date_from), _day(date_to), opd_id)
     payload = exports.render(db, fmt, visits, current_app.config["PHOTOS_DIR"], "id", report)
-    companion = exports.render(db, "quality", [], "", "id", report)
     if out:
         out.write_bytes(payload)
         click.echo(f"{len(visits)} visits written to {out}")
-        if fmt in ("csv", "csv-long"):
-            side = out.with_name(f"{out.stem}-kualitas.csv")
-            side.write_bytes(companion)
-            click.echo(f"data-quality report written to {side}")
     else:
         click.echo(payload.decode("utf-8"))
-        if fmt in ("csv", "csv-long"):
-            click.echo(companion.decode("utf-8"), err=True)
+    if fmt in ("csv", "csv-long"):  # their rows are visits or answers: the report goes beside
+        companion = exports.quality_csv(report)
+        if out:
+            side = out.with_name(f"{out.stem}-kualitas.csv")
+            side.write_text(companion, encoding="utf-8")
+            click.echo(f"data-quality report written to {side}")
+        else:
+            click.echo(companion, err=True)
 
 
 @click.command("scores")

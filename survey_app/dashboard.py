@@ -241,9 +241,7 @@ def failed_items(
     db: Database, date_from: str, date_to: str, opd_id: int | None = None
 ) -> list[dict[str, Any]]:
     """The most frequently failed checklist items of approved visits, with their labels."""
-    results = store.item_results_in(db, date_from, date_to, "approved", opd_id)
-    with store.collector_paused():
-        counts = scoring.failed_counts({"compliance": r} for r in results)[:TOP_FAILED]
+    counts = summaries.failed_counts(db, date_from, date_to, opd_id)[:TOP_FAILED]
     items = item_index(db)
     for row in counts:
         item = items.get(row["item"])

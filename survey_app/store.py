@@ -534,8 +534,9 @@ def item_results_in(
     with collector_paused():
         out = [orjson.loads(r[1]) for r in rows if r[1]]
     for r in rows:
-        if not r[1]:  # stored before the lists had their own column
-            out.append(visit(db, r[0])["scores"]["compliance"])
+        if not r[1]:  # stored before the lists had their own column, or never scored
+            record = visit(db, r[0])
+            out.append((record["scores"] or score_visit(db, record))["compliance"])
     return out
 
 

@@ -24,9 +24,7 @@ def city_summary(
     db: Database, date_from: str | None = None, date_to: str | None = None, status: str = "approved"
 ) -> dict[str, Any]:
     """One aggregate over every visit in the period."""
-    briefs = [scores for _, scores in store.briefs_in(db, date_from, date_to, status)]
-    with store.collector_paused():
-        return _shape(scoring.aggregate(briefs), slug="kota", name="Kota")
+    return _city([scores for _, scores in store.briefs_in(db, date_from, date_to, status)])
 
 
 def period_summaries(
@@ -44,9 +42,27 @@ def period_summaries(
         for opd_id, scores in by_opd.items():
             agg = scoring.aggregate(scores, population=populations.get(opd_id))
             per_opd.append(_shape(agg, slug=names[opd_id][0], name=names[opd_id][1]))
-        city = _shape(scoring.aggregate([s for _, s in briefs]), slug="kota", name="Kota")
     per_opd.sort(key=lambda s: (-(s["compliance"] or -1), s["opd"]))
-    return per_opd, city
+    return per_opd, _city([s for _, s in briefs])
+
+
+def _city(scores: list[dict]) -> dict[str, Any]:
+    """The city's aggregate, shaped as one more OPD ('kota')."""
+    with store.collector_paused():
+        return _shape(scoring.aggregate(scores), slug="kota", name="Kota")
+
+
+def failed_counts(
+    db: Database,
+    date_from: str | None = None,
+    date_to: str | None = None,
+    opd_id: int | None = None,
+    status: str = "approved",
+) -> list[dict[str, Any]]:
+    """scoring.failed_counts over a period's visits (of one OPD when given), from their lists."""
+    results = store.item_results_in(db, date_from, date_to, status, opd_id)
+    with store.collector_paused():
+        return scoring.failed_counts({"compliance": r} for r in results)
 
 
 def _shape(agg: dict[str, Any], slug: str, name: str) -> dict[str, Any]:
