@@ -34,7 +34,7 @@ def gen_visit(
     db,
     status: str = "submitted",
     opd: str = "disdukcapil",
-    evaluator: str = "evaluator1",
+    evaluator: str | int = "evaluator1",
     instruments: tuple[str, ...] = ("kunjungan", "kepatuhan", "skm"),
     visit_date: str = "2026-08-10",
     quality: float = 0.8,
@@ -47,7 +47,7 @@ def gen_visit(
     insts = [i for i in store.current_instruments(db) if i.id in instruments]
     given = answers or {i.id: demo.fake_answers(i, rng, quality, svc) for i in insts}
     visit_uuid = str(uuid_mod.uuid4())
-    author = user_id(db, evaluator)
+    author = evaluator if isinstance(evaluator, int) else user_id(db, evaluator)
     store.save_visit(
         db,
         {

@@ -1,44 +1,36 @@
 """From finding to follow-up: raised on a failed item, verified by a later visit."""
 
 import datetime as dt
-import uuid
 
 import pytest
 
 from survey_app import actions, store
 from survey_app.errors import DomainError
 
+from .supervisor_data import gen_visit
+
 KEY = "kunjungan.kuitansi"
 
 
-def visit_with_receipt(db, evaluator, supervisor, day, receipt):
-    opd = store.opd_by_slug(db, "dishub")["id"]
-    svc = db.execute("select id from services where opd_id = ?", [opd]).fetchone()[0]
-    key = str(uuid.uuid4())
-    store.save_visit(
+def visit_with_receipt(db, evaluator, day, receipt):
+    """An approved Dishub visit paying the published Rp 75.000, with or without a receipt."""
+    answers = {
+        "jam_tiba": "08:00",
+        "jam_mulai": "08:05",
+        "jam_selesai": "08:20",
+        "biaya_diminta": 75000,
+        "kuitansi": receipt,
+    }
+    key = gen_visit(
         db,
-        {
-            "uuid": key,
-            "opd_id": opd,
-            "service_id": svc,
-            "evaluator_id": evaluator,
-            "visit_date": day,
-            "instruments": [{"id": "kunjungan", "version": 1}],
-            "answers": {
-                "kunjungan": {
-                    "jam_tiba": "08:00",
-                    "jam_mulai": "08:05",
-                    "jam_selesai": "08:20",
-                    "biaya_diminta": 75000,
-                    "kuitansi": receipt,
-                }
-            },
-            "status": "submitted",
-        },
-        evaluator,
+        "approved",
+        opd="dishub",
+        evaluator=evaluator,
+        instruments=("kunjungan",),
+        visit_date=day,
+        answers={"kunjungan": answers},
     )
-    store.set_status(db, key, "approved", supervisor)
-    return key, opd
+    return key, store.opd_by_slug(db, "dishub")["id"]
 
 
 @pytest.fixture
@@ -50,7 +42,7 @@ def people(world, db):
 
 def test_follow_up_cycle_to_verified(db, people):
     ev, sup = people
-    _, opd = visit_with_receipt(db, ev, sup, "2026-05-04", "no")
+    _, opd = visit_with_receipt(db, ev, "2026-05-04", "no")
     [item] = [
         f for f in actions.failed_items(db, opd, "2026-04-01", "2026-06-30") if f["item"] == KEY
     ]
@@ -66,14 +58,14 @@ def test_follow_up_cycle_to_verified(db, people):
         "2026-06-30",
     )
     # a visit inside the report period does not count as a check
-    visit_with_receipt(db, ev, sup, "2026-06-10", "yes")
+    visit_with_receipt(db, ev, "2026-06-10", "yes")
     assert db.table("follow_ups").get(action)["status"] == "open"
     # a later visit that fails again keeps it open
-    again, _ = visit_with_receipt(db, ev, sup, "2026-07-15", "no")
+    again, _ = visit_with_receipt(db, ev, "2026-07-15", "no")
     row = db.table("follow_ups").get(action)
     assert row["status"] == "still_open" and row["checked_visit_uuid"] == again
     # a later visit that passes verifies it, naming the visit
-    fixed, _ = visit_with_receipt(db, ev, sup, "2026-08-20", "yes")
+    fixed, _ = visit_with_receipt(db, ev, "2026-08-20", "yes")
     row = db.table("follow_ups").get(action)
     assert row["status"] == "verified" and row["verified_visit_uuid"] == fixed
     assert [r["id"] for r in actions.for_opd(db, opd)] == [action]
@@ -81,7 +73,7 @@ def test_follow_up_cycle_to_verified(db, people):
 
 def test_only_failed_items_become_actions(db, people):
     ev, sup = people
-    _, opd = visit_with_receipt(db, ev, sup, "2026-05-04", "yes")
+    _, opd = visit_with_receipt(db, ev, "2026-05-04", "yes")
     with pytest.raises(DomainError):
         actions.create(db, opd, KEY, "x", "2026-09-30", sup, "2026-04-01", "2026-06-30")
     assert db.table("follow_ups").count == 0
@@ -89,7 +81,7 @@ def test_only_failed_items_become_actions(db, people):
 
 def test_overdue_per_opd(db, people):
     ev, sup = people
-    _, opd = visit_with_receipt(db, ev, sup, "2026-05-04", "no")
+    _, opd = visit_with_receipt(db, ev, "2026-05-04", "no")
     actions.create(db, opd, KEY, "Kuitansi", "2026-07-01", sup, "2026-04-01", "2026-06-30")
     assert actions.overdue(db, dt.date(2026, 7, 2)) == {opd: 1}
     assert actions.overdue(db, dt.date(2026, 6, 30)) == {}

@@ -4,9 +4,7 @@ from .test_actions import KEY, visit_with_receipt
 
 
 def test_raise_and_list_follow_up(client, auth, world, db):
-    ev = db.execute("select id from users where username = 'evaluator1'").fetchone()[0]
-    sup = db.execute("select id from users where username = 'supervisor'").fetchone()[0]
-    visit_with_receipt(db, ev, sup, "2026-05-04", "no")
+    visit_with_receipt(db, "evaluator1", "2026-05-04", "no")
     auth.login("supervisor")
     page = client.get("/follow-ups/new/dishub?from=2026-04-01&to=2026-06-30")
     assert page.status_code == 200 and "1 dari 1 kunjungan" in page.get_data(as_text=True)
@@ -32,9 +30,7 @@ def test_bad_period_is_400(client, auth, world):
 
 
 def test_an_item_that_did_not_fail_is_refused_with_400(client, auth, world, db):
-    ev = db.execute("select id from users where username = 'evaluator1'").fetchone()[0]
-    sup = db.execute("select id from users where username = 'supervisor'").fetchone()[0]
-    visit_with_receipt(db, ev, sup, "2026-05-04", "yes")  # the receipt item passed
+    visit_with_receipt(db, "evaluator1", "2026-05-04", "yes")  # the receipt item passed
     auth.login("supervisor")
     response = client.post(
         "/follow-ups/new/dishub?from=2026-04-01&to=2026-06-30",
@@ -45,9 +41,7 @@ def test_an_item_that_did_not_fail_is_refused_with_400(client, auth, world, db):
 
 
 def test_a_rejected_action_keeps_what_was_typed(client, auth, world, db):
-    ev = db.execute("select id from users where username = 'evaluator1'").fetchone()[0]
-    sup = db.execute("select id from users where username = 'supervisor'").fetchone()[0]
-    visit_with_receipt(db, ev, sup, "2026-05-04", "no")
+    visit_with_receipt(db, "evaluator1", "2026-05-04", "no")
     auth.login("supervisor")
     response = client.post(
         "/follow-ups/new/dishub?from=2026-04-01&to=2026-06-30",

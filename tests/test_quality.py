@@ -4,6 +4,8 @@ import uuid
 
 from survey_app import quality, store
 
+from . import supervisor_data
+
 
 def gen_visit(
     db,
@@ -14,33 +16,17 @@ def gen_visit(
     status="approved",
     submitted_at=None,
 ):
-    opd = store.opd_by_slug(db, slug)["id"]
-    svc = db.execute("select id from services where opd_id = ? order by id", [opd]).fetchone()[0]
-    key = str(uuid.uuid4())
     arrival, start, end = times
-    store.save_visit(
+    answers = {"jam_tiba": arrival, "jam_mulai": start, "jam_selesai": end, "biaya_diminta": 0}
+    key = supervisor_data.gen_visit(
         db,
-        {
-            "uuid": key,
-            "opd_id": opd,
-            "service_id": svc,
-            "evaluator_id": evaluator,
-            "visit_date": day,
-            "instruments": [{"id": "kunjungan", "version": 1}],
-            "answers": {
-                "kunjungan": {
-                    "jam_tiba": arrival,
-                    "jam_mulai": start,
-                    "jam_selesai": end,
-                    "biaya_diminta": 0,
-                }
-            },
-            "status": "submitted",
-        },
-        evaluator,
+        status,
+        opd=slug,
+        evaluator=evaluator,
+        instruments=("kunjungan",),
+        visit_date=day,
+        answers={"kunjungan": answers},
     )
-    if status != "submitted":
-        store.set_status(db, key, status, None, note="x")
     db.execute(
         "update visits set submitted_at = ? where uuid = ?",
         [submitted_at or f"{day}T02:00:00+00:00", key],

@@ -80,18 +80,7 @@ def world_with_visit(app, db, world):
     client.put(f"/api/v1/photos/{digest}", data=data.getvalue(), content_type="image/jpeg")
     body = gen_payload(db, photos=[{"sha256": digest, "instrument_id": "", "item_id": ""}])
     assert client.post("/api/v1/visits", json=body).status_code == 201
-    draft = client.post(
-        "/visits/new",
-        data={
-            "opd": store.opd_by_slug(db, "dishub")["id"],
-            "service": db.execute(
-                "select s.id from services s join opds o on o.id = s.opd_id where o.slug = 'dishub'"
-            ).fetchone()[0],
-            "instruments": ["skm:1"],
-            "visit_date": __import__("datetime").date.today().isoformat(),
-        },
-    )
-    draft_uuid = re.search(r"/visits/([0-9a-f-]{36})/", draft.headers["Location"]).group(1)
+    draft_uuid = start_visit(client, db, "skm:1")
     return {"visit_uuid": draft_uuid, "submitted": body["uuid"], "digest": digest, "sha256": digest}
 
 
@@ -197,9 +186,8 @@ def jpeg_bytes(size=(64, 48)):
     return buf.getvalue()
 
 
-def start_visit(client, auth, db) -> str:
-    """The owner starts a draft at Dishub in the web app; its uuid."""
-    auth.login(OWNER)
+def start_visit(client, db, instrument: str = "kunjungan:1") -> str:
+    """The logged-in evaluator starts a draft at Dishub in the web app; its uuid."""
     response = client.post(
         "/visits/new",
         data={
@@ -207,7 +195,7 @@ def start_visit(client, auth, db) -> str:
             "service": db.execute(
                 "select s.id from services s join opds o on o.id = s.opd_id where o.slug = 'dishub'"
             ).fetchone()[0],
-            "instruments": ["kunjungan:1"],
+            "instruments": [instrument],
             "visit_date": __import__("datetime").date.today().isoformat(),
         },
     )
@@ -226,7 +214,8 @@ def start_visit(client, auth, db) -> str:
 def test_polyglot_and_wrong_type_uploads_refused(
     app, client, auth, world, db, tmp_path, data, message
 ):
-    uuid = start_visit(client, auth, db)
+    auth.login(OWNER)
+    uuid = start_visit(client, db)
     upload = client.post(
         f"/visits/{uuid}/photos",
         data={"photo": (io.BytesIO(data), "../../../../etc/cron.d/evil.jpg"), "item": ""},
@@ -239,7 +228,8 @@ def test_polyglot_and_wrong_type_uploads_refused(
 
 
 def test_upload_filename_is_never_used(app, client, auth, world, db, tmp_path):
-    uuid = start_visit(client, auth, db)
+    auth.login(OWNER)
+    uuid = start_visit(client, db)
     before = {p for p in tmp_path.rglob("*")}
     upload = client.post(
         f"/visits/{uuid}/photos",

@@ -29,14 +29,14 @@ def ids(db):
 
 def test_opd_report_lists_follow_ups_and_carries_the_quality_appendix(world, db, app, tmp_path):
     ev, sup = ids(db)
-    _, opd = visit_with_receipt(db, ev, sup, "2026-05-04", "no")
+    _, opd = visit_with_receipt(db, ev, "2026-05-04", "no")
     actions.create(db, opd, KEY, "Kuitansi", "2026-08-31", sup, *Q2)
-    visit_with_receipt(db, ev, sup, "2026-07-15", "no")  # fails again: still open
+    visit_with_receipt(db, ev, "2026-07-15", "no")  # fails again: still open
     photo_dir = app.config["PHOTOS_DIR"]
     text = flat(pdf_text(render.opd_pdf(db, "dishub", *Q3, photo_dir).pdf, tmp_path))
     assert "Tindak lanjut" in text and "Kuitansi" in text
     assert "Masih terbuka: gagal lagi" in text
-    visit_with_receipt(db, ev, sup, "2026-08-20", "yes")  # passes: verified
+    visit_with_receipt(db, ev, "2026-08-20", "yes")  # passes: verified
     rendered = render.opd_pdf(db, "dishub", *Q3, photo_dir)
     text = flat(pdf_text(rendered.pdf, tmp_path))
     assert "Terbukti oleh kunjungan" in text and "Masih terbuka" not in text
@@ -54,8 +54,8 @@ def test_opd_report_lists_follow_ups_and_carries_the_quality_appendix(world, db,
 
 def test_city_report_carries_the_quality_appendix(world, db, app, tmp_path):
     ev, sup = ids(db)
-    visit_with_receipt(db, ev, sup, "2026-05-04", "no")
-    visit_with_receipt(db, ev, sup, "2026-05-20", "yes")
+    visit_with_receipt(db, ev, "2026-05-04", "no")
+    visit_with_receipt(db, ev, "2026-05-20", "yes")
     rendered = render.city_pdf(db, *Q2, app.config["PHOTOS_DIR"])
     text = flat(pdf_text(rendered.pdf, tmp_path))
     assert "Lampiran: kualitas data" in text
@@ -65,7 +65,7 @@ def test_city_report_carries_the_quality_appendix(world, db, app, tmp_path):
 
 def test_dashboard_shows_overdue_actions_per_opd(client, auth, world, db):
     ev, sup = ids(db)
-    _, opd = visit_with_receipt(db, ev, sup, "2026-05-04", "no")
+    _, opd = visit_with_receipt(db, ev, "2026-05-04", "no")
     due = (dt.date.today() - dt.timedelta(days=1)).isoformat()
     actions.create(db, opd, KEY, "Sediakan kuitansi resmi", due, sup, *Q2)
     auth.login("supervisor")
@@ -84,7 +84,7 @@ def test_dashboard_shows_overdue_actions_per_opd(client, auth, world, db):
 def test_planning_refuses_a_window_the_lockout_blocks(client, auth, world, db):
     """Visited today: with 14 days between visits, a window within them is refused."""
     ev, sup = ids(db)
-    _, opd = visit_with_receipt(db, ev, sup, dt.date.today().isoformat(), "yes")
+    _, opd = visit_with_receipt(db, ev, dt.date.today().isoformat(), "yes")
     svc = db.execute("select id from services where opd_id = ?", [opd]).fetchone()[0]
     auth.login("supervisor")
     today = dt.date.today()

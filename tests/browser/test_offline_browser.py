@@ -37,6 +37,17 @@ def wait_controlled(page):
     )
 
 
+def offline_after_login(context, page, base, username="evaluator1"):
+    """Log in online, let the service worker take the page, then go offline and reload."""
+    login(page, base, username)
+    page.wait_for_url("**/field/")
+    wait_ready(page)
+    wait_controlled(page)
+    context.set_offline(True)
+    page.reload()
+    wait_ready(page)
+
+
 def fill_skm_visit(page, base_opd, picture=None):
     page.get_by_role("link", name="Mulai kunjungan").tap()
     page.select_option("#opd", label=base_opd)
@@ -45,8 +56,13 @@ def fill_skm_visit(page, base_opd, picture=None):
             box.uncheck()
     page.get_by_role("button", name="Mulai").tap()
     page.wait_for_selector("section.screen:not([hidden])")
+    answer_skm_and_submit(page, picture)
+
+
+def answer_skm_and_submit(page, picture=None, value=3):
+    """On a started visit: every unsur answered `value`, reviewed, submitted to the outbox."""
     for n in range(1, 10):
-        page.locator(f"input[name=skm__u{n}][value='3']").check()
+        page.locator(f"input[name=skm__u{n}][value='{value}']").check()
     page.locator(".saved", has_text="Tersimpan di tablet ini").wait_for()
     page.get_by_role("link", name="Periksa dan kirim").tap()
     page.wait_for_selector("#submit-visit")
@@ -73,13 +89,7 @@ def test_three_visits_offline_then_sent_exactly_once(live_app, pw, tmp_path):
     base = live_app.config["LIVE_URL"]
     profile = tmp_path / "profile"
     context, page = open_profile(pw, profile)
-    login(page, base, "evaluator1")
-    page.wait_for_url("**/field/")
-    wait_ready(page)
-    wait_controlled(page)
-    context.set_offline(True)
-    page.reload()
-    wait_ready(page)
+    offline_after_login(context, page, base)
     opds = [
         "Dinas Kependudukan dan Pencatatan Sipil Kota Jambi",
         "Dinas Perhubungan Kota Jambi",
@@ -200,13 +210,7 @@ def test_assignment_offline_starts_a_linked_visit(live_app, pw, tmp_path):
         db.close()
     base = live_app.config["LIVE_URL"]
     context, page = open_profile(pw, tmp_path / "profile")
-    login(page, base, "evaluator1")
-    page.wait_for_url("**/field/")
-    wait_ready(page)
-    wait_controlled(page)
-    context.set_offline(True)
-    page.reload()
-    wait_ready(page)
+    offline_after_login(context, page, base)
     planned = page.locator(f"[data-assignment='{plan_id}']")
     assert "Dinas Perhubungan Kota Jambi" in planned.inner_text()
     months = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus"]
@@ -224,12 +228,7 @@ def test_assignment_offline_starts_a_linked_visit(live_app, pw, tmp_path):
     assert boxes["skm:1"] and not any(v for k, v in boxes.items() if k != "skm:1")
     page.get_by_role("button", name="Mulai").tap()
     page.wait_for_selector("section.screen:not([hidden])")
-    for n in range(1, 10):
-        page.locator(f"input[name=skm__u{n}][value='3']").check()
-    page.locator(".saved", has_text="Tersimpan di tablet ini").wait_for()
-    page.get_by_role("link", name="Periksa dan kirim").tap()
-    page.locator("#submit-visit").tap()
-    page.wait_for_selector(".visit-list")
+    answer_skm_and_submit(page)
     assert page.locator(f"[data-assignment='{plan_id}']").count() == 0  # done on this tablet
     context.set_offline(False)
     page.wait_for_function(

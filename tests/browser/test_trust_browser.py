@@ -5,7 +5,7 @@ import pytest
 from survey_app.db import connect
 
 from .conftest import TABLET, login, shot
-from .test_offline_browser import fill_skm_visit, wait_ready
+from .test_offline_browser import answer_skm_and_submit, fill_skm_visit, wait_ready
 
 pytestmark = pytest.mark.browser
 
@@ -85,12 +85,7 @@ def test_same_draft_in_two_tabs_gives_one_visit(live_app, browser):
     second.goto(draft_url)
     wait_ready(second)
     second.wait_for_selector("section.screen:not([hidden])")
-    for n in range(1, 10):
-        first.locator(f"input[name=skm__u{n}][value='4']").check()
-    first.locator(".saved", has_text="Tersimpan di tablet ini").wait_for()
-    first.get_by_role("link", name="Periksa dan kirim").tap()
-    first.locator("#submit-visit").tap()
-    first.wait_for_selector(".visit-list")
+    answer_skm_and_submit(first, value=4)
     # the stale tab tries to change an answer of the submitted visit
     second.locator("input[name=skm__u1][value='1']").check()
     second.locator(".saved", has_text="sudah dikirim").wait_for()
