@@ -40,6 +40,7 @@ def gen_visit(
     quality: float = 0.8,
     seed: int = 1,
     answers: dict | None = None,
+    notes: dict | None = None,
 ) -> str:
     """A visit moved to `status` the way the app moves it; its uuid."""
     rng = random.Random(seed)
@@ -58,6 +59,7 @@ def gen_visit(
             "visit_date": visit_date,
             "instruments": [{"id": i.id, "version": i.version} for i in insts],
             "answers": given,
+            "notes": notes or {},
             "status": "draft",
         },
         author,

@@ -11,7 +11,7 @@ import pytest
 from survey_app import actions, demo, store
 from survey_app.findings import render
 
-from .supervisor_data import first_service, login, user_id
+from .supervisor_data import first_service, gen_visit, login
 from .test_findings import jpeg
 
 PAYLOAD = '<script>alert(\'xss\')</script><img src="http://203.0.113.9/x.png" onerror="alert(1)">'
@@ -38,26 +38,11 @@ def hostile_visit(db, app, seed: int) -> str:
                 answers[inst.id][item.id] = PAYLOAD
             elif item.checkable:
                 notes[inst.id][item.id] = PAYLOAD
-    author = user_id(db, "evaluator1")
-    visit_uuid = str(uuid_mod.uuid4())
-    store.save_visit(
-        db,
-        {
-            "uuid": visit_uuid,
-            "opd_id": svc["opd_id"],
-            "service_id": svc["id"],
-            "evaluator_id": author,
-            "visit_date": "2026-05-04",
-            "instruments": [{"id": i.id, "version": i.version} for i in insts],
-            "answers": answers,
-            "notes": notes,
-            "status": "draft",
-        },
-        author,
+    visit_uuid = gen_visit(
+        db, "submitted", opd="dishub", visit_date="2026-05-04", answers=answers, notes=notes
     )
     digest = store.store_photo(db, app.config["PHOTOS_DIR"], jpeg(seed), "image/jpeg", 400, 300)
     store.attach_photo(db, visit_uuid, digest, "", "", PAYLOAD)
-    store.set_status(db, visit_uuid, "submitted", author)
     return visit_uuid
 
 
