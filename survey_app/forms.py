@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
+import re
+from decimal import Decimal
 from typing import Any
 
 from flask_babel import get_locale
@@ -213,11 +216,101 @@ class StartVisitForm(Form):
 
 
 def clean_answers(inst: Instrument, answers: dict[str, Any]) -> tuple[dict, dict]:
-    """Validate JSON answers through the same WTForms fields as the web form.
+    """Validate JSON answers by the same rules as the web form.
 
     Returns (cleaned answers by item id, errors by item id). Used by the sync
     API so that a visit filled offline meets exactly the rules of the form.
+    Answers in the shape the tablet sends are checked by `quick_clean`; any
+    other value, and every problem, goes through the WTForms fields, so the
+    result and the messages are the form's own.
     """
+    cleaned = quick_clean(inst, answers)
+    if cleaned is not None:
+        return inst.relevant_answers(cleaned), {}
+    return wtforms_clean(inst, answers)
+
+
+_NOT_SURE = object()
+_TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
+
+
+def _quick_check(item: Item):
+    """value -> cleaned value, or _NOT_SURE, by the item's WTForms rules.
+
+    It accepts only values whose WTForms result is certain: the tablet's own
+    shapes (option strings, scale points and whole numbers as JSON numbers,
+    "HH:MM", non-blank text). Anything else is _NOT_SURE, never refused here.
+    """
+    if item.type in ("yesno", "choice"):
+        if item.type == "yesno":
+            allowed = {"yes", "no", "na"} if item.na else {"yes", "no"}
+        else:
+            allowed = {o.value for o in item.options}
+        return lambda v: v.strip() if type(v) is str and v in allowed else _NOT_SURE
+    if item.type == "scale4":
+        points = range(1, len(item.points) + 1)
+        return lambda v: v if type(v) is int and v in points else _NOT_SURE
+    if item.type == "multi":
+        allowed = {o.value for o in item.options}
+
+        def multi(v):
+            ok = type(v) is list and v and all(type(x) is str and x in allowed for x in v)
+            return list(v) if ok else _NOT_SURE
+
+        return multi
+
+    def within(number) -> bool:  # NumberRange, compared exactly as WTForms does
+        return not (item.min is not None and number < item.min) and not (
+            item.max is not None and number > item.max
+        )
+
+    if item.type in ("integer", "duration"):
+        return lambda v: v if type(v) is int and within(v) else _NOT_SURE
+    if item.type == "decimal":
+
+        def decimal(v):
+            if type(v) not in (int, float) or not math.isfinite(v):
+                return _NOT_SURE
+            number = Decimal(str(v))  # DecimalField reads the posted text
+            return float(number) if within(number) else _NOT_SURE
+
+        return decimal
+    if item.type == "time":
+        return lambda v: v if type(v) is str and _TIME.fullmatch(v) else _NOT_SURE
+    # Text: Length counts the string as sent; the form's reading strips it.
+    return lambda v: v.strip() if type(v) is str and len(v) <= TEXT_MAX and v.strip() else _NOT_SURE
+
+
+_QUICK: dict[tuple, tuple[dict, frozenset]] = {}
+
+
+def quick_clean(inst: Instrument, answers: dict[str, Any]) -> dict[str, Any] | None:
+    """The cleaned answers when every one is surely valid; None when WTForms must look."""
+    key = (inst.id, inst.version, inst.content_hash)
+    if key not in _QUICK:
+        _QUICK[key] = (
+            {item.id: _quick_check(item) for item in inst.items if item.type != "photo"},
+            frozenset(item.id for item in inst.items if item.type == "photo"),
+        )
+    checks, photos = _QUICK[key]
+    cleaned: dict[str, Any] = {}
+    for item_id, value in answers.items():
+        if item_id in photos:
+            continue
+        check = checks.get(item_id)
+        if check is None:
+            return None
+        if value is None or value == []:  # posted as nothing: WTForms reads None
+            continue
+        value = check(value)
+        if value is _NOT_SURE or value in ("", "None"):
+            return None
+        cleaned[item_id] = value
+    return {item.id: cleaned[item.id] for item in inst.items if item.id in cleaned}
+
+
+def wtforms_clean(inst: Instrument, answers: dict[str, Any]) -> tuple[dict, dict]:
+    """clean_answers through the instrument's WTForms fields, with their messages."""
     errors: dict[str, list[str]] = {}
     unknown = set(answers) - {item.id for item in inst.items}
     for item_id in sorted(unknown):
