@@ -121,14 +121,21 @@ def create_user_command(username, role, name, opd_slug, password):
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--threads", default=8, show_default=True, type=int)
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Server processes sharing the port; about one per CPU core.",
+)
 @domain_errors
-def run_command(host, port, threads):
+def run_command(host, port, threads, workers):
     """Serve the app with waitress."""
-    from waitress import serve
+    from .serving import serve
 
-    app = create_app()
-    click.echo(f"Serving on http://{host}:{port}")
-    serve(app, host=host, port=port, threads=threads)
+    create_app()  # configuration problems show here, before any process is forked
+    click.echo(f"Serving on http://{host}:{port} ({workers} process(es), {threads} threads each)")
+    serve(create_app, host, port, threads, workers)
 
 
 @click.command("export")

@@ -26,8 +26,9 @@ def free_port() -> int:
 class ServerProcess:
     """`survey-app run` on a loopback port, started and killed for real."""
 
-    def __init__(self, app, port: int | None = None):
+    def __init__(self, app, port: int | None = None, args: tuple[str, ...] = ()):
         self.port = port or free_port()
+        self.args = list(args)
         self.env = {
             **os.environ,
             "SURVEY_APP_DATABASE": app.config["DATABASE"],
@@ -40,7 +41,7 @@ class ServerProcess:
 
     def start(self) -> ServerProcess:
         self.process = subprocess.Popen(
-            [str(EXE), "run", "--port", str(self.port)],
+            [str(EXE), "run", "--port", str(self.port), *self.args],
             env=self.env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -70,9 +71,8 @@ class Client:
 
     def __init__(self, base: str):
         self.base = base
-        self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
-        )
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
 
     def login(self, username: str, password: str = "demo-password") -> Client:
         data = urllib.parse.urlencode({"username": username, "password": password}).encode()

@@ -3,6 +3,8 @@
 import json
 import subprocess
 import threading
+import time
+from pathlib import Path
 
 from survey_app import maintenance, store, summaries
 from survey_app.db import connect
@@ -94,3 +96,43 @@ def test_web_server_and_cli_import_write_at_once(seeded, db, tmp_path):
     )
     assert "0 visits imported" in again.stdout
     assert db.table("visits").count == 63
+
+
+def _workers(pid: int) -> list[int]:
+    return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def _gone(pid: int, within: float = 10) -> bool:
+    deadline = time.time() + within
+    while time.time() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except FileNotFoundError:
+            return True
+        if state == "Z":  # ended, waiting to be reaped by its (dead) parent's heir
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_several_server_processes_share_the_port_and_stop_together(seeded, db):
+    server = ServerProcess(seeded, args=("--workers", "2")).start()
+    try:
+        workers = _workers(server.process.pid)
+        assert len(workers) == 2
+        results = []
+        slugs = ("disdukcapil", "dpmptsp", "dishub")
+        post_many(server.url, [gen_payload(db, slug=s) for s in slugs], results)
+        assert results == [201] * 3
+    finally:
+        server.stop()
+    assert server.process.returncode == 0
+    assert all(_gone(pid) for pid in workers)
+
+
+def test_workers_die_with_a_killed_server(seeded):
+    server = ServerProcess(seeded, args=("--workers", "2")).start()
+    workers = _workers(server.process.pid)
+    assert len(workers) == 2
+    server.kill()  # SIGKILL: the parent cannot pass anything on
+    assert all(_gone(pid) for pid in workers)
