@@ -154,6 +154,9 @@ def post_visit():
     _check_place(db, visit)
     answers = _clean(insts, visit["answers"], visit["photos"])
     _check_photos(db, visit["photos"])
+    prepared = store.prepare_visit(
+        db, {**visit, "answers": answers, "evaluator_id": g.user["id"], "status": "submitted"}
+    )
     # The write lock is taken before looking again, so of two tablets (or
     # tabs) sending the same visit at once exactly one stores it.
     with transaction(db):
@@ -161,9 +164,9 @@ def post_visit():
         if row and _is_resend(row, visit):
             return _resend(db, row, visit)
         if row:
-            _revise(db, row, visit, answers)
+            _revise(db, row, visit, prepared)
         else:
-            _store(db, visit, answers)
+            _store(db, visit, prepared)
     if not row and visit["assignment_id"] is not None:
         assignments.link_visit(db, visit["assignment_id"], visit["uuid"], g.user["id"])
     return jsonify(
@@ -239,7 +242,7 @@ def _resend(db, row, visit: dict):
     ), 200
 
 
-def _revise(db, row, visit: dict, answers: dict) -> None:
+def _revise(db, row, visit: dict, prepared: dict) -> None:
     """A corrected returned visit replaces the current revision; anything else is a conflict."""
     if row["evaluator_id"] != g.user["id"]:
         raise ApiError(409, "uuid_taken", _("This visit number belongs to someone else."))
@@ -257,7 +260,7 @@ def _revise(db, row, visit: dict, answers: dict) -> None:
                 "previous_answers": before["answers"],
             },
         )
-        _store(db, visit, answers)
+        _store(db, visit, prepared)
         return
     if visit["revision"] <= row["revision"]:
         raise ApiError(
@@ -399,13 +402,9 @@ def _check_photos(db, pics: list[dict]) -> None:
         )
 
 
-def _store(db, visit: dict, answers: dict) -> None:
+def _store(db, visit: dict, prepared: dict) -> None:
     """Visit, answers, scores, photo links and submitted status, in the caller's transaction."""
-    store.save_visit(
-        db,
-        {**visit, "answers": answers, "evaluator_id": g.user["id"], "status": "submitted"},
-        g.user["id"],
-    )
+    store.write_visit(db, prepared, g.user["id"])
     for pic in visit["photos"]:
         store.attach_photo(
             db,

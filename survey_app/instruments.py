@@ -143,17 +143,18 @@ class Instrument:
     source: str = ""
     order: int = 100
 
-    @property
+    @cached_property
     def items(self) -> tuple[Item, ...]:
         """Every item in the order asked."""
         return tuple(item for section in self.sections for item in section.items)
 
+    @cached_property
+    def _by_id(self) -> dict[str, Item]:
+        return {item.id: item for item in self.items}
+
     def item(self, item_id: str) -> Item:
         """The item with this id; KeyError when there is none."""
-        for item in self.items:
-            if item.id == item_id:
-                return item
-        raise KeyError(item_id)
+        return self._by_id[item_id]
 
     @cached_property
     def content_hash(self) -> str:

@@ -236,6 +236,19 @@ def _exact(weight: float) -> Fraction:
     return Fraction(weight).limit_denominator(10**6)
 
 
+_UNITS: dict[tuple, tuple[int, list]] = {}
+
+
+def _checkable_units(instruments: Sequence[Instrument]) -> tuple[int, list]:
+    """(common denominator, [(instrument, item, weight in its units)]), once per set."""
+    key = tuple((inst.id, inst.version, inst.content_hash) for inst in instruments)
+    if key not in _UNITS:
+        items = [(inst, item) for inst in instruments for item in inst.items if item.checkable]
+        scale = math.lcm(1, *(_weight(item).denominator for _, item in items))
+        _UNITS[key] = (scale, [(inst, item, int(_weight(item) * scale)) for inst, item in items])
+    return _UNITS[key]
+
+
 def compliance(
     instruments: Sequence[Instrument], answers: Mapping[str, Mapping[str, Any]]
 ) -> dict[str, Any]:
@@ -245,8 +258,7 @@ def compliance(
     applicable the score is None, never 0 or 100. Weights are exact: each is
     turned into whole units of the common denominator of all weights once.
     """
-    items = [(inst, item) for inst in instruments for item in inst.items if item.checkable]
-    scale = math.lcm(1, *(_weight(item).denominator for _, item in items))
+    scale, items = _checkable_units(instruments)
     total = _Tally()
     groups: dict[str, dict[str, _Tally]] = {
         "sections": defaultdict(_Tally),
@@ -255,11 +267,10 @@ def compliance(
     }
     failed, passed = [], []
     given = {inst.id: inst.relevant_answers(answers.get(inst.id, {})) for inst in instruments}
-    for inst, item in items:
+    for inst, item, units in items:
         verdict = item.passed(given[inst.id].get(item.id))
         if verdict is None:
             continue
-        units = int(_weight(item) * scale)
         total.add(units, verdict)
         groups["sections"][f"{inst.id}.{item.section}"].add(units, verdict)
         for axis, key in (("dimensions", "dimension"), ("components", "component")):

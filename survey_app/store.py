@@ -199,34 +199,48 @@ def save_visit(db: Database, visit: Mapping[str, Any], actor_id: int | None) -> 
     dropped, as they are neither required nor stored. A visit saved as
     anything but a draft gets its scores computed and stored in the same go.
     """
+    return write_visit(db, prepare_visit(db, visit), actor_id)
+
+
+def prepare_visit(db: Database, visit: Mapping[str, Any]) -> dict[str, Any]:
+    """Everything save_visit writes, worked out by reading only.
+
+    Done before the write transaction where writers queue (the sync API), so
+    that scoring a visit does not hold the database's one write lock.
+    """
     versions = [(i["id"], int(i["version"])) for i in visit["instruments"]]
     insts = [instrument(db, i, v) for i, v in versions]
     kept = {i.id: _kept_answers(i, visit.get("answers", {}).get(i.id, {})) for i in insts}
+    row = {k: visit.get(k) for k in ("uuid", "opd_id", "service_id", "evaluator_id", "visit_date")}
+    row["status"] = visit.get("status", "draft")
+    if row["status"] != "draft":
+        svc = service(db, row["service_id"])
+        row["scores"], row["item_results"], row["brief"] = split_scores(
+            scoring.visit_scores(
+                insts, kept, max_minutes=svc["max_minutes"], published_fee=svc["fee"]
+            )
+        )
+    return {"row": row, "insts": insts, "kept": kept, "notes": visit.get("notes", {})}
+
+
+def write_visit(db: Database, prepared: Mapping[str, Any], actor_id: int | None) -> bool:
+    """Write what prepare_visit worked out, in one transaction; True if it was new."""
+    row = dict(prepared["row"])
     with transaction(db):
-        existing = _first(db, "select uuid from visits where uuid = ?", [visit["uuid"]])
-        row = {
-            k: visit.get(k) for k in ("uuid", "opd_id", "service_id", "evaluator_id", "visit_date")
-        }
-        row.update(status=visit.get("status", "draft"), updated_at=now())
+        existing = _first(db, "select uuid from visits where uuid = ?", [row["uuid"]])
+        row["updated_at"] = now()
         if not existing:
             row["created_at"] = row["updated_at"]
-        if row["status"] != "draft":
-            svc = service(db, row["service_id"])
-            row["scores"], row["item_results"], row["brief"] = split_scores(
-                scoring.visit_scores(
-                    insts, kept, max_minutes=svc["max_minutes"], published_fee=svc["fee"]
-                )
-            )
         if row["status"] == "submitted":
             row["submitted_at"] = row["updated_at"]
         _upsert_visit(db, row)
-        _replace_answers(db, visit["uuid"], insts, kept, visit.get("notes", {}))
+        _replace_answers(db, row["uuid"], prepared["insts"], prepared["kept"], prepared["notes"])
         audit(
             db,
             actor_id,
             "update" if existing else "create",
             "visit",
-            visit["uuid"],
+            row["uuid"],
             {"status": row["status"]},
         )
     return not existing
