@@ -27,6 +27,11 @@ def create_app(test_config: dict | None = None, *, check_secret: bool = True) ->
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         PERMANENT_SESSION_LIFETIME=60 * 60 * 24,
+        # A day from login, not from the last request: the cookie is sent again
+        # only when the session changes, so concurrent requests (the service
+        # worker's fetches, a sync batch) no longer overwrite each other's
+        # session, and no response pays for signing an unchanged one.
+        SESSION_REFRESH_EACH_REQUEST=False,
         LOCKOUT_MIN_DAYS=14,
         LOCKOUT_MAX_PER_QUARTER=3,
         LOGIN_MAX_FAILURES=5,
