@@ -1,10 +1,12 @@
 """Sync throughput through the real server, against plain sqlite3 inserts.
 
-    python benchmarks/bench_sync.py [--visits 3000] [--clients 16]
+    python benchmarks/bench_sync.py [--visits 3000] [--clients 16] [--workers 2] [--threads 8]
 
-Starts `survey-app run` (waitress) on a fresh database, logs in 16 evaluators
-and has each post realistic visits (all three instruments, every answer) to
-/api/v1/visits over loopback. Baseline: the same rows inserted with plain
+Starts `survey-app run --workers 2` (waitress) on a fresh database, logs in 16
+evaluators and has each post realistic visits (all three instruments, every
+answer) to /api/v1/visits over loopback, on one kept-alive HTTP/1.1
+connection per client as a browser does. Prints the CPU per visit of the
+server processes and of the clients, which share the machine's cores. Baseline: the same rows inserted with plain
 sqlite3, one transaction per visit. Goals: >= 300 visits/s, p95 < 100 ms,
 cost per visit within 15x the baseline's.
 """
@@ -12,6 +14,7 @@ cost per visit within 15x the baseline's.
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
 import random
@@ -21,6 +24,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 import uuid
 from pathlib import Path
 
@@ -76,15 +80,40 @@ def payloads(rng, insts, services, user, count: int) -> list[dict]:
     return out
 
 
-def through_server(app, users, work: list[list[dict]]) -> tuple[float, list[float]]:
-    """Post every visit; return (elapsed seconds, per-request latencies)."""
-    server = ServerProcess(app)
+def server_cpu(pid: int) -> float:
+    """CPU seconds used so far by the server process and its workers (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    for one in [pid, *map(int, children)]:
+        fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+class KeptAlive:
+    """One client's HTTP/1.1 connection, reused for every post as a browser does."""
+
+    def __init__(self, logged: Client):
+        self.cookie = "; ".join(f"{c.name}={c.value}" for c in logged.jar)
+        self.conn = http.client.HTTPConnection(urllib.parse.urlsplit(logged.base).netloc)
+
+    def post_json(self, path: str, body: dict) -> tuple[int, dict]:
+        headers = {"Content-Type": "application/json", "Cookie": self.cookie}
+        self.conn.request("POST", path, json.dumps(body).encode(), headers)
+        response = self.conn.getresponse()
+        return response.status, json.loads(response.read())
+
+
+def through_server(app, users, work: list[list[dict]], workers: int, threads: int):
+    """Post every visit; return (elapsed s, latencies, client CPU s, server CPU s)."""
+    server = ServerProcess(app, args=("--workers", str(workers), "--threads", str(threads)))
     server.env.update(SURVEY_APP_LOCKOUT_MIN_DAYS="0", SURVEY_APP_LOCKOUT_MAX_PER_QUARTER="0")
     server.start()
     latencies: list[float] = []
     failures: list[int] = []
     try:
-        logged = [Client(server.url).login(u["username"]) for u in users]
+        logged = [KeptAlive(Client(server.url).login(u["username"])) for u in users]
 
         def run(client, visits):
             for body in visits:
@@ -97,17 +126,19 @@ def through_server(app, users, work: list[list[dict]]) -> tuple[float, list[floa
         threads = [
             threading.Thread(target=run, args=(c, w)) for c, w in zip(logged, work, strict=True)
         ]
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
+        busy = server_cpu(server.process.pid)
         for t in threads:
             t.start()
         for t in threads:
             t.join()
-        elapsed = time.perf_counter() - start
+        elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+        busy = server_cpu(server.process.pid) - busy
     finally:
         server.stop()
     if failures:
         raise SystemExit(f"{len(failures)} posts failed: {sorted(set(failures))}")
-    return elapsed, latencies
+    return elapsed, latencies, cpu, busy
 
 
 def baseline(schema_db: Path, insts, work: list[list[dict]], users) -> float:
@@ -149,6 +180,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--visits", type=int, default=3000)
     parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2, help="survey-app run --workers")
+    parser.add_argument("--threads", type=int, default=8, help="survey-app run --threads")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="bench-sync-"))
     app, services, users, insts = prepare(workdir, args.clients)
@@ -156,7 +189,7 @@ def main() -> None:
     per = args.visits // len(users)
     work = [payloads(rng, insts, services, u, per) for u in users]
     base = baseline(Path(app.config["DATABASE"]), insts, work, users)
-    elapsed, latencies = through_server(app, users, work)
+    elapsed, latencies, cpu, busy = through_server(app, users, work, args.workers, args.threads)
     total = sum(len(w) for w in work)
     rate = total / elapsed
     per_visit = elapsed / total
@@ -167,6 +200,11 @@ def main() -> None:
     print(
         f"latency: p50 {percentile(latencies, 50) * 1000:.1f} ms, "
         f"p95 {percentile(latencies, 95) * 1000:.1f} ms (goal p95 < 100 ms)"
+    )
+    print(
+        f"CPU per visit: server (--workers {args.workers} --threads {args.threads}) "
+        f"{busy / total * 1000:.2f} ms, the clients {cpu / total * 1000:.2f} ms; "
+        f"they share the machine's {os.cpu_count()} cores"
     )
     print(f"baseline (plain sqlite3, one transaction per visit): {base * 1000:.2f} ms/visit")
     print(
