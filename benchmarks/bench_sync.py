@@ -6,9 +6,10 @@ Starts `survey-app run --workers 2` (waitress) on a fresh database, logs in 16
 evaluators and has each post realistic visits (all three instruments, every
 answer) to /api/v1/visits over loopback, on one kept-alive HTTP/1.1
 connection per client as a browser does. Prints the CPU per visit of the
-server processes and of the clients, which share the machine's cores. Baseline: the same rows inserted with plain
-sqlite3, one transaction per visit. Goals: >= 300 visits/s, p95 < 100 ms,
-cost per visit within 15x the baseline's.
+server processes and of the clients, which share the machine's cores.
+Baseline: the same rows inserted with plain sqlite3, one transaction per
+visit. Goals: >= 300 visits/s, p95 < 100 ms, cost per visit within 15x the
+baseline's.
 """
 
 from __future__ import annotations
