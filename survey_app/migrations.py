@@ -251,3 +251,37 @@ def m009_visit_brief(db: Database) -> None:
         "update visits set brief = ? where uuid = ?",
         [(brief_of(orjson.loads(r[1])), r[0]) for r in rows],
     )
+
+
+@migrations()
+def m010_tallies(db: Database) -> None:
+    """Per OPD, month and status, the mergeable totals summaries need (survey_app.tallies).
+
+    The triggers drop a tally whenever a visit in it is added, changed or
+    removed, by any program; the next summary that needs it counts it again.
+    """
+    db.execute(
+        "create table tallies (opd_id integer not null, month text not null, "
+        "status text not null, tally text not null, primary key (status, month, opd_id))"
+    )
+    forget = (
+        "delete from tallies where opd_id = {v}.opd_id "
+        "and month = substr({v}.visit_date, 1, 7) and status = {v}.status;"
+    )
+    db.execute(
+        "create trigger tallies_on_insert after insert on visits begin "
+        + forget.format(v="new")
+        + " end"
+    )
+    db.execute(
+        "create trigger tallies_on_delete after delete on visits begin "
+        + forget.format(v="old")
+        + " end"
+    )
+    db.execute(
+        "create trigger tallies_on_update after update of "
+        "status, visit_date, opd_id, brief, item_results, scores on visits begin "
+        + forget.format(v="old")
+        + forget.format(v="new")
+        + " end"
+    )

@@ -322,17 +322,26 @@ def skm(
     IKM needs an answer for every weighted unsur; with none at all the result
     is None.
     """
-    if not any(values.values()):
+    return skm_totals({u: (sum(v), len(v)) for u, v in values.items()}, weights, schemes)
+
+
+def skm_totals(
+    totals: Mapping[str, tuple[int, int]],
+    weights: Mapping[str, Fraction] | None = None,
+    schemes: Mapping[str, Scheme] | None = None,
+) -> dict[str, Any] | None:
+    """skm() from each unsur's (sum of answers, number of answers)."""
+    if not any(n for _, n in totals.values()):
         return None
     weights = weights or {u: Fraction(1, len(UNSUR)) for u in UNSUR}
-    nrr = {u: Fraction(sum(v), len(v)) for u, v in sorted(values.items()) if v}
+    nrr = {u: Fraction(total, n) for u, (total, n) in sorted(totals.items()) if n}
     complete = all(u in nrr for u in weights)
     ikm = sum(weights[u] * nrr[u] for u in weights) if complete else None
     converted = ikm * 25 if ikm is not None else None
     band = (schemes or load_schemes())[SKM_SCHEME].band(converted)
     return {
         "nrr": {u: _float(n) for u, n in nrr.items()},
-        "answers": {u: len(v) for u, v in sorted(values.items())},
+        "answers": {u: n for u, (_, n) in sorted(totals.items())},
         "ikm": _float(ikm),
         "ikm_converted": _float(converted),
         "mutu": band.code if band else None,

@@ -9,7 +9,7 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -530,6 +530,23 @@ def briefs_in(
         ):
             out.append((r[1], orjson.loads(r[2]) if r[2] else score_visit(db, visit(db, r[0]))))
     return out
+
+
+def tally_inputs(
+    db: Database, status: str, date_from: str, date_to: str
+) -> Iterator[tuple[int, dict, dict]]:
+    """(OPD id, brief scores, per-item lists) of each visit in a period: what a tally counts."""
+    where, params = visits_where(status, date_from, date_to)
+    rows = db.execute(
+        f"select uuid, opd_id, brief, item_results from visits where {where}", params
+    ).fetchall()
+    for uuid, opd_id, brief, items in rows:
+        if brief and items:
+            yield opd_id, orjson.loads(brief), orjson.loads(items)
+            continue
+        record = visit(db, uuid)  # stored before briefs or item lists had their columns
+        scores = record["scores"] or score_visit(db, record)
+        yield opd_id, orjson.loads(brief_of(scores)), scores["compliance"]
 
 
 def item_results_in(

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from . import scoring, store
+from . import scoring, store, tallies
 
 
 def opd_summaries(
@@ -24,16 +24,40 @@ def city_summary(
     db: Database, date_from: str | None = None, date_to: str | None = None, status: str = "approved"
 ) -> dict[str, Any]:
     """One aggregate over every visit in the period."""
+    if date_from and date_to:
+        return period_summaries(db, date_from, date_to, status)[1]
     return _city([scores for _, scores in store.briefs_in(db, date_from, date_to, status)])
 
 
 def period_summaries(
     db: Database, date_from: str | None = None, date_to: str | None = None, status: str = "approved"
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """(one aggregate per OPD, the city's) from one read of the period's briefs."""
+    """(one aggregate per OPD, the city's) for a period.
+
+    With both dates given, from the kept per-OPD monthly tallies (see
+    survey_app.tallies); otherwise from one read of the period's briefs.
+    """
+    if not (date_from and date_to):
+        return summaries_from_briefs(db, date_from, date_to, status)
+    per_opd_tallies = tallies.in_period(db, date_from, date_to, status)
+    names = _opd_names(db)
+    populations = store.opd_populations(db)
+    per_opd = [
+        _shape(tallies.aggregate(t, populations.get(opd_id)), *names[opd_id])
+        for opd_id, t in per_opd_tallies.items()
+    ]
+    per_opd.sort(key=lambda s: (-(s["compliance"] or -1), s["opd"]))
+    city = tallies.aggregate(tallies.merged(per_opd_tallies.values()))
+    return per_opd, _shape(city, slug="kota", name="Kota")
+
+
+def summaries_from_briefs(
+    db: Database, date_from: str | None = None, date_to: str | None = None, status: str = "approved"
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """period_summaries from one read of the period's briefs (no tallies)."""
     by_opd: dict[int, list[dict]] = defaultdict(list)
     briefs = store.briefs_in(db, date_from, date_to, status)
-    names = {r[0]: (r[1], r[2]) for r in db.execute("select id, slug, name from opds")}
+    names = _opd_names(db)
     populations = store.opd_populations(db)
     per_opd = []
     with store.collector_paused():
@@ -41,9 +65,13 @@ def period_summaries(
             by_opd[opd_id].append(scores)
         for opd_id, scores in by_opd.items():
             agg = scoring.aggregate(scores, population=populations.get(opd_id))
-            per_opd.append(_shape(agg, slug=names[opd_id][0], name=names[opd_id][1]))
+            per_opd.append(_shape(agg, *names[opd_id]))
     per_opd.sort(key=lambda s: (-(s["compliance"] or -1), s["opd"]))
     return per_opd, _city([s for _, s in briefs])
+
+
+def _opd_names(db: Database) -> dict[int, tuple[str, str]]:
+    return {r[0]: (r[1], r[2]) for r in db.execute("select id, slug, name from opds")}
 
 
 def _city(scores: list[dict]) -> dict[str, Any]:
@@ -59,7 +87,14 @@ def failed_counts(
     opd_id: int | None = None,
     status: str = "approved",
 ) -> list[dict[str, Any]]:
-    """scoring.failed_counts over a period's visits (of one OPD when given), from their lists."""
+    """scoring.failed_counts over a period's visits (of one OPD when given).
+
+    From the kept tallies when both dates are given, else from the visits' lists.
+    """
+    if date_from and date_to:
+        per_opd = tallies.in_period(db, date_from, date_to, status)
+        chosen = [t for o, t in per_opd.items() if opd_id is None or o == opd_id]
+        return tallies.failed_counts(tallies.merged(chosen))
     results = store.item_results_in(db, date_from, date_to, status, opd_id)
     with store.collector_paused():
         return scoring.failed_counts({"compliance": r} for r in results)
