@@ -151,11 +151,16 @@ def post_visit():
     if row and _is_resend(row, visit):
         return _resend(db, row, visit)
     insts = _instruments(db, visit["instruments"])
-    _check_place(db, visit)
+    svc = _check_place(db, visit)
     answers = _clean(insts, visit["answers"], visit["photos"])
     _check_photos(db, visit["photos"])
     prepared = store.prepare_visit(
-        db, {**visit, "answers": answers, "evaluator_id": g.user["id"], "status": "submitted"}
+        db,
+        {**visit, "answers": answers, "evaluator_id": g.user["id"], "status": "submitted"},
+        insts,
+        svc,
+        content_hash=visit["hash"],
+        revision=visit["revision"],
     )
     # The write lock is taken before looking again, so of two tablets (or
     # tabs) sending the same visit at once exactly one stores it.
@@ -353,7 +358,8 @@ def _instruments(db, refs: list[dict]) -> list:
         raise ApiError(422, "unknown_instrument", exc.message) from None
 
 
-def _check_place(db, visit: dict) -> None:
+def _check_place(db, visit: dict) -> dict:
+    """The visit's service, when the evaluator may visit its OPD now; ApiError if not."""
     try:
         svc = store.service(db, visit["service_id"])
     except DomainError as exc:
@@ -366,6 +372,7 @@ def _check_place(db, visit: dict) -> None:
     if refusal:
         code = "own_opd" if g.user["opd_id"] == visit["opd_id"] else "lockout"
         raise ApiError(403, code, refusal)
+    return svc
 
 
 def _clean(insts: list, answers: dict, pics: list[dict]) -> dict:
@@ -415,10 +422,6 @@ def _store(db, visit: dict, prepared: dict) -> None:
             caption=str(pic.get("caption") or "")[:200],
             captured_at=pic.get("captured_at"),
         )
-    db.execute(
-        "update visits set content_hash = ?, revision = ? where uuid = ?",
-        [visit["hash"], visit["revision"], visit["uuid"]],
-    )
     store.audit(
         db, g.user["id"], "submitted", "visit", visit["uuid"], {"revision": visit["revision"]}
     )

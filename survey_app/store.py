@@ -202,19 +202,28 @@ def save_visit(db: Database, visit: Mapping[str, Any], actor_id: int | None) -> 
     return write_visit(db, prepare_visit(db, visit), actor_id)
 
 
-def prepare_visit(db: Database, visit: Mapping[str, Any]) -> dict[str, Any]:
+def prepare_visit(
+    db: Database,
+    visit: Mapping[str, Any],
+    insts: list[Instrument] | None = None,
+    svc: Mapping[str, Any] | None = None,
+    **columns: Any,
+) -> dict[str, Any]:
     """Everything save_visit writes, worked out by reading only.
 
     Done before the write transaction where writers queue (the sync API), so
-    that scoring a visit does not hold the database's one write lock.
+    that scoring a visit does not hold the database's one write lock. A caller
+    that has already read the visit's instruments and service passes them;
+    `columns` are further visit columns to write (content_hash, revision).
     """
-    versions = [(i["id"], int(i["version"])) for i in visit["instruments"]]
-    insts = [instrument(db, i, v) for i, v in versions]
+    if insts is None:
+        versions = [(i["id"], int(i["version"])) for i in visit["instruments"]]
+        insts = [instrument(db, i, v) for i, v in versions]
     kept = {i.id: _kept_answers(i, visit.get("answers", {}).get(i.id, {})) for i in insts}
     row = {k: visit.get(k) for k in ("uuid", "opd_id", "service_id", "evaluator_id", "visit_date")}
-    row["status"] = visit.get("status", "draft")
+    row.update(columns, status=visit.get("status", "draft"))
     if row["status"] != "draft":
-        svc = service(db, row["service_id"])
+        svc = svc or service(db, row["service_id"])
         row["scores"], row["item_results"], row["brief"] = split_scores(
             scoring.visit_scores(
                 insts, kept, max_minutes=svc["max_minutes"], published_fee=svc["fee"]
