@@ -24,7 +24,7 @@ from common import summary  # noqa: E402
 from generate import make_app  # noqa: E402
 
 from survey_app import demo, scoring, store, summaries  # noqa: E402
-from survey_app.db import connect  # noqa: E402
+from survey_app.db import connect, migrate, transaction  # noqa: E402
 
 
 def repeat(fn, times: int = 5) -> list[float]:
@@ -72,8 +72,18 @@ def main() -> None:
         "select count(*) from visits where status = 'approved' and visit_date between ? and ?",
         list(span),
     ).fetchone()[0]
+    migrate(db)  # a data set made before the tallies (m010) gets their table
+    with transaction(db):
+        db.execute("delete from tallies")
+    start = time.perf_counter()
     opds = len(summaries.opd_summaries(db, *span))
+    first = time.perf_counter() - start
     print(f"data: {args.data} - {visits} approved visits in {span[0]}..{span[1]}, {opds} OPDs")
+    print(
+        f"first summary with no tallies kept (counts and keeps them): {first * 1000:.0f} ms; "
+        f"from the visits' briefs alone: "
+        + summary(repeat(lambda: summaries.summaries_from_briefs(db, *span), 3))
+    )
     print(
         "scores --by opd (in process): "
         + summary(repeat(lambda: summaries.opd_summaries(db, *span)))
