@@ -520,6 +520,11 @@ def failed_counts(scores: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
             applied.update(failed_keys)
         if passed_keys := compliance.get("passed"):
             applied.update(passed_keys)
+    return failed_rows(failed, applied)
+
+
+def failed_rows(failed: Mapping[str, int], applied: Mapping[str, int]) -> list[dict[str, Any]]:
+    """Items by how often they failed (then by share, then by key), out of how many visits."""
     rows = [{"item": k, "failed": n, "of": applied[k]} for k, n in failed.items()]
     return sorted(rows, key=lambda r: (-r["failed"], -r["failed"] / r["of"], r["item"]))
 

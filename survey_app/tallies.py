@@ -145,9 +145,7 @@ def aggregate(tally: Mapping[str, Any], population: int | None = None) -> dict[s
 
 def failed_counts(tally: Mapping[str, Any]) -> list[dict[str, Any]]:
     """scoring.failed_counts of the tallied visits."""
-    applied = tally["applied"]
-    rows = [{"item": k, "failed": n, "of": applied[k]} for k, n in tally["failed"].items()]
-    return sorted(rows, key=lambda r: (-r["failed"], -r["failed"] / r["of"], r["item"]))
+    return scoring.failed_rows(tally["failed"], tally["applied"])
 
 
 # --- kept in the database ---------------------------------------------------------
