@@ -542,10 +542,10 @@ def briefs_in(
 
 
 def tally_inputs(
-    db: Database, status: str, date_from: str, date_to: str
+    db: Database, status: str, date_from: str, date_to: str, opd_id: int | None = None
 ) -> Iterator[tuple[int, dict, dict]]:
     """(OPD id, brief scores, per-item lists) of each visit in a period: what a tally counts."""
-    where, params = visits_where(status, date_from, date_to)
+    where, params = visits_where(status, date_from, date_to, opd_id)
     rows = db.execute(
         f"select uuid, opd_id, brief, item_results from visits where {where}", params
     ).fetchall()
