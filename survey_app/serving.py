@@ -88,9 +88,11 @@ def _supervise(children: list[int]) -> None:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     _pid, status = os.wait()
-    if not asked:  # a worker died on its own: stop the others and say so
+    died_alone = not asked
+    if died_alone:  # stop the others and say so
         stop(signal.SIGTERM, None)
-        asked.clear()
     for _ in children[1:]:
         os.wait()
-    sys.exit(0 if asked else f"a server process ended ({os.waitstatus_to_exitcode(status)})")
+    if died_alone:
+        sys.exit(f"a server process ended ({os.waitstatus_to_exitcode(status)})")
+    sys.exit(0)
