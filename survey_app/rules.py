@@ -16,6 +16,12 @@ from sqlite_utils import Database
 
 COUNTED = ("submitted", "returned", "approved")
 
+# asked on every visit sent; answered from the (evaluator_id, opd_id, status) index
+RECEIVED = (
+    "select coalesce(submitted_at, created_at) from visits where evaluator_id = ? "
+    "and opd_id = ? and status in (?, ?, ?) and uuid != ? order by 1"
+)
+
 
 @dataclass(frozen=True)
 class Refusal:
@@ -60,11 +66,7 @@ def may_visit(
     min_days, per_quarter = limits(db, opd_id, defaults)
     received = [
         dt.date.fromisoformat(r[0][:10])
-        for r in db.execute(
-            "select coalesce(submitted_at, created_at) from visits where evaluator_id = ? "
-            "and opd_id = ? and status in (?, ?, ?) and uuid != ? order by 1",
-            [evaluator["id"], opd_id, *COUNTED, exclude_uuid or ""],
-        )
+        for r in db.execute(RECEIVED, [evaluator["id"], opd_id, *COUNTED, exclude_uuid or ""])
     ]
     if min_days and received:
         until = received[-1] + dt.timedelta(days=min_days)

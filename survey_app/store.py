@@ -229,7 +229,8 @@ def prepare_visit(
                 insts, kept, max_minutes=svc["max_minutes"], published_fee=svc["fee"]
             )
         )
-    return {"row": row, "insts": insts, "kept": kept, "notes": visit.get("notes", {})}
+    notes = visit.get("notes", {})
+    return {"row": row, "insts": insts, "kept": kept, "rows": _answer_rows(insts, kept, notes)}
 
 
 def write_visit(db: Database, prepared: Mapping[str, Any], actor_id: int | None) -> bool:
@@ -243,7 +244,7 @@ def write_visit(db: Database, prepared: Mapping[str, Any], actor_id: int | None)
         if row["status"] == "submitted":
             row["submitted_at"] = row["updated_at"]
         _upsert_visit(db, row)
-        _replace_answers(db, row["uuid"], prepared["insts"], prepared["kept"], prepared["notes"])
+        _replace_answers(db, row["uuid"], prepared["rows"], fresh=not existing)
         audit(
             db,
             actor_id,
@@ -271,30 +272,54 @@ def _kept_answers(inst: Instrument, given: Mapping[str, Any]) -> dict[str, Any]:
     return Kept((k, v) for k, v in inst.relevant_answers(given).items() if v not in (None, "", []))
 
 
-def _replace_answers(
-    db: Database, uuid: str, insts: list[Instrument], kept: Mapping, notes: Mapping
-) -> None:
-    db.execute("delete from answers where visit_uuid = ?", [uuid])
-    db.execute("delete from visit_instruments where visit_uuid = ?", [uuid])
-    db.conn.executemany(
-        "insert into visit_instruments (visit_uuid, instrument_id, instrument_version, position)"
-        " values (?, ?, ?, ?)",
-        [(uuid, i.id, i.version, n) for n, i in enumerate(insts)],
+# json.dumps builds a new encoder on every call that passes options: once per answer
+_as_json = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def _answer_rows(insts: list[Instrument], kept: Mapping, notes: Mapping) -> str:
+    """The visit's instrument and answer rows as one JSON text, for _replace_answers."""
+    return json.dumps(
+        {
+            "instruments": [[i.id, i.version, n] for n, i in enumerate(insts)],
+            "answers": [
+                [
+                    inst.id,
+                    item_id,
+                    _as_json(value),
+                    notes.get(inst.id, {}).get(item_id),
+                ]
+                for inst in insts
+                for item_id, value in kept[inst.id].items()
+            ],
+        },
+        ensure_ascii=False,
     )
-    db.conn.executemany(
+
+
+def _replace_answers(db: Database, uuid: str, rows: str, fresh: bool = False) -> None:
+    """Write _answer_rows' rows: one statement per table, not one per row.
+
+    Inside the write lock every statement gives up Python's lock (the GIL)
+    while SQLite works and then waits to take it back from the process's
+    other threads; a visit's 75 answers inserted one by one did that 75 times
+    and held the database's one write lock meanwhile. json_each unpacks them
+    inside SQLite instead. A `fresh` visit (no row before) has nothing to delete.
+    """
+    if not fresh:
+        db.execute("delete from answers where visit_uuid = ?", [uuid])
+        db.execute("delete from visit_instruments where visit_uuid = ?", [uuid])
+    db.execute(
+        "insert into visit_instruments (visit_uuid, instrument_id, instrument_version, position)"
+        " select ?, json_extract(value, '$[0]'), json_extract(value, '$[1]'),"
+        " json_extract(value, '$[2]') from json_each(?, '$.instruments')",
+        [uuid, rows],
+    )
+    db.execute(
         "insert into answers (visit_uuid, instrument_id, item_id, value, note) "
-        "values (?, ?, ?, ?, ?)",
-        [
-            (
-                uuid,
-                inst.id,
-                item_id,
-                json.dumps(value, ensure_ascii=False),
-                notes.get(inst.id, {}).get(item_id),
-            )
-            for inst in insts
-            for item_id, value in kept[inst.id].items()
-        ],
+        "select ?, json_extract(value, '$[0]'), json_extract(value, '$[1]'), "
+        "json_extract(value, '$[2]'), json_extract(value, '$[3]') "
+        "from json_each(?, '$.answers')",
+        [uuid, rows],
     )
 
 
