@@ -15,6 +15,8 @@ from sqlite_utils import Database
 from .migrations import migrations
 
 BUSY_TIMEOUT_MS = 15000
+CHECKPOINT_EVERY = 50  # commits of one connection between two checkpoints it runs
+CHECKPOINT_PAGES = 1000  # SQLite's default wal_autocheckpoint
 
 
 def connect(path: str | Path) -> Database:
@@ -27,6 +29,11 @@ def connect(path: str | Path) -> Database:
     db.execute("PRAGMA journal_mode = WAL")
     db.execute("PRAGMA foreign_keys = ON")
     db.execute("PRAGMA synchronous = NORMAL")
+    # Checkpoints run after a transaction has let go of the writer queue (see
+    # transaction()); SQLite's own, at COMMIT, stays as the backstop for
+    # writes made outside transaction() and by other programs.
+    db.execute(f"PRAGMA wal_autocheckpoint = {10 * CHECKPOINT_PAGES}")
+    db.commits = 0
     db.writer_lock = f"{path}-writer"  # see transaction()
     return db
 
@@ -51,6 +58,10 @@ def transaction(db: Database) -> Iterator[Database]:
     writer slept long after the lock was free; the file lock wakes the next
     writer the moment the last one commits. Other programs still meet
     SQLite's busy timeout.
+
+    Every CHECKPOINT_EVERY commits the connection copies the write-ahead log
+    back into the database (a passive checkpoint) once it is out of the
+    queue: done by SQLite at COMMIT, it kept every other writer waiting.
     """
     if db.conn.in_transaction:
         with db.atomic():
@@ -67,6 +78,10 @@ def transaction(db: Database) -> Iterator[Database]:
             db.rollback()
             raise
         db.conn.execute("COMMIT")
+    if hasattr(db, "commits"):
+        db.commits += 1
+        if db.commits % CHECKPOINT_EVERY == 0:
+            db.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
 
 _local = threading.local()

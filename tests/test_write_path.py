@@ -1,7 +1,8 @@
-"""The visit write path: answers unpacked inside SQLite, and its indexes."""
+"""The visit write path: answers unpacked inside SQLite, its indexes and checkpoints."""
 
 import json
 
+from survey_app import db as db_mod
 from survey_app import migrations, rules, store
 
 from .test_store import gen_visit
@@ -75,3 +76,17 @@ def test_lockout_check_reads_the_evaluator_and_opd_index(db):
         ).fetchall()
     )
     assert "idx_visits_evaluator_id_opd_id_status" in plan, plan
+
+
+def test_a_connection_checkpoints_after_every_so_many_commits(tmp_path):
+    path = tmp_path / "c.db"
+    conn = db_mod.connect(path)
+    conn.execute("create table t (x blob)")
+    size = path.stat().st_size
+    for n in range(1, db_mod.CHECKPOINT_EVERY + 1):
+        with db_mod.transaction(conn):
+            conn.execute("insert into t values (?)", [b"x" * 8000])
+        if n < db_mod.CHECKPOINT_EVERY:
+            assert path.stat().st_size == size  # still in the write-ahead log
+    assert path.stat().st_size > db_mod.CHECKPOINT_EVERY * 8000  # copied back
+    conn.close()
