@@ -622,11 +622,16 @@ def collector_paused():
             gc.enable()
 
 
+def _dumps(value: Any) -> str:
+    """Scores as JSON text, by orjson (what reads them back): a tenth of json.dumps' time."""
+    return orjson.dumps(value).decode()
+
+
 def split_scores(scores: Mapping[str, Any]) -> tuple[str, str, str]:
     """(scores JSON without the per-item lists, the lists' JSON, the brief) for storing."""
     compliance = dict(scores["compliance"])
     items = {k: compliance.pop(k) for k in ("passed", "failed") if k in compliance}
-    return json.dumps({**scores, "compliance": compliance}), json.dumps(items), brief_of(scores)
+    return _dumps({**scores, "compliance": compliance}), _dumps(items), brief_of(scores)
 
 
 def brief_of(scores: Mapping[str, Any]) -> str:
@@ -638,7 +643,7 @@ def brief_of(scores: Mapping[str, Any]) -> str:
     """
     compliance = scores["compliance"]
     timing, fee = scores["timing"], scores["fee"]
-    return json.dumps(
+    return _dumps(
         {
             "compliance": {
                 "score": compliance["score"],
