@@ -26,6 +26,7 @@ from .field import visit_refusal
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 _SHA = re.compile(r"^[0-9a-f]{64}$")
+MAX_INSTRUMENTS = 20  # per visit; three are shipped
 
 
 class ApiError(Exception):
@@ -330,6 +331,7 @@ def _shape_problem(body: dict) -> str | None:
     if (
         not isinstance(insts, list)
         or not insts
+        or len(insts) > MAX_INSTRUMENTS
         or not all(
             isinstance(i, dict)
             and isinstance(i.get("id"), str)
@@ -353,7 +355,7 @@ def _shape_problem(body: dict) -> str | None:
 
 def _instruments(db, refs: list[dict]) -> list:
     try:
-        return [store.instrument(db, r["id"], r["version"]) for r in refs]
+        return store.instruments(db, [(r["id"], r["version"]) for r in refs])
     except DomainError as exc:
         raise ApiError(422, "unknown_instrument", exc.message) from None
 

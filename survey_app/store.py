@@ -9,7 +9,7 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -117,20 +117,40 @@ _instrument_cache: dict[tuple[str, str], Instrument] = {}
 
 def instrument(db: Database, inst_id: str, version: int) -> Instrument:
     """A stored instrument version, validated; DomainError when unknown."""
-    row = _first(
-        db,
-        "select content_hash, source from instruments where id = ? and version = ?",
-        [inst_id, version],
-    )
-    if row is None:
-        raise DomainError("unknown_instrument", f"{inst_id} v{version}")
-    key = (row["content_hash"], row["source"])
-    if key not in _instrument_cache:
-        definition = db.execute(
-            "select definition from instruments where id = ? and version = ?", [inst_id, version]
-        ).fetchone()[0]
-        _instrument_cache[key] = inst_mod.build(json.loads(definition), source=row["source"])
-    return _instrument_cache[key]
+    return instruments(db, [(inst_id, version)])[0]
+
+
+def instruments(db: Database, refs: Sequence[tuple[str, int]]) -> list[Instrument]:
+    """Stored instrument versions in the order asked, looked up in one query.
+
+    DomainError names the first unknown one. Each is built once per content
+    and kept, so a version edited in place (allowed while unused) is rebuilt.
+    """
+    if not refs:
+        return []
+    pairs = ", ".join(["(?, ?)"] * len(refs))
+    rows = {
+        (r["id"], r["version"]): r
+        for r in db.execute(
+            "select id, version, content_hash, source from instruments "
+            f"where (id, version) in (values {pairs})",
+            [part for ref in refs for part in ref],
+        )
+    }
+    found = []
+    for inst_id, version in refs:
+        row = rows.get((inst_id, version))
+        if row is None:
+            raise DomainError("unknown_instrument", f"{inst_id} v{version}")
+        key = (row["content_hash"], row["source"])
+        if key not in _instrument_cache:
+            definition = db.execute(
+                "select definition from instruments where id = ? and version = ?",
+                [inst_id, version],
+            ).fetchone()[0]
+            _instrument_cache[key] = inst_mod.build(json.loads(definition), source=row["source"])
+        found.append(_instrument_cache[key])
+    return found
 
 
 def current_instruments(db: Database) -> list[Instrument]:

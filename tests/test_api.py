@@ -125,6 +125,17 @@ def test_unknown_instrument_version_refused(api, db):
     assert db.table("visits").count == 0
 
 
+def test_instruments_are_looked_up_together_and_the_unknown_one_named(api, db):
+    known = [{"id": "kunjungan", "version": 1}, {"id": "skm", "version": 1}]
+    unknown = [*known, {"id": "kepatuhan", "version": 7}, {"id": "x", "version": 1}]
+    response = api.post("/api/v1/visits", json=gen_payload(db, instruments=unknown))
+    assert response.status_code == 422 and "kepatuhan v7" in response.get_json()["message"]
+    too_many = known * 11
+    response = api.post("/api/v1/visits", json=gen_payload(db, instruments=too_many))
+    assert response.status_code == 400 and "instruments" in response.get_json()["message"]
+    assert db.table("visits").count == 0
+
+
 def test_own_opd_refused_in_indonesian(api, db):
     response = api.post("/api/v1/visits", json=gen_payload(db, slug="kec-telanaipura"))
     assert response.status_code == 403
