@@ -1,11 +1,12 @@
 """Sync throughput through the real server, against plain sqlite3 inserts.
 
-    python benchmarks/bench_sync.py [--visits 3000] [--clients 16] [--workers 2] [--threads 8]
+    python benchmarks/bench_sync.py [--visits 3000] [--clients 16] [--workers 4] [--threads 4]
 
-Starts `survey-app run --workers 2` (waitress) on a fresh database, logs in 16
-evaluators and has each post realistic visits (all three instruments, every
-answer) to /api/v1/visits over loopback, on one kept-alive HTTP/1.1
-connection per client as a browser does. Prints the CPU per visit of the
+Starts `survey-app run --workers 4 --threads 4` (waitress; two processes
+per core of this 2-core machine, as the README recommends) on a fresh
+database, logs in 16 evaluators and has each post realistic visits (all
+three instruments, every answer) to /api/v1/visits over loopback, on one
+kept-alive HTTP/1.1 connection per client as a browser does. Prints the CPU per visit of the
 server processes and of the clients, which share the machine's cores.
 Baseline: the same rows inserted with plain sqlite3, one transaction per
 visit. Goals: >= 300 visits/s, p95 < 100 ms, cost per visit within 15x the
@@ -181,8 +182,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--visits", type=int, default=3000)
     parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--workers", type=int, default=2, help="survey-app run --workers")
-    parser.add_argument("--threads", type=int, default=8, help="survey-app run --threads")
+    parser.add_argument("--workers", type=int, default=4, help="survey-app run --workers")
+    parser.add_argument("--threads", type=int, default=4, help="survey-app run --threads")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="bench-sync-"))
     app, services, users, insts = prepare(workdir, args.clients)

@@ -120,13 +120,19 @@ def create_user_command(username, role, name, opd_slug, password):
 @click.command("run")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--threads", default=8, show_default=True, type=int)
+@click.option(
+    "--threads",
+    default=8,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Request threads per process; with several processes, 4.",
+)
 @click.option(
     "--workers",
     default=1,
     show_default=True,
     type=click.IntRange(1, 64),
-    help="Server processes sharing the port; about one per CPU core.",
+    help="Server processes sharing the port; two per CPU core serve the most.",
 )
 @domain_errors
 def run_command(host, port, threads, workers):
