@@ -100,9 +100,10 @@ class KeptAlive:
         self.cookie = "; ".join(f"{c.name}={c.value}" for c in logged.jar)
         self.conn = http.client.HTTPConnection(urllib.parse.urlsplit(logged.base).netloc)
 
-    def post_json(self, path: str, body: dict) -> tuple[int, dict]:
+    def post_json(self, path: str, body: bytes) -> tuple[int, dict]:
+        """POST a body already encoded, as the tablet's outbox holds each visit."""
         headers = {"Content-Type": "application/json", "Cookie": self.cookie}
-        self.conn.request("POST", path, json.dumps(body).encode(), headers)
+        self.conn.request("POST", path, body, headers)
         response = self.conn.getresponse()
         return response.status, json.loads(response.read())
 
@@ -117,6 +118,8 @@ def through_server(app, users, work: list[list[dict]], workers: int, threads: in
     try:
         logged = [KeptAlive(Client(server.url).login(u["username"])) for u in users]
 
+        encoded = [[json.dumps(body).encode() for body in visits] for visits in work]
+
         def run(client, visits):
             for body in visits:
                 start = time.perf_counter()
@@ -126,7 +129,7 @@ def through_server(app, users, work: list[list[dict]], workers: int, threads: in
                     failures.append(code)
 
         threads = [
-            threading.Thread(target=run, args=(c, w)) for c, w in zip(logged, work, strict=True)
+            threading.Thread(target=run, args=(c, w)) for c, w in zip(logged, encoded, strict=True)
         ]
         start, cpu = time.perf_counter(), time.process_time()
         busy = server_cpu(server.process.pid)
