@@ -27,6 +27,7 @@ from .field import visit_refusal
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 _SHA = re.compile(r"^[0-9a-f]{64}$")
 MAX_INSTRUMENTS = 20  # per visit; three are shipped
+TEXT_MAX = forms.TEXT_MAX  # a note, like a text answer
 
 
 class ApiError(Exception):
@@ -342,6 +343,13 @@ def _shape_problem(body: dict) -> str | None:
         return "instruments"
     if not isinstance(body.get("answers", {}), dict):
         return "answers"
+    notes = body.get("notes") or {}
+    if not isinstance(notes, dict) or not all(
+        isinstance(per_item, dict)
+        and all(n is None or (isinstance(n, str) and len(n) <= TEXT_MAX) for n in per_item.values())
+        for per_item in notes.values()
+    ):
+        return "notes"
     revision = body.get("revision", 1)
     if not isinstance(revision, int) or isinstance(revision, bool) or revision < 1:
         return "revision"

@@ -115,6 +115,22 @@ def test_malformed_fields_named(api, db):
     assert response.status_code == 400 and "visit_date" in response.get_json()["message"]
 
 
+@pytest.mark.parametrize(
+    "notes",
+    [["x"], {"kunjungan": "x"}, {"kunjungan": {"jam_tiba": {"a": 1}}}, {"skm": {"u1": "x" * 5001}}],
+)
+def test_notes_of_any_other_shape_are_refused(api, db, notes):
+    response = api.post("/api/v1/visits", json=gen_payload(db, notes=notes))
+    assert response.status_code == 400 and "notes" in response.get_json()["message"]
+    assert db.table("visits").count == 0
+
+
+def test_notes_are_stored_beside_their_answers(api, db):
+    body = gen_payload(db, notes={"skm": {"u1": 'antre "lama"\nsekali', "u2": None}})
+    assert api.post("/api/v1/visits", json=body).status_code == 201
+    assert store.visit(db, body["uuid"])["notes"] == {"skm": {"u1": 'antre "lama"\nsekali'}}
+
+
 def test_unknown_instrument_version_refused(api, db):
     response = api.post(
         "/api/v1/visits", json=gen_payload(db, instruments=[{"id": "skm", "version": 99}])
