@@ -25,7 +25,7 @@ def city_summary(
 ) -> dict[str, Any]:
     """One aggregate over every visit in the period."""
     if date_from and date_to:
-        return period_summaries(db, date_from, date_to, status)[1]
+        return _city_from_tallies(tallies.in_period(db, date_from, date_to, status))
     return _city([scores for _, scores in store.briefs_in(db, date_from, date_to, status)])
 
 
@@ -47,8 +47,7 @@ def period_summaries(
         for opd_id, t in per_opd_tallies.items()
     ]
     per_opd.sort(key=lambda s: (-(s["compliance"] or -1), s["opd"]))
-    city = tallies.aggregate(tallies.merged(per_opd_tallies.values()))
-    return per_opd, _shape(city, slug="kota", name="Kota")
+    return per_opd, _city_from_tallies(per_opd_tallies)
 
 
 def summaries_from_briefs(
@@ -72,6 +71,11 @@ def summaries_from_briefs(
 
 def _opd_names(db: Database) -> dict[int, tuple[str, str]]:
     return {r[0]: (r[1], r[2]) for r in db.execute("select id, slug, name from opds")}
+
+
+def _city_from_tallies(per_opd_tallies: dict) -> dict[str, Any]:
+    """The city's aggregate from the period's per-OPD tallies, shaped as by _city."""
+    return _shape(tallies.aggregate(tallies.merged(per_opd_tallies.values())), "kota", "Kota")
 
 
 def _city(scores: list[dict]) -> dict[str, Any]:
