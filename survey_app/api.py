@@ -27,7 +27,6 @@ from .field import visit_refusal
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 _SHA = re.compile(r"^[0-9a-f]{64}$")
 MAX_INSTRUMENTS = 20  # per visit; three are shipped
-TEXT_MAX = forms.TEXT_MAX  # a note, like a text answer
 
 
 class ApiError(Exception):
@@ -346,7 +345,11 @@ def _shape_problem(body: dict) -> str | None:
     notes = body.get("notes") or {}
     if not isinstance(notes, dict) or not all(
         isinstance(per_item, dict)
-        and all(n is None or (isinstance(n, str) and len(n) <= TEXT_MAX) for n in per_item.values())
+        # a note is bounded like a text answer
+        and all(
+            n is None or (isinstance(n, str) and len(n) <= forms.TEXT_MAX)
+            for n in per_item.values()
+        )
         for per_item in notes.values()
     ):
         return "notes"

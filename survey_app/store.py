@@ -237,8 +237,7 @@ def prepare_visit(
     `columns` are further visit columns to write (content_hash, revision).
     """
     if insts is None:
-        versions = [(i["id"], int(i["version"])) for i in visit["instruments"]]
-        insts = [instrument(db, i, v) for i, v in versions]
+        insts = instruments(db, [(i["id"], int(i["version"])) for i in visit["instruments"]])
     kept = {i.id: _kept_answers(i, visit.get("answers", {}).get(i.id, {})) for i in insts}
     row = {k: visit.get(k) for k in ("uuid", "opd_id", "service_id", "evaluator_id", "visit_date")}
     row.update(columns, status=visit.get("status", "draft"))
