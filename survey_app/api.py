@@ -20,7 +20,7 @@ from flask_wtf.csrf import generate_csrf
 
 from . import assignments, forms, photos, store
 from .auth import login_required
-from .db import get_db, transaction
+from .db import get_db, write_batched
 from .errors import DomainError
 from .field import visit_refusal
 
@@ -149,7 +149,7 @@ def post_visit():
     visit = _parse_visit(_json_body())
     db = get_db()
     row = _stored(db, visit["uuid"])
-    if row and _is_resend(row, visit):
+    if row and _is_resend(row, visit, g.user["id"]):
         return _resend(db, row, visit)
     insts = _instruments(db, visit["instruments"])
     svc = _check_place(db, visit)
@@ -163,16 +163,14 @@ def post_visit():
         content_hash=visit["hash"],
         revision=visit["revision"],
     )
-    # The write lock is taken before looking again, so of two tablets (or
+    # Written in the write lock after looking again, so of two tablets (or
     # tabs) sending the same visit at once exactly one stores it.
-    with transaction(db):
-        row = _stored(db, visit["uuid"])
-        if row and _is_resend(row, visit):
-            return _resend(db, row, visit)
-        if row:
-            _revise(db, row, visit, prepared)
-        else:
-            _store(db, visit, prepared)
+    user_id = g.user["id"]
+    outcome, row = write_batched(db, lambda db: _write(db, visit, prepared, user_id))
+    if outcome == "repeat":
+        return _repeat(row)
+    if outcome in _REFUSALS:
+        raise ApiError(409, outcome, _REFUSALS[outcome]())
     if not row and visit["assignment_id"] is not None:
         assignments.link_visit(db, visit["assignment_id"], visit["uuid"], g.user["id"])
     return jsonify(
@@ -227,36 +225,71 @@ def content_hash(visit: dict) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _is_resend(row, visit: dict) -> bool:
-    return row["evaluator_id"] == g.user["id"] and row["content_hash"] == visit["hash"]
+def _is_resend(row, visit: dict, user_id: int) -> bool:
+    return row["evaluator_id"] == user_id and row["content_hash"] == visit["hash"]
 
 
 def _resend(db, row, visit: dict):
     """The same content again: store nothing twice, only link photos it lacked."""
     _check_photos(db, visit["photos"])
-    for pic in visit["photos"]:
-        store.attach_photo(
-            db,
-            row["uuid"],
-            pic["sha256"],
-            pic.get("instrument_id") or "",
-            pic.get("item_id") or "",
-            captured_at=pic.get("captured_at"),
-        )
+    _attach_photos(db, row["uuid"], visit["photos"])
+    return _repeat(row)
+
+
+def _repeat(row):
     return jsonify(
         uuid=row["uuid"], status=row["status"], revision=row["revision"], stored=True, repeat=True
     ), 200
 
 
-def _revise(db, row, visit: dict, prepared: dict) -> None:
-    """A corrected returned visit replaces the current revision; anything else is a conflict."""
-    if row["evaluator_id"] != g.user["id"]:
-        raise ApiError(409, "uuid_taken", _("This visit number belongs to someone else."))
+def _attach_photos(db, visit_uuid: str, pics: list[dict], captions: bool = False) -> None:
+    for pic in pics:
+        store.attach_photo(
+            db,
+            visit_uuid,
+            pic["sha256"],
+            pic.get("instrument_id") or "",
+            pic.get("item_id") or "",
+            caption=str(pic.get("caption") or "")[:200] if captions else "",
+            captured_at=pic.get("captured_at"),
+        )
+
+
+# Why a visit that is already on the server is refused, by code (translated
+# in the request's own thread: _write may run on another request's thread).
+_REFUSALS = {
+    "uuid_taken": lambda: _("This visit number belongs to someone else."),
+    "conflict": lambda: _(
+        "The server already holds a different version of this visit. Open it, check "
+        "the answers and ask your supervisor before sending again."
+    ),
+    "stale_revision": lambda: _(
+        "This correction does not follow the visit's current version on the server."
+    ),
+}
+
+
+def _write(db, visit: dict, prepared: dict, user_id: int) -> tuple[str, object]:
+    """Store the visit, a correction of it, or nothing: (outcome, the row found before).
+
+    Runs in db.write_batched: only the arguments, no request or translations.
+    The outcome is "stored", "revised", "repeat" (the same content again,
+    only photos it lacked linked) or one of _REFUSALS.
+    """
+    row = _stored(db, visit["uuid"])
+    if row is None:
+        _store(db, visit, prepared, user_id)
+        return "stored", None
+    if _is_resend(row, visit, user_id):
+        _attach_photos(db, row["uuid"], visit["photos"])
+        return "repeat", row
+    if row["evaluator_id"] != user_id:
+        return "uuid_taken", row
     if row["status"] == "returned" and visit["revision"] == row["revision"] + 1:
         before = store.visit(db, row["uuid"])
         store.audit(
             db,
-            g.user["id"],
+            user_id,
             "revise",
             "visit",
             row["uuid"],
@@ -266,22 +299,9 @@ def _revise(db, row, visit: dict, prepared: dict) -> None:
                 "previous_answers": before["answers"],
             },
         )
-        _store(db, visit, prepared)
-        return
-    if visit["revision"] <= row["revision"]:
-        raise ApiError(
-            409,
-            "conflict",
-            _(
-                "The server already holds a different version of this visit. Open it, check "
-                "the answers and ask your supervisor before sending again."
-            ),
-        )
-    raise ApiError(
-        409,
-        "stale_revision",
-        _("This correction does not follow the visit's current version on the server."),
-    )
+        _store(db, visit, prepared, user_id)
+        return "revised", row
+    return ("conflict" if visit["revision"] <= row["revision"] else "stale_revision"), row
 
 
 def _json_body() -> dict:
@@ -422,19 +442,8 @@ def _check_photos(db, pics: list[dict]) -> None:
         )
 
 
-def _store(db, visit: dict, prepared: dict) -> None:
+def _store(db, visit: dict, prepared: dict, user_id: int) -> None:
     """Visit, answers, scores, photo links and submitted status, in the caller's transaction."""
-    store.write_visit(db, prepared, g.user["id"])
-    for pic in visit["photos"]:
-        store.attach_photo(
-            db,
-            visit["uuid"],
-            pic["sha256"],
-            pic.get("instrument_id") or "",
-            pic.get("item_id") or "",
-            caption=str(pic.get("caption") or "")[:200],
-            captured_at=pic.get("captured_at"),
-        )
-    store.audit(
-        db, g.user["id"], "submitted", "visit", visit["uuid"], {"revision": visit["revision"]}
-    )
+    store.write_visit(db, prepared, user_id)
+    _attach_photos(db, visit["uuid"], visit["photos"], captions=True)
+    store.audit(db, user_id, "submitted", "visit", visit["uuid"], {"revision": visit["revision"]})

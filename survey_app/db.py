@@ -6,8 +6,9 @@ import contextlib
 import fcntl
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any, TypeVar
 
 from flask import current_app, g
 from sqlite_utils import Database
@@ -17,6 +18,8 @@ from .migrations import migrations
 BUSY_TIMEOUT_MS = 15000
 CHECKPOINT_EVERY = 50  # commits of one connection between two checkpoints it runs
 CHECKPOINT_PAGES = 1000  # SQLite's default wal_autocheckpoint
+
+T = TypeVar("T")
 
 
 def connect(path: str | Path) -> Database:
@@ -82,6 +85,88 @@ def transaction(db: Database) -> Iterator[Database]:
         db.commits += 1
         if db.commits % CHECKPOINT_EVERY == 0:
             db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+
+
+class _Write:
+    """One thread's work waiting for a shared write transaction."""
+
+    __slots__ = ("work", "result", "error", "done")
+
+    def __init__(self, work: Callable[[Database], Any]) -> None:
+        self.work, self.result, self.error, self.done = work, None, None, False
+
+
+class _Batch:
+    """The writes waiting in one process for one database, and whose turn it is."""
+
+    def __init__(self) -> None:
+        self.pending: list[_Write] = []
+        self.mutex = threading.Lock()  # guards pending
+        self.turn = threading.Lock()  # held by the thread writing a batch
+
+
+_batches: dict[str, _Batch] = {}
+_batches_lock = threading.Lock()
+
+
+def write_batched(db: Database, work: Callable[[Database], T]) -> T:
+    """Run work(db) in a write transaction shared with this process's other waiting writes.
+
+    Group commit: while one thread holds the database's write lock, the
+    writes other threads of the process bring queue here; the next thread
+    to get its turn writes all of them in one transaction, each in its own
+    savepoint, so one that fails is undone alone and its error goes to its
+    own caller. Every caller gets its result (or error) only after the
+    COMMIT that holds it, never before: what the caller confirms is stored.
+    Under load this spreads the lock hand-over, BEGIN and COMMIT over
+    several writes instead of paying them for each.
+
+    `work` runs on whichever thread writes the batch, with that thread's
+    connection: it may use only the `db` it is given and what it closed over
+    (not flask.g, the request or translations), and may not call this again.
+    """
+    if db.conn.in_transaction:  # already inside the caller's transaction
+        with db.atomic():
+            return work(db)
+    key = getattr(db, "writer_lock", None)
+    if key is None:  # not opened by connect(): nothing to share with
+        with transaction(db):
+            return work(db)
+    with _batches_lock:
+        batch = _batches.setdefault(key, _Batch())
+    entry = _Write(work)
+    with batch.mutex:
+        batch.pending.append(entry)
+    with batch.turn:
+        if not entry.done:  # no earlier turn took it: this thread writes the batch
+            with batch.mutex:
+                taken, batch.pending = batch.pending, []
+            _write_all(db, taken)
+    if entry.error is not None:
+        raise entry.error
+    return entry.result
+
+
+def _write_all(db: Database, taken: list[_Write]) -> None:
+    """Write the taken works in one transaction; each ends with a result or an error."""
+    try:
+        with transaction(db):
+            for entry in taken:
+                try:
+                    with db.atomic():
+                        entry.result = entry.work(db)
+                except Exception as exc:
+                    if not db.conn.in_transaction:  # SQLite gave up the whole transaction
+                        raise
+                    entry.error = exc
+                if not db.conn.in_transaction:  # the work ended it: what follows would autocommit
+                    raise sqlite3.OperationalError("a batched write ended its transaction")
+    except BaseException as exc:  # nothing of the batch was committed
+        for entry in taken:
+            entry.result, entry.error = None, exc
+    finally:
+        for entry in taken:
+            entry.done = True
 
 
 _local = threading.local()

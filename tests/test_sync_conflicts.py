@@ -99,3 +99,16 @@ def test_unknown_version_is_422_and_stores_nothing(api, db):
         "/api/v1/visits", json=gen_payload(db, instruments=[{"id": "skm", "version": 7}])
     )
     assert response.status_code == 422 and db.table("visits").count == 0
+
+
+def test_a_uuid_of_another_evaluator_is_refused_in_the_senders_language(api, auth, db):
+    body = gen_payload(db)
+    assert api.post("/api/v1/visits", json=body).status_code == 201
+    auth.logout()
+    auth.login("evaluator2")
+    changed = {**body, "answers": {"skm": {**body["answers"]["skm"], "u1": 1}}}
+    response = api.post("/api/v1/visits", json=changed)
+    assert response.status_code == 409 and response.get_json()["error"] == "uuid_taken"
+    assert "milik pengguna lain" in response.get_json()["message"]
+    assert answers_in_db(db, body["uuid"])[("skm", "u1")] == 3
+    assert db.table("audit_log").count == 2  # the first sending's create and submitted
