@@ -63,8 +63,17 @@ def live_app(tmp_path):
     thread.start()
     app.config["LIVE_URL"] = f"http://127.0.0.1:{port}"
     yield app
-    server.close()
+
+    def stop():
+        # In the server's own loop thread: closed from this one, a socket could
+        # vanish under the select() the loop is in (EBADF in that thread).
+        for channel in list(server.active_channels.values()):
+            channel.close()
+        server.close()
+
+    server.trigger.pull_trigger(stop)
     thread.join(timeout=5)
+    server.task_dispatcher.shutdown()
 
 
 @pytest.fixture(scope="session")
