@@ -33,7 +33,7 @@ def report(
     visits = _visits(db, date_from, date_to, opd_id)
     statuses = Counter(v["status"] for v in visits)
     submitted = [v for v in visits if v["status"] != "draft"]
-    reviewed = [v for v in submitted if v["status"] in ("approved", "returned", "rejected")]
+    reviewed = [v for v in submitted if v["status"] in store.REVIEWED]
     approved = [v for v in visits if v["status"] == "approved"]
     returned = _returned(db, [v["uuid"] for v in visits])
     late = [v["uuid"] for v in submitted if (_delay_hours(v) or 0) > LATE_HOURS]
@@ -60,9 +60,11 @@ def _visits(db: Database, date_from, date_to, opd_id) -> list[dict]:
         f"from visits where {where}"
     )
     rows = []
-    for r in db.execute(sql + " order by visit_date, uuid", params):
+    for r in db.execute(sql + " order by visit_date, uuid", params).fetchall():
         row = dict(r)
         row["scores"] = store.join_scores(row["scores"], None)
+        if row["scores"] is None and row["status"] != "draft":  # submitted: not scored yet
+            row["scores"] = store.score_visit(db, store.visit(db, row["uuid"]))
         rows.append(row)
     return rows
 

@@ -27,6 +27,10 @@ from .instruments import Instrument, Kept
 
 ROLES = ("evaluator", "supervisor", "admin")
 STATUSES = ("draft", "submitted", "returned", "approved", "rejected")
+# A supervisor has decided on these visits, and they keep their scores. A
+# draft or submitted visit is scored when read (scores_of): stored at
+# submission, its scores were a quarter of a sync's work, redone at review.
+REVIEWED = ("returned", "approved", "rejected")
 
 
 def now() -> str:
@@ -217,7 +221,8 @@ def save_visit(db: Database, visit: Mapping[str, Any], actor_id: int | None) -> 
     Keyed by the client's UUID, so saving the same visit again replaces its
     answers instead of adding a second visit. Answers to hidden items are
     dropped, as they are neither required nor stored. A visit saved as
-    anything but a draft gets its scores computed and stored in the same go.
+    reviewed (REVIEWED) gets its scores computed and stored in the same go;
+    any other loses scores stored before, which its new answers may change.
     """
     return write_visit(db, prepare_visit(db, visit), actor_id)
 
@@ -232,7 +237,7 @@ def prepare_visit(
     """Everything save_visit writes, worked out by reading only.
 
     Done before the write transaction where writers queue (the sync API), so
-    that scoring a visit does not hold the database's one write lock. A caller
+    that cleaning and encoding a visit does not hold the database's one write lock. A caller
     that has already read the visit's instruments and service passes them;
     `columns` are further visit columns to write (content_hash, revision).
     """
@@ -241,7 +246,8 @@ def prepare_visit(
     kept = {i.id: _kept_answers(i, visit.get("answers", {}).get(i.id, {})) for i in insts}
     row = {k: visit.get(k) for k in ("uuid", "opd_id", "service_id", "evaluator_id", "visit_date")}
     row.update(columns, status=visit.get("status", "draft"))
-    if row["status"] != "draft":
+    row["scores"] = row["item_results"] = row["brief"] = None  # none kept from before
+    if row["status"] in REVIEWED:
         svc = svc or service(db, row["service_id"])
         row["scores"], row["item_results"], row["brief"] = split_scores(
             scoring.visit_scores(
@@ -387,9 +393,16 @@ def score_visit(db: Database, record: Mapping[str, Any]) -> dict[str, Any]:
     )
 
 
-def _store_scores(db: Database, uuid: str) -> None:
-    scores = score_visit(db, visit(db, uuid))
-    blob, items, brief = split_scores(scores)
+def scores_of(db: Database, record: Mapping[str, Any]) -> dict[str, Any]:
+    """A visit's stored scores, or (not reviewed yet) its scores worked out now."""
+    return record["scores"] or score_visit(db, record)
+
+
+def _store_scores(db: Database, uuid: str, status: str) -> None:
+    """Store a reviewed visit's scores; drop any others' (they are scored when read)."""
+    blob = items = brief = None
+    if status in REVIEWED:
+        blob, items, brief = split_scores(score_visit(db, visit(db, uuid)))
     db.execute(
         "update visits set scores = ?, item_results = ?, brief = ? where uuid = ?",
         [blob, items, brief, uuid],
@@ -399,7 +412,7 @@ def _store_scores(db: Database, uuid: str) -> None:
 def set_status(
     db: Database, uuid: str, status: str, actor_id: int | None, note: str | None = None
 ) -> None:
-    """Move a visit to a new status, scoring it and logging the change."""
+    """Move a visit to a new status, logging the change; a reviewed one keeps its scores."""
     if status not in STATUSES:
         raise DomainError("bad_status", status)
     with transaction(db):
@@ -407,10 +420,10 @@ def set_status(
         fields = {"status": status, "updated_at": now()}
         if status == "submitted":
             fields["submitted_at"] = now()
-        if status in ("approved", "returned", "rejected"):
+        if status in REVIEWED:
             fields.update(reviewed_at=now(), reviewer_id=actor_id, review_note=note)
         db.table("visits").update(uuid, fields)
-        _store_scores(db, uuid)
+        _store_scores(db, uuid, status)
         audit(db, actor_id, status, "visit", uuid, {"from": old, "to": status, "note": note})
         if status == "approved":
             from . import actions  # actions builds on this module
@@ -571,7 +584,7 @@ def briefs_in(
 
     Read from the covering index on (status, visit_date, opd_id, brief), so the
     wide visit rows are never touched; a visit stored before briefs existed is
-    read from its full scores (or scored, if it has none).
+    read from its full scores, one not reviewed yet is scored.
     """
     where, params = visits_where(status, date_from, date_to)
     rows = db.execute(f"select opd_id, brief from visits where {where}", params).fetchall()
@@ -597,8 +610,8 @@ def tally_inputs(
         if brief and items:
             yield opd_id, orjson.loads(brief), orjson.loads(items)
             continue
-        record = visit(db, uuid)  # stored before briefs or item lists had their columns
-        scores = record["scores"] or score_visit(db, record)
+        # not reviewed yet, or stored before briefs or item lists had their columns
+        scores = scores_of(db, visit(db, uuid))
         yield opd_id, orjson.loads(brief_of(scores)), scores["compliance"]
 
 
@@ -618,9 +631,8 @@ def item_results_in(
     with collector_paused():
         out = [orjson.loads(r[1]) for r in rows if r[1]]
     for r in rows:
-        if not r[1]:  # stored before the lists had their own column, or never scored
-            record = visit(db, r[0])
-            out.append((record["scores"] or score_visit(db, record))["compliance"])
+        if not r[1]:  # not reviewed yet, or stored before the lists had their own column
+            out.append(scores_of(db, visit(db, r[0]))["compliance"])
     return out
 
 

@@ -161,7 +161,7 @@ def export_visits(
                     }
                     for p in record["photos"]
                 ],
-                "scores": record["scores"] or store.score_visit(db, record),
+                "scores": store.scores_of(db, record),
             }
         )
     return out

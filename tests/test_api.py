@@ -52,7 +52,10 @@ def test_new_visit_is_stored_submitted(api, db):
     assert response.status_code == 201, response.get_json()
     record = store.visit(db, body["uuid"])
     assert record["status"] == "submitted" and record["answers"]["skm"]["u1"] == 3
-    assert record["scores"]["skm"]["ikm_converted"] == 75.0
+    assert record["scores"] is None  # scored when read until a supervisor decides
+    assert store.scores_of(db, record)["skm"]["ikm_converted"] == 75.0
+    store.set_status(db, body["uuid"], "approved", None)
+    assert store.visit(db, body["uuid"])["scores"]["skm"]["ikm_converted"] == 75.0
 
 
 def test_same_visit_twice_in_sequence_is_stored_once(api, db):

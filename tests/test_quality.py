@@ -45,7 +45,10 @@ def test_quality_figures_hand_counted(world, db):
     corrected = gen_visit(db, ev, status="returned")
     db.execute("update visits set revision = 2, status = 'approved' where uuid = ?", [corrected])
     gen_visit(db, ev, status="rejected")
-    gen_visit(db, ev, status="submitted")
+    # still submitted, so scored when read, and reported late as well
+    late_unreviewed = gen_visit(
+        db, ev, status="submitted", submitted_at="2026-05-05T10:00:00+00:00"
+    )
     draft = str(uuid.uuid4())
     store.save_visit(
         db,
@@ -71,7 +74,7 @@ def test_quality_figures_hand_counted(world, db):
     assert report["counted"] == 7 and report["excluded"] == 3
     assert report["reviewed_share"] == round(100 * 8 / 9, 1)  # 8 of 9 submitted reviewed
     assert report["returned"] == 1 and report["corrected"] == 1
-    assert report["late_reports"] == [late]
+    assert sorted(report["late_reports"]) == sorted([late, late_unreviewed])
     assert [o["uuid"] for o in report["duration_outliers"]] == [slow]
     assert [p["sha256"] for p in report["photos_outside_visit"]] == ["b" * 64]
     [sample] = report["sample"]

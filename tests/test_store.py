@@ -199,8 +199,31 @@ def test_passwords_are_hashed(db):
         store.create_user(db, "budi", "x", "boss")
 
 
-def test_scores_json_is_plain_json(db):
+def test_only_reviewed_visits_keep_scores_and_new_answers_drop_old_ones(db):
     visit = gen_visit(db, status="submitted")
+    store.save_visit(db, visit, None)
+
+    def kept():
+        return store.visit(db, visit["uuid"])["scores"]
+
+    assert kept() is None
+    assert store.scores_of(db, store.visit(db, visit["uuid"]))["skm"]["ikm_converted"] == 100.0
+    store.set_status(db, visit["uuid"], "returned", None, note="u1?")
+    assert kept()["skm"]["ikm_converted"] == 100.0
+    corrected = {**visit, "answers": {**visit["answers"], "skm": {**visit["answers"]["skm"]}}}
+    corrected["answers"]["skm"].update({f"u{n}": 1 for n in range(1, 10)})
+    store.save_visit(db, corrected, None)  # the correction, submitted again
+    assert kept() is None  # the returned revision's scores are not the correction's
+    assert store.scores_of(db, store.visit(db, visit["uuid"]))["skm"]["ikm_converted"] == 25.0
+    store.set_status(db, visit["uuid"], "approved", None)
+    assert kept()["skm"]["ikm_converted"] == 25.0
+    assert db.execute("select brief is not null from visits").fetchone()[0] == 1
+    store.set_status(db, visit["uuid"], "submitted", None)  # reopened
+    assert kept() is None and db.execute("select brief from visits").fetchone()[0] is None
+
+
+def test_scores_json_is_plain_json(db):
+    visit = gen_visit(db, status="approved")
     store.save_visit(db, visit, None)
     raw = db.execute("select scores from visits").fetchone()[0]
     assert json.loads(raw)["skm"]["mutu"] == "A"

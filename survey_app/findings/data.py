@@ -169,7 +169,7 @@ def visit_sheet(db: Database, visit_uuid: str) -> dict[str, Any]:
     """One visit: where and when, every answer in the order asked, scores, photos."""
     record = store.visit(db, visit_uuid)
     insts = store.visit_instruments(db, record)
-    scores = record["scores"] or store.score_visit(db, record)
+    scores = store.scores_of(db, record)
     service = store.service(db, record["service_id"])
     items = {f"{i.id}.{item.id}": item for i in insts for item in i.items}
     return {

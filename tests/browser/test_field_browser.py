@@ -90,7 +90,7 @@ def test_complete_visit_with_three_instruments(live_app, tablet, tmp_path):
     assert answers["kunjungan"]["jam_tiba"] == "08:00"
     assert answers["kunjungan"]["jam_mulai"] == "08:20"
     assert answers["skm"]["u1"] == 4
-    assert record["scores"]["timing"]["waiting_minutes"] == 20
+    assert store.scores_of(db, record)["timing"]["waiting_minutes"] == 20
     [photo] = record["photos"]
     assert photo["item_id"] == "foto_bukti"
     meta = db.execute("select * from photos where sha256 = ?", [photo["sha256"]]).fetchone()
