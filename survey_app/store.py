@@ -29,7 +29,8 @@ ROLES = ("evaluator", "supervisor", "admin")
 STATUSES = ("draft", "submitted", "returned", "approved", "rejected")
 # A supervisor has decided on these visits, and they keep their scores. A
 # draft or submitted visit is scored when read (scores_of): stored at
-# submission, its scores were a quarter of a sync's work, redone at review.
+# submission, its scores were about a fifth of a sync's server work, and
+# review scored it again anyway.
 REVIEWED = ("returned", "approved", "rejected")
 
 
@@ -237,8 +238,9 @@ def prepare_visit(
     """Everything save_visit writes, worked out by reading only.
 
     Done before the write transaction where writers queue (the sync API), so
-    that cleaning and encoding a visit does not hold the database's one write lock. A caller
-    that has already read the visit's instruments and service passes them;
+    that working out a visit's rows does not hold the database's one write
+    lock. A caller that has already read the visit's instruments and service
+    passes them;
     `columns` are further visit columns to write (content_hash, revision).
     """
     if insts is None:
