@@ -147,9 +147,9 @@ def put_photo(sha256: str):
 def post_visit():
     """Store a submitted visit once: 201 new, 200 harmless resend, 409 conflict."""
     visit = _parse_visit(_json_body())
-    db = get_db()
+    db, user_id = get_db(), g.user["id"]
     row = _stored(db, visit["uuid"])
-    if row and _is_resend(row, visit, g.user["id"]):
+    if row and _is_resend(row, visit, user_id):
         return _resend(db, row, visit)
     insts = _instruments(db, visit["instruments"])
     svc = _check_place(db, visit)
@@ -157,7 +157,7 @@ def post_visit():
     _check_photos(db, visit["photos"])
     prepared = store.prepare_visit(
         db,
-        {**visit, "answers": answers, "evaluator_id": g.user["id"], "status": "submitted"},
+        {**visit, "answers": answers, "evaluator_id": user_id, "status": "submitted"},
         insts,
         svc,
         content_hash=visit["hash"],
@@ -165,14 +165,13 @@ def post_visit():
     )
     # Written in the write lock after looking again, so of two tablets (or
     # tabs) sending the same visit at once exactly one stores it.
-    user_id = g.user["id"]
-    outcome, row = write_batched(db, lambda db: _write(db, visit, prepared, user_id))
+    outcome, row = write_batched(db, lambda conn: _write(conn, visit, prepared, user_id))
     if outcome == "repeat":
         return _repeat(row)
     if outcome in _REFUSALS:
         raise ApiError(409, outcome, _REFUSALS[outcome]())
     if not row and visit["assignment_id"] is not None:
-        assignments.link_visit(db, visit["assignment_id"], visit["uuid"], g.user["id"])
+        assignments.link_visit(db, visit["assignment_id"], visit["uuid"], user_id)
     return jsonify(
         uuid=visit["uuid"],
         status="submitted",
@@ -443,7 +442,10 @@ def _check_photos(db, pics: list[dict]) -> None:
 
 
 def _store(db, visit: dict, prepared: dict, user_id: int) -> None:
-    """Visit, answers, scores, photo links and submitted status, in the caller's transaction."""
+    """Visit, answers, photo links and submitted status, in the caller's transaction.
+
+    No scores: a submitted visit is scored when read (store.REVIEWED).
+    """
     store.write_visit(db, prepared, user_id)
     _attach_photos(db, visit["uuid"], visit["photos"], captions=True)
     store.audit(db, user_id, "submitted", "visit", visit["uuid"], {"revision": visit["revision"]})
