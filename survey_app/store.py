@@ -400,14 +400,14 @@ def scores_of(db: Database, record: Mapping[str, Any]) -> dict[str, Any]:
     return record["scores"] or score_visit(db, record)
 
 
-def _store_scores(db: Database, uuid: str, status: str) -> None:
+def _store_scores(db: Database, record: Mapping[str, Any], status: str) -> None:
     """Store a reviewed visit's scores; drop any others' (they are scored when read)."""
     blob = items = brief = None
     if status in REVIEWED:
-        blob, items, brief = split_scores(score_visit(db, visit(db, uuid)))
+        blob, items, brief = split_scores(score_visit(db, record))
     db.execute(
         "update visits set scores = ?, item_results = ?, brief = ? where uuid = ?",
-        [blob, items, brief, uuid],
+        [blob, items, brief, record["uuid"]],
     )
 
 
@@ -418,14 +418,15 @@ def set_status(
     if status not in STATUSES:
         raise DomainError("bad_status", status)
     with transaction(db):
-        old = visit(db, uuid)["status"]
+        record = visit(db, uuid)  # a status change leaves its answers as they are
+        old = record["status"]
         fields = {"status": status, "updated_at": now()}
         if status == "submitted":
             fields["submitted_at"] = now()
         if status in REVIEWED:
             fields.update(reviewed_at=now(), reviewer_id=actor_id, review_note=note)
         db.table("visits").update(uuid, fields)
-        _store_scores(db, uuid, status)
+        _store_scores(db, record, status)
         audit(db, actor_id, status, "visit", uuid, {"from": old, "to": status, "note": note})
         if status == "approved":
             from . import actions  # actions builds on this module
