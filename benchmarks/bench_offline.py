@@ -25,8 +25,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from playwright.sync_api import sync_playwright  # noqa: E402
 from waitress.server import create_server  # noqa: E402
 
-from survey_app import create_app, demo, store  # noqa: E402
-from survey_app.db import connect, migrate  # noqa: E402
+from survey_app import create_app
+from survey_app.store import demo, records  # noqa: E402
+from survey_app.store.connection import connect, migrate  # noqa: E402
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, TABLET, free_port  # noqa: E402
 
 SIZES_JS = """async () => {
@@ -55,7 +56,7 @@ def serve(workdir: Path):
     )
     db = connect(app.config["DATABASE"])
     migrate(db)
-    store.load_instruments_dir(db, app.config["INSTRUMENTS_DIR"])
+    records.load_instruments_dir(db, app.config["INSTRUMENTS_DIR"])
     demo.seed(db, app.config["PHOTOS_DIR"], visits=0)
     db.close()
     port = free_port()

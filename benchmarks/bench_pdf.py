@@ -29,9 +29,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from generate import make_app  # noqa: E402
 
-from survey_app import store  # noqa: E402
-from survey_app.db import connect  # noqa: E402
-from survey_app.findings import data, render  # noqa: E402
+from survey_app.findings import figures, render  # noqa: E402
+from survey_app.store import records  # noqa: E402
+from survey_app.store.connection import connect  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -62,7 +62,7 @@ def top_up_photos(db, uuids: list[str], wanted: int = 20) -> int:
         [*uuids, max(0, wanted - have)],
     ).fetchall()
     for n, (digest,) in enumerate(spare):
-        store.attach_photo(db, uuids[n % len(uuids)], digest, caption=f"Bukti tambahan {n}")
+        records.attach_photo(db, uuids[n % len(uuids)], digest, caption=f"Bukti tambahan {n}")
     return have + len(spare)
 
 
@@ -106,7 +106,7 @@ def main() -> None:
     runs = [
         split(
             "findings/opd.html",
-            lambda: data.opd_report(db, slug, first, last),
+            lambda: figures.opd_report(db, slug, first, last),
             render.opd_charts,
             db,
             photo_dir,
@@ -123,7 +123,7 @@ def main() -> None:
     ).fetchone()[0]
     city = split(
         "findings/city.html",
-        lambda: data.city_report(db, args.date_from, args.date_to),
+        lambda: figures.city_report(db, args.date_from, args.date_to),
         render.city_charts,
         db,
         photo_dir,

@@ -23,8 +23,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import summary  # noqa: E402
 from generate import make_app  # noqa: E402
 
-from survey_app import demo, scoring, store, summaries  # noqa: E402
-from survey_app.db import connect, migrate, transaction  # noqa: E402
+from survey_app.core import scoring  # noqa: E402
+from survey_app.store import demo, records, summaries
+from survey_app.store.connection import connect, migrate, transaction  # noqa: E402
 
 
 def repeat(fn, times: int = 5) -> list[float]:
@@ -46,7 +47,7 @@ def rescore_all(db, date_from: str, date_to: str) -> int:
             [date_from, date_to],
         )
     ]
-    scores = [store.score_visit(db, store.visit(db, u)) for u in uuids]
+    scores = [records.score_visit(db, records.visit(db, u)) for u in uuids]
     scoring.aggregate(scores)
     return len(uuids)
 

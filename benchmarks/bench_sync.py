@@ -36,9 +36,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import percentile  # noqa: E402
 from generate import make_app, master_data  # noqa: E402
 
-from survey_app import demo, store  # noqa: E402
-from survey_app.db import connect, migrate  # noqa: E402
-from survey_app.instruments import load_directory  # noqa: E402
+from survey_app.core.instruments import load_directory  # noqa: E402
+from survey_app.store import demo, records  # noqa: E402
+from survey_app.store.connection import connect, migrate  # noqa: E402
 from tests.servers import Client, ServerProcess  # noqa: E402
 
 
@@ -48,7 +48,7 @@ def prepare(workdir: Path, clients: int):
     db = connect(app.config["DATABASE"])
     migrate(db)
     loaded, _ = load_directory(app.config["INSTRUMENTS_DIR"])
-    store.sync_instruments(db, loaded)
+    records.sync_instruments(db, loaded)
     rng = random.Random(7)
     services, evaluators = master_data(db, rng, 60)
     users = [
@@ -57,7 +57,7 @@ def prepare(workdir: Path, clients: int):
             "select * from users where role = 'evaluator' order by id limit ?", [clients]
         )
     ]
-    insts = store.current_instruments(db)
+    insts = records.current_instruments(db)
     db.close()
     return app, services, users, insts
 

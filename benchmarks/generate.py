@@ -23,9 +23,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from survey_app import create_app, demo, scoring, store  # noqa: E402
-from survey_app.db import connect, migrate, transaction  # noqa: E402
-from survey_app.instruments import load_directory  # noqa: E402
+from survey_app import create_app
+from survey_app.core import scoring  # noqa: E402
+from survey_app.core.instruments import load_directory  # noqa: E402
+from survey_app.store import demo, records
+from survey_app.store.connection import connect, migrate, transaction  # noqa: E402
 
 SCALES = {"city": (60, 20_000), "province": (600, 200_000)}
 
@@ -53,7 +55,7 @@ def master_data(db, rng: random.Random, opds: int) -> tuple[list[dict], list[int
                         "slug": f"opd-{n:04d}",
                         "name": f"OPD {n:04d}",
                         "kind": "dinas",
-                        "created_at": store.now(),
+                        "created_at": records.now(),
                     }
                 )
                 .last_pk
@@ -70,9 +72,9 @@ def master_data(db, rng: random.Random, opds: int) -> tuple[list[dict], list[int
                         "yearly_volume": rng.randrange(500, 30000),
                     }
                 )
-    store.create_user(db, "supervisor", demo.PASSWORD, "supervisor")
+    records.create_user(db, "supervisor", demo.PASSWORD, "supervisor")
     evaluators = [
-        store.create_user(
+        records.create_user(
             db, f"evaluator{n}", demo.PASSWORD, "evaluator", opd_id=rng.randrange(1, opds + 1)
         )
         for n in range(1, max(4, opds * 2 // 3) + 1)
@@ -106,7 +108,7 @@ def visits(db, rng, insts, services, evaluators, count: int, batch: int = 2000) 
                     stamp,
                     stamp,
                     stamp,
-                    *store.split_scores(scores),
+                    *records.split_scores(scores),
                 )
             )
             for pos, inst in enumerate(insts):
@@ -147,8 +149,8 @@ def photos(db, rng, photo_dir: Path, count: int) -> int:
             )
         buf = io.BytesIO()
         image.save(buf, "JPEG", quality=85)
-        digest = store.store_photo(db, photo_dir, buf.getvalue(), "image/jpeg", 1600, 1200)
-        store.attach_photo(db, rng.choice(uuids), digest, caption=f"Bukti {n}")
+        digest = records.store_photo(db, photo_dir, buf.getvalue(), "image/jpeg", 1600, 1200)
+        records.attach_photo(db, rng.choice(uuids), digest, caption=f"Bukti {n}")
         total += len(buf.getvalue())
     return total
 
@@ -162,8 +164,8 @@ def generate(scale: str, out: Path, seed: int = 2026, photo_count: int | None = 
     migrate(db)
     loaded, errors = load_directory(app.config["INSTRUMENTS_DIR"])
     assert not errors, errors
-    store.sync_instruments(db, loaded)
-    insts = store.current_instruments(db)
+    records.sync_instruments(db, loaded)
+    insts = records.current_instruments(db)
     rng = random.Random(seed)
     started = time.perf_counter()
     services, evaluators = master_data(db, rng, opds)

@@ -30,6 +30,8 @@ def main() -> None:
             "_l",
             "-k",
             "_n:1,2",
+            "-k",
+            "lazy",
             "--no-location",
             "-o",
             str(POT),

@@ -1,17 +1,29 @@
-"""survey_app: mystery-shopper field surveys for Indonesian public services."""
+"""survey_app: mystery-shopper field surveys for Indonesian public services.
+
+`create_app` is the one composition root: it reads the configuration and
+wires the web layer. The `survey-app` command line (survey_app.cli) builds
+on it; nothing below imports it.
+"""
 
 from __future__ import annotations
 
 import secrets
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from flask import Flask
+if TYPE_CHECKING:
+    from flask import Flask
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(test_config: dict | None = None, *, check_secret: bool = True) -> Flask:
     """Build the app: defaults, then SURVEY_APP_* environment, then test_config."""
+    # Imported here, not above: `import survey_app.core...` must not pull in Flask.
+    from flask import Flask
+
+    from survey_app import web
+
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(
         DATABASE=str(Path(app.instance_path) / "survey.db"),
@@ -42,11 +54,7 @@ def create_app(test_config: dict | None = None, *, check_secret: bool = True) ->
         app.config.update(test_config)
     _secret_key(app, check_secret)
 
-    from . import cli, db, web
-
-    db.init_app(app)
     web.init_app(app)
-    cli.init_app(app)
     return app
 
 
@@ -61,6 +69,6 @@ def _secret_key(app: Flask, required: bool) -> None:
             key_file.write_text(secrets.token_hex(32))
         app.config["SECRET_KEY"] = key_file.read_text().strip()
     elif required:
-        from .errors import DomainError
+        from survey_app.core.errors import DomainError
 
         raise DomainError("no_secret_key")

@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from survey_app import create_app, demo, store
-from survey_app.db import connect, migrate
+from survey_app import create_app
+from survey_app.cli import cli
+from survey_app.store import demo, records
+from survey_app.store.connection import connect, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,7 +30,7 @@ def app(tmp_path):
     )
     db = connect(app.config["DATABASE"])
     migrate(db)
-    assert store.load_instruments_dir(db, app.config["INSTRUMENTS_DIR"]) == []
+    assert records.load_instruments_dir(db, app.config["INSTRUMENTS_DIR"]) == []
     db.close()
     return app
 
@@ -53,9 +55,19 @@ def client(app):
     return app.test_client()
 
 
+class CliRunner:
+    """The `survey-app` group run against the test app."""
+
+    def __init__(self, app):
+        self.runner = app.test_cli_runner()
+
+    def invoke(self, args=None, **kwargs):
+        return self.runner.invoke(cli, args=args, **kwargs)
+
+
 @pytest.fixture
 def runner(app):
-    return app.test_cli_runner()
+    return CliRunner(app)
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import uuid as uuid_mod
 
-from survey_app import demo, store
+from survey_app.store import demo, records
 
 # status -> the transitions that lead there from a draft
 PATHS = {
@@ -45,11 +45,11 @@ def gen_visit(
     """A visit moved to `status` the way the app moves it; its uuid."""
     rng = random.Random(seed)
     svc = first_service(db, opd)
-    insts = [i for i in store.current_instruments(db) if i.id in instruments]
+    insts = [i for i in records.current_instruments(db) if i.id in instruments]
     given = answers or {i.id: demo.fake_answers(i, rng, quality, svc) for i in insts}
     visit_uuid = str(uuid_mod.uuid4())
     author = evaluator if isinstance(evaluator, int) else user_id(db, evaluator)
-    store.save_visit(
+    records.save_visit(
         db,
         {
             "uuid": visit_uuid,
@@ -67,7 +67,7 @@ def gen_visit(
     reviewer = user_id(db, "supervisor")
     for step in PATHS[status]:
         actor = author if step == "submitted" else reviewer
-        store.set_status(db, visit_uuid, step, actor, None if step == "submitted" else "x")
+        records.set_status(db, visit_uuid, step, actor, None if step == "submitted" else "x")
     return visit_uuid
 
 

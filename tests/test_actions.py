@@ -4,8 +4,8 @@ import datetime as dt
 
 import pytest
 
-from survey_app import actions, store
-from survey_app.errors import DomainError
+from survey_app.core.errors import DomainError
+from survey_app.store import actions, records
 
 from .supervisor_data import gen_visit
 
@@ -30,7 +30,7 @@ def visit_with_receipt(db, evaluator, day, receipt):
         visit_date=day,
         answers={"kunjungan": answers},
     )
-    return key, store.opd_by_slug(db, "dishub")["id"]
+    return key, records.opd_by_slug(db, "dishub")["id"]
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 
-from survey_app import store
+from survey_app.store import records
 
 from .supervisor_data import audit_rows, login, user_id
 
@@ -19,7 +19,7 @@ def supervisor(app, world):
 
 @pytest.fixture
 def admin(app, world, db):
-    store.create_user(db, "admin", "demo-password", "admin", name="Admin Kota")
+    records.create_user(db, "admin", "demo-password", "admin", name="Admin Kota")
     return login(app, "admin")
 
 
@@ -38,7 +38,7 @@ def opd_form(**extra):
 def test_add_and_edit_an_opd_with_audit(supervisor, db):
     response = supervisor.post("/admin/opds", data=opd_form())
     assert response.status_code == 302
-    opd = store.opd_by_slug(db, "kec-jambi-timur")
+    opd = records.opd_by_slug(db, "kec-jambi-timur")
     assert opd["max_visits_per_quarter"] == 2 and opd["min_days_between_visits"] is None
     [created] = audit_rows(db, "opd", opd["id"])
     assert created["user_id"] == user_id(db, "supervisor")
@@ -78,7 +78,7 @@ def test_services_with_their_published_standard(supervisor, db):
     )
     assert response.status_code == 302
     row = db.execute("select * from services where slug = 'izin-trayek'").fetchone()
-    svc = store.service(db, row["id"])
+    svc = records.service(db, row["id"])
     assert svc["requirements"] == ["KTP-el", "STNK", "Surat permohonan"]
     assert (svc["max_minutes"], svc["fee"], svc["yearly_volume"]) == (120, 50000, 800)
     assert audit_rows(db, "service", row["id"])[0]["action"] == "create"
@@ -93,7 +93,7 @@ def test_services_with_their_published_standard(supervisor, db):
             "yearly_volume": "800",
         },
     )
-    assert store.service(db, row["id"])["max_minutes"] == 90
+    assert records.service(db, row["id"])["max_minutes"] == 90
     detail = json.loads(audit_rows(db, "service", row["id"])[-1]["detail"])
     assert detail == {"changes": {"max_minutes": [120, 90]}}
     page = supervisor.get("/admin/opds/dishub").get_data(as_text=True)
@@ -119,7 +119,7 @@ def test_users_are_for_admins_only(supervisor):
 
 
 def test_admin_adds_a_user_who_can_log_in(app, admin, db):
-    telanaipura = store.opd_by_slug(db, "kec-telanaipura")["id"]
+    telanaipura = records.opd_by_slug(db, "kec-telanaipura")["id"]
     form = {
         "username": "evaluator4",
         "name": "Evaluator Empat",
@@ -152,7 +152,7 @@ def test_user_rules(admin, db, changes, message):
         "username": "baru",
         "name": "Baru",
         "role": "evaluator",
-        "opd": str(store.opd_by_slug(db, "dishub")["id"]),
+        "opd": str(records.opd_by_slug(db, "dishub")["id"]),
         "password": "rahasia-panjang",
         **changes,
     }

@@ -8,8 +8,8 @@ import uuid
 import pytest
 from PIL import Image
 
-from survey_app import store
-from survey_app.db import connect
+from survey_app.store import records
+from survey_app.store.connection import connect
 
 
 def jpeg(width=800, height=600, color=(10, 120, 200)):
@@ -29,7 +29,7 @@ def service_id(db, slug):
 def gen_payload(db, slug="disdukcapil", **overrides):
     body = {
         "uuid": str(uuid.uuid4()),
-        "opd_id": store.opd_by_slug(db, slug)["id"],
+        "opd_id": records.opd_by_slug(db, slug)["id"],
         "service_id": service_id(db, slug),
         "visit_date": "2026-11-20",
         "instruments": [{"id": "skm", "version": 1}],
@@ -50,12 +50,12 @@ def test_new_visit_is_stored_submitted(api, db):
     body = gen_payload(db)
     response = api.post("/api/v1/visits", json=body)
     assert response.status_code == 201, response.get_json()
-    record = store.visit(db, body["uuid"])
+    record = records.visit(db, body["uuid"])
     assert record["status"] == "submitted" and record["answers"]["skm"]["u1"] == 3
     assert record["scores"] is None  # scored when read until a supervisor decides
-    assert store.scores_of(db, record)["skm"]["ikm_converted"] == 75.0
-    store.set_status(db, body["uuid"], "approved", None)
-    assert store.visit(db, body["uuid"])["scores"]["skm"]["ikm_converted"] == 75.0
+    assert records.scores_of(db, record)["skm"]["ikm_converted"] == 75.0
+    records.set_status(db, body["uuid"], "approved", None)
+    assert records.visit(db, body["uuid"])["scores"]["skm"]["ikm_converted"] == 75.0
 
 
 def test_same_visit_twice_in_sequence_is_stored_once(api, db):
@@ -131,7 +131,7 @@ def test_notes_of_any_other_shape_are_refused(api, db, notes):
 def test_notes_are_stored_beside_their_answers(api, db):
     body = gen_payload(db, notes={"skm": {"u1": 'antre "lama"\nsekali', "u2": None}})
     assert api.post("/api/v1/visits", json=body).status_code == 201
-    assert store.visit(db, body["uuid"])["notes"] == {"skm": {"u1": 'antre "lama"\nsekali'}}
+    assert records.visit(db, body["uuid"])["notes"] == {"skm": {"u1": 'antre "lama"\nsekali'}}
 
 
 def test_unknown_instrument_version_refused(api, db):
@@ -196,7 +196,7 @@ def test_hidden_answers_are_not_stored(api, db):
     )
     response = api.post("/api/v1/visits", json=body)
     assert response.status_code == 201, response.get_json()
-    assert "jam_tiket" not in store.visit(db, body["uuid"])["answers"]["kunjungan"]
+    assert "jam_tiket" not in records.visit(db, body["uuid"])["answers"]["kunjungan"]
 
 
 def test_photos_by_hash_once_and_visit_waits_for_them(app, api, db):
@@ -212,7 +212,7 @@ def test_photos_by_hash_once_and_visit_waits_for_them(app, api, db):
     assert api.head(f"/api/v1/photos/{sha}").status_code == 200
     assert db.table("photos").count == 1
     assert api.post("/api/v1/visits", json=body).status_code == 201
-    assert store.visit(db, body["uuid"])["photos"][0]["sha256"] == sha
+    assert records.visit(db, body["uuid"])["photos"][0]["sha256"] == sha
 
 
 def test_truncated_photo_refused(api, db):

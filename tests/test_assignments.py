@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from survey_app import assignments, store
+from survey_app.store import records
+from survey_app.web import assignments
 
 from .supervisor_data import audit_rows, first_service, login, user_id
 
@@ -22,7 +23,7 @@ def plan_data(db, evaluator="evaluator1", opd="disdukcapil", service_of=None, **
     svc = first_service(db, service_of or opd)
     return {
         "evaluator": user_id(db, evaluator),
-        "opd": store.opd_by_slug(db, opd)["id"],
+        "opd": records.opd_by_slug(db, opd)["id"],
         "service": svc["id"],
         "instruments": ["skm"],
         "window_start": dates.get("start", TODAY.isoformat()),
@@ -82,7 +83,7 @@ def test_evaluator_starts_a_visit_from_an_assignment(app, supervisor, db):
     listing = evaluator.get("/visits/").get_data(as_text=True)
     assert "Tugas kunjungan" in listing and f'href="/visits/new?assignment={new_id}"' in listing
     form = evaluator.get(f"/visits/new?assignment={new_id}").get_data(as_text=True)
-    dishub = store.opd_by_slug(db, "dishub")["id"]
+    dishub = records.opd_by_slug(db, "dishub")["id"]
     assert re.search(rf'<option selected value="{dishub}">', form)
     assert 'checked id="instruments-' in form and form.count("checked") == 1  # skm only
     response = evaluator.post(
@@ -95,11 +96,11 @@ def test_evaluator_starts_a_visit_from_an_assignment(app, supervisor, db):
         },
     )
     visit = re.search(r"/visits/([0-9a-f-]{36})/", response.headers["Location"]).group(1)
-    assert store.visit(db, visit)["assignment_id"] == new_id
+    assert records.visit(db, visit)["assignment_id"] == new_id
     assert db.table("assignments").get(new_id)["visit_uuid"] == visit
     assert states(supervisor)[new_id] == "started"
     assert f'href="/visits/{visit}/s/0"' in evaluator.get("/visits/").get_data(as_text=True)
-    store.set_status(db, visit, "submitted", user_id(db, "evaluator1"))
+    records.set_status(db, visit, "submitted", user_id(db, "evaluator1"))
     assert states(supervisor)[new_id] == "done"
     assert "Tugas kunjungan" not in evaluator.get("/visits/").get_data(as_text=True)
 
@@ -111,14 +112,14 @@ def test_someone_elses_assignment_is_not_used(app, supervisor, db):
     response = evaluator.post(
         f"/visits/new?assignment={new_id}",
         data={
-            "opd": store.opd_by_slug(db, "dishub")["id"],
+            "opd": records.opd_by_slug(db, "dishub")["id"],
             "service": first_service(db, "dishub")["id"],
             "instruments": ["skm:1"],
             "visit_date": TODAY.isoformat(),
         },
     )
     visit = re.search(r"/visits/([0-9a-f-]{36})/", response.headers["Location"]).group(1)
-    assert store.visit(db, visit)["assignment_id"] is None
+    assert records.visit(db, visit)["assignment_id"] is None
     assert states(supervisor)[new_id] == "open"
 
 
@@ -168,6 +169,6 @@ def test_filter_the_plan(supervisor, db):
     shown = re.findall(r'<tr id="a(\d+)"', page.get_data(as_text=True))
     assert shown == [str(second)]
     page = supervisor.get(
-        "/assignments/?state=open&opd=" + str(store.opd_by_slug(db, "dishub")["id"])
+        "/assignments/?state=open&opd=" + str(records.opd_by_slug(db, "dishub")["id"])
     )
     assert re.findall(r'<tr id="a(\d+)"', page.get_data(as_text=True)) == [str(first)]

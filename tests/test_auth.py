@@ -77,7 +77,7 @@ def test_csrf_required(app, world, path):
 
 def test_secret_key_required_outside_demo(tmp_path):
     from survey_app import create_app
-    from survey_app.errors import DomainError
+    from survey_app.core.errors import DomainError
 
     with pytest.raises(DomainError):
         create_app({"DATABASE": str(tmp_path / "x.db"), "SECRET_KEY": None})

@@ -1,4 +1,4 @@
-from survey_app.charts import Bar, bar_chart, compare_chart
+from survey_app.findings.charts import Bar, bar_chart, compare_chart
 
 
 def test_bar_chart_escapes_labels_and_scales():

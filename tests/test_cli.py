@@ -8,7 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from survey_app import scoring, store
+from survey_app.core import scoring
+from survey_app.store import records
 
 from .test_instruments import VALID
 
@@ -81,9 +82,9 @@ def test_scores_json_matches_the_scoring_module(runner, seeded, db):
     rows = json.loads(result.output)
     assert sum(r["visits"] for r in rows) == db.table("visits").count
     for row in rows:
-        opd = store.opd_by_slug(db, row["opd"])
+        opd = records.opd_by_slug(db, row["opd"])
         scores = [
-            store.score_visit(db, store.visit(db, v["uuid"]))
+            records.score_visit(db, records.visit(db, v["uuid"]))
             for v in db.table("visits").rows_where("opd_id = ?", [opd["id"]])
         ]
         expected = scoring.aggregate(scores)
@@ -144,7 +145,7 @@ def test_export_json_holds_the_stored_answers(runner, seeded, db, tmp_path):
         "scores",
         "visit_date",
     }
-    stored = store.visit(db, first["uuid"])
+    stored = records.visit(db, first["uuid"])
     exported = {(a["instrument"], a["item"]): a["value"] for a in first["answers"]}
     expected = {(i, k): v for i, items in stored["answers"].items() for k, v in items.items()}
     assert exported == expected

@@ -6,8 +6,9 @@ from collections import defaultdict
 
 import pytest
 
-from survey_app import formatting, scoring, store
-from survey_app.dashboard import default_period
+from survey_app.core import formatting, scoring
+from survey_app.store import records
+from survey_app.web.dashboard import default_period
 
 from .supervisor_data import gen_visit, login
 
@@ -31,18 +32,18 @@ def expected(db, date_from, date_to):
     ).fetchall()
     by_opd = defaultdict(list)
     for row in rows:
-        record = store.visit(db, row["uuid"])
-        svc = store.service(db, record["service_id"])
+        record = records.visit(db, row["uuid"])
+        svc = records.service(db, record["service_id"])
         scores = scoring.visit_scores(
-            store.visit_instruments(db, record),
+            records.visit_instruments(db, record),
             record["answers"],
             max_minutes=svc["max_minutes"],
             published_fee=svc["fee"],
         )
         by_opd[row["slug"]].append(scores)
-    populations = store.opd_populations(db)
+    populations = records.opd_populations(db)
     opds = {
-        slug: scoring.aggregate(s, population=populations[store.opd_by_slug(db, slug)["id"]])
+        slug: scoring.aggregate(s, population=populations[records.opd_by_slug(db, slug)["id"]])
         for slug, s in by_opd.items()
     }
     city = scoring.aggregate([s for group in by_opd.values() for s in group])
@@ -86,7 +87,7 @@ def test_unapproved_visits_are_not_counted_but_named(supervisor, db):
     assert "1 menunggu pemeriksaan, 1 dikembalikan, 1 ditolak" in page
     slug_page = supervisor.get("/dashboard/opd/disdukcapil?q=2026-Q3").get_data(as_text=True)
     listed = set(re.findall(r'<tr data-uuid="([0-9a-f-]{36})">', slug_page))
-    statuses = {store.visit(db, u)["status"] for u in listed}
+    statuses = {records.visit(db, u)["status"] for u in listed}
     assert listed and statuses == {"approved"}
 
 

@@ -10,8 +10,10 @@ import zipfile
 
 from openpyxl import load_workbook
 
-from survey_app import exports, quality, store, summaries
-from survey_app.findings import labels
+from survey_app.core import labels, quality
+from survey_app.findings import exports
+from survey_app.store import quality as quality_reads
+from survey_app.store import records, summaries
 
 from .test_findings import gen_approved_visit, jpeg, user_names
 
@@ -66,7 +68,7 @@ def norm(value):
 
 def test_every_export_carries_the_data_quality_report(seeded, db, app, runner, tmp_path):
     """JSON member, XLSX sheet, kualitas-data.csv in the ZIP, companion CSV; same figures."""
-    report = quality.report(db, "2026-01-01", "2026-12-31")
+    report = quality_reads.report(db, "2026-01-01", "2026-12-31")
     assert report["visits"] == db.table("visits").count > 0
     expected = [[m, str(v)] for m, v in quality.rows(report, labels.translations("id").gettext)]
     visits = summaries.export_visits(db, "2026-01-01", "2026-12-31", "approved")
@@ -100,7 +102,7 @@ def test_xlsx_has_item_labels_as_headers_and_the_stored_answers(seeded, db):
     assert book.sheetnames == ["Kunjungan", "Jawaban", "Kolom"]  # no report given, no sheet
     keys = [r[2] for r in book["Kolom"].iter_rows(min_row=2, values_only=True)]
     sheet = list(book["Kunjungan"].iter_rows(values_only=True))
-    items = {f"{i.id}.{item.id}": item for i in store.current_instruments(db) for item in i.items}
+    items = {f"{i.id}.{item.id}": item for i in records.current_instruments(db) for item in i.items}
     for header, key in zip(sheet[0], keys, strict=True):
         if key in items:
             assert header == items[key].label.id
@@ -137,8 +139,8 @@ def test_photo_zip_names_files_by_visit_and_item(world, db, app):
     visit_uuid = gen_approved_visit(db, "dishub", quality=0.0)
     photo_dir = app.config["PHOTOS_DIR"]
     for n, item in enumerate(("persyaratan_loket", "persyaratan_loket", "")):
-        digest = store.store_photo(db, photo_dir, jpeg(n), "image/jpeg", 400, 300)
-        store.attach_photo(db, visit_uuid, digest, "kepatuhan" if item else "", item, f"Foto {n}")
+        digest = records.store_photo(db, photo_dir, jpeg(n), "image/jpeg", 400, 300)
+        records.attach_photo(db, visit_uuid, digest, "kepatuhan" if item else "", item, f"Foto {n}")
     payload = exports.render(db, "zip", summaries.export_visits(db), photo_dir)
     folder = f"2026-05-04_{visit_uuid}"
     with zipfile.ZipFile(io.BytesIO(payload)) as archive:
@@ -181,7 +183,7 @@ def test_web_exports_are_filtered_and_carry_no_names(seeded, client, auth, db):
     assert response.status_code == 200 and response.mimetype == "text/csv"
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
     expected = summaries.export_visits(
-        db, "2026-06-01", "2026-08-31", "approved", store.opd_by_slug(db, "dpmptsp")["id"]
+        db, "2026-06-01", "2026-08-31", "approved", records.opd_by_slug(db, "dpmptsp")["id"]
     )
     assert [r["uuid"] for r in rows] == [v["uuid"] for v in expected] and rows
     names = user_names(db)

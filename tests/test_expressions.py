@@ -1,6 +1,6 @@
 import pytest
 
-from survey_app import expressions as ex
+from survey_app.core import expressions as ex
 
 
 def run(rule, answers):

@@ -6,11 +6,11 @@ import re
 import pytest
 from PIL import Image
 
-from survey_app import store
+from survey_app.store import records
 
 
 def opd_id(db, slug):
-    return store.opd_by_slug(db, slug)["id"]
+    return records.opd_by_slug(db, slug)["id"]
 
 
 def service_of(db, slug):
@@ -107,13 +107,15 @@ def test_draft_is_saved_and_restored(evaluator, db):
     )
     page = evaluator.get(f"/visits/{uuid}/s/0").get_data(as_text=True)
     assert 'value="Cetak ulang KTP-el"' in page
-    assert store.visit(db, uuid)["answers"]["kunjungan"]["layanan_diminta"] == "Cetak ulang KTP-el"
+    assert (
+        records.visit(db, uuid)["answers"]["kunjungan"]["layanan_diminta"] == "Cetak ulang KTP-el"
+    )
 
 
 def section_index(db, uuid, inst_id, item_id):
-    record = store.visit(db, uuid)
+    record = records.visit(db, uuid)
     n = 0
-    for inst in store.visit_instruments(db, record):
+    for inst in records.visit_instruments(db, record):
         for section in inst.sections:
             if any(i.id == item_id for i in section.items) and inst.id == inst_id:
                 return n
@@ -133,8 +135,8 @@ def section_index(db, uuid, inst_id, item_id):
 )
 def test_each_field_type_is_validated_and_input_kept(evaluator, db, inst, item, value, message):
     uuid = start_visit(evaluator, db)
-    record = store.visit(db, uuid)
-    kepatuhan = [i for i in store.visit_instruments(db, record) if i.id == "kepatuhan"][0]
+    record = records.visit(db, uuid)
+    kepatuhan = [i for i in records.visit_instruments(db, record) if i.id == "kepatuhan"][0]
     item = item or next(i.id for i in kepatuhan.items if i.type == "yesno")
     n = section_index(db, uuid, inst, item)
     response = evaluator.post(
@@ -150,7 +152,7 @@ def test_each_field_type_is_validated_and_input_kept(evaluator, db, inst, item, 
     assert translated in page, page[:3000]
     if inst == "kunjungan":
         assert f'value="{value}"' in page  # what was typed is kept
-    assert item not in store.visit(db, uuid)["answers"].get(inst, {})
+    assert item not in records.visit(db, uuid)["answers"].get(inst, {})
 
 
 def test_invalid_field_does_not_lose_valid_ones(evaluator, db):
@@ -161,7 +163,7 @@ def test_invalid_field_does_not_lose_valid_ones(evaluator, db):
         data={"kunjungan__jam_tiba": "08:05", "kunjungan__jam_mulai": "99:99", "go": "next"},
     )
     assert response.status_code == 400
-    assert store.visit(db, uuid)["answers"]["kunjungan"]["jam_tiba"] == "08:05"
+    assert records.visit(db, uuid)["answers"]["kunjungan"]["jam_tiba"] == "08:05"
 
 
 def test_skip_logic_enforced_on_the_server(evaluator, db):
@@ -176,13 +178,13 @@ def test_skip_logic_enforced_on_the_server(evaluator, db):
             "go": "next",
         },
     )
-    answers = store.visit(db, uuid)["answers"]["kunjungan"]
+    answers = records.visit(db, uuid)["answers"]["kunjungan"]
     assert answers["ada_antrian"] == "no" and "jam_tiket" not in answers
     evaluator.post(
         f"/visits/{uuid}/s/{n}",
         data={"kunjungan__ada_antrian": "yes", "kunjungan__jam_tiket": "08:10", "go": "next"},
     )
-    assert store.visit(db, uuid)["answers"]["kunjungan"]["jam_tiket"] == "08:10"
+    assert records.visit(db, uuid)["answers"]["kunjungan"]["jam_tiket"] == "08:10"
 
 
 def test_submit_refused_until_required_items_answered(evaluator, db):
@@ -192,12 +194,12 @@ def test_submit_refused_until_required_items_answered(evaluator, db):
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert f"/visits/{uuid}/s/0#item-skm__u2" in page
-    record = store.visit(db, uuid)
+    record = records.visit(db, uuid)
     assert record["status"] == "draft" and record["answers"]["skm"] == {"u1": 4}
     evaluator.post(f"/visits/{uuid}/s/0", data={f"skm__u{n}": "3" for n in range(1, 10)})
     response = evaluator.post(f"/visits/{uuid}/review")
     assert response.status_code == 302
-    assert store.visit(db, uuid)["status"] == "submitted"
+    assert records.visit(db, uuid)["status"] == "submitted"
     # read-only now
     assert evaluator.get(f"/visits/{uuid}/s/0").status_code == 403
     assert evaluator.post(f"/visits/{uuid}/s/0", data={"skm__u1": "1"}).status_code == 403
@@ -207,7 +209,7 @@ def test_autosave_returns_json(evaluator, db):
     uuid = start_visit(evaluator, db, instruments=("skm:1",))
     response = evaluator.post(f"/visits/{uuid}/s/0", data={"skm__u3": "2", "autosave": "1"})
     assert response.get_json() == {"saved": True, "errors": {}}
-    assert store.visit(db, uuid)["answers"]["skm"]["u3"] == 2
+    assert records.visit(db, uuid)["answers"]["skm"]["u3"] == 2
 
 
 def test_photo_upload_downscaled_and_stored(app, evaluator, db):
@@ -219,8 +221,8 @@ def test_photo_upload_downscaled_and_stored(app, evaluator, db):
     assert response.status_code == 201, response.get_data(as_text=True)
     body = response.get_json()
     assert max(body["width"], body["height"]) == 1600
-    assert store.photo_path(app.config["PHOTOS_DIR"], body["sha256"]).exists()
-    assert store.visit(db, uuid)["photos"][0]["item_id"] == "foto_bukti"
+    assert records.photo_path(app.config["PHOTOS_DIR"], body["sha256"]).exists()
+    assert records.visit(db, uuid)["photos"][0]["item_id"] == "foto_bukti"
     again = evaluator.post(
         f"/visits/{uuid}/photos",
         data={"photo": (io.BytesIO(jpeg()), "big.jpg"), "item": "kunjungan__foto_bukti"},
@@ -234,7 +236,7 @@ def test_photo_upload_downscaled_and_stored(app, evaluator, db):
     evaluator.post(
         f"/visits/{uuid}/photos/{body['sha256']}/delete", data={"item_id": "foto_bukti", "js": "1"}
     )
-    assert store.visit(db, uuid)["photos"] == []
+    assert records.visit(db, uuid)["photos"] == []
 
 
 @pytest.mark.parametrize(
@@ -315,6 +317,6 @@ def test_unknown_visit_is_404(evaluator):
 
 def test_evaluator_list_shows_returned_note(evaluator, db):
     uuid = start_visit(evaluator, db, instruments=("skm:1",))
-    store.set_status(db, uuid, "returned", None, note="Lengkapi foto antrian")
+    records.set_status(db, uuid, "returned", None, note="Lengkapi foto antrian")
     page = evaluator.get("/visits/").get_data(as_text=True)
     assert "Dikembalikan untuk diperbaiki" in page and "Lengkapi foto antrian" in page

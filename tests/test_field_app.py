@@ -3,7 +3,7 @@
 import json
 from pathlib import Path
 
-from survey_app import store
+from survey_app.store import records
 
 
 def test_manifest_is_installable(client, world):
@@ -25,9 +25,9 @@ def test_service_worker_version_follows_instruments(app, client, db, world, tmp_
     changed = source.read_text(encoding="utf-8").replace("version: 1", "version: 2", 1)
     path = tmp_path / "skm.yaml"
     path.write_text(changed, encoding="utf-8")
-    from survey_app.instruments import load_file
+    from survey_app.core.instruments import load_file
 
-    assert store.sync_instruments(db, [load_file(path)]) == []
+    assert records.sync_instruments(db, [load_file(path)]) == []
     assert client.get("/sw.js").get_data(as_text=True) != body
 
 

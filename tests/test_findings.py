@@ -17,10 +17,12 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from survey_app import create_app, demo, formatting, scoring, store, summaries
-from survey_app.db import connect, migrate
-from survey_app.errors import DomainError
-from survey_app.findings import data, render
+from survey_app import create_app
+from survey_app.core import formatting, scoring
+from survey_app.core.errors import DomainError
+from survey_app.findings import figures, render
+from survey_app.store import demo, records, summaries
+from survey_app.store.connection import connect, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 PERIOD = ("2026-04-01", "2026-09-30")
@@ -61,7 +63,7 @@ def user_names(db) -> list[str]:
 
 
 def items_by_key(db) -> dict:
-    return {f"{i.id}.{item.id}": item for i in store.current_instruments(db) for item in i.items}
+    return {f"{i.id}.{item.id}": item for i in records.current_instruments(db) for item in i.items}
 
 
 def jpeg(n: int) -> bytes:
@@ -86,7 +88,7 @@ def gen_approved_visit(db, opd_slug, quality=0.0, seed=1, answers=None, notes=No
         "select id from users where role = 'evaluator' and opd_id != ? limit 1", [svc["opd_id"]]
     ).fetchone()[0]
     supervisor = db.execute("select id from users where role = 'supervisor'").fetchone()[0]
-    insts = store.current_instruments(db)
+    insts = records.current_instruments(db)
     given = answers or {i.id: demo.fake_answers(i, rng, quality, svc) for i in insts}
     visit_uuid = str(uuid.UUID(int=rng.getrandbits(128), version=4))
     record = {
@@ -99,9 +101,9 @@ def gen_approved_visit(db, opd_slug, quality=0.0, seed=1, answers=None, notes=No
         "answers": given,
         "notes": notes or {},
     }
-    store.save_visit(db, record, evaluator)
-    store.set_status(db, visit_uuid, "submitted", evaluator)
-    store.set_status(db, visit_uuid, "approved", supervisor)
+    records.save_visit(db, record, evaluator)
+    records.set_status(db, visit_uuid, "submitted", evaluator)
+    records.set_status(db, visit_uuid, "approved", supervisor)
     return visit_uuid
 
 
@@ -125,7 +127,7 @@ def demo_app(tmp_path_factory):
     )
     db = connect(app.config["DATABASE"])
     migrate(db)
-    store.load_instruments_dir(db, app.config["INSTRUMENTS_DIR"])
+    records.load_instruments_dir(db, app.config["INSTRUMENTS_DIR"])
     demo.seed(db, app.config["PHOTOS_DIR"])
     yield app, db
     db.close()
@@ -150,8 +152,8 @@ def test_opd_report_prints_the_scoring_modules_figures(demo_app, opd_pdf, tmp_pa
     _, db = demo_app
     text = pdf_text(opd_pdf.pdf, tmp_path)
     summary = next(s for s in summaries.opd_summaries(db, *PERIOD) if s["opd"] == SLUG)
-    zone = data.band("ombudsman-2015", summary["zone"])["label"]["id"]
-    mutu = data.band("skm-2017", summary["mutu"])["label"]["id"]
+    zone = figures.band("ombudsman-2015", summary["zone"])["label"]["id"]
+    mutu = figures.band("skm-2017", summary["mutu"])["label"]["id"]
     assert f"dikunjungi {summary['visits']} kali" in flat(text)
     assert f"Nilai kepatuhan {num(summary['compliance'])} {zone}" in text
     assert f"IKM (konversi) {num(summary['ikm'])} {mutu}" in text
@@ -162,10 +164,10 @@ def test_opd_report_prints_the_scoring_modules_figures(demo_app, opd_pdf, tmp_pa
         "pengaduan": "Pengaduan",
     }
     for code, score in summary["dimensions"].items():
-        band = data.band_of("ombudsman-2015", score)["label"]["id"]
+        band = figures.band_of("ombudsman-2015", score)["label"]["id"]
         assert f"{labels[code]} {num(score)} {band}" in text
-    opd_id = store.opd_by_slug(db, SLUG)["id"]
-    rows = store.visit_scores_in(db, *PERIOD, opd_id=opd_id)
+    opd_id = records.opd_by_slug(db, SLUG)["id"]
+    rows = records.visit_scores_in(db, *PERIOD, opd_id=opd_id)
     agg = scoring.aggregate([r["scores"] for r in rows])
     for code, nrr in summary["unsur"].items():
         values = [v for r in rows for v in r["scores"]["skm_values"].get(code, [])]
@@ -177,8 +179,8 @@ def test_opd_report_prints_the_scoring_modules_figures(demo_app, opd_pdf, tmp_pa
 def test_opd_report_lists_each_failed_item_with_its_frequency(demo_app, opd_pdf, tmp_path):
     _, db = demo_app
     text = flat(pdf_text(opd_pdf.pdf, tmp_path))
-    opd_id = store.opd_by_slug(db, SLUG)["id"]
-    rows = store.visit_scores_in(db, *PERIOD, opd_id=opd_id)
+    opd_id = records.opd_by_slug(db, SLUG)["id"]
+    rows = records.visit_scores_in(db, *PERIOD, opd_id=opd_id)
     failed = scoring.aggregate([r["scores"] for r in rows])["failed_items"]
     assert failed
     printed = Counter(re.findall(r"(\d+) dari (\d+) kunjungan", text))
@@ -219,7 +221,7 @@ def test_opd_report_in_english(demo_app, tmp_path):
 
 def test_change_since_the_previous_period(demo_app):
     _, db = demo_app
-    doc = data.opd_report(db, "disdukcapil", "2026-08-01", "2026-09-30")
+    doc = figures.opd_report(db, "disdukcapil", "2026-08-01", "2026-09-30")
     assert doc["period"]["previous_from"] == "2026-06-01"  # 61 days, right before
     assert doc["period"]["previous_to"] == "2026-07-31"
     before = summaries.opd_summaries(db, "2026-06-01", "2026-07-31")
@@ -230,7 +232,7 @@ def test_change_since_the_previous_period(demo_app):
         str(row["previous"])
     )
     with pytest.raises(DomainError):
-        data.period("2026-09-30", "2026-04-01")
+        figures.period("2026-09-30", "2026-04-01")
 
 
 # --- the city report ------------------------------------------------------------------
@@ -240,7 +242,7 @@ def test_city_report_ranks_opds_as_the_scoring_module_does(demo_app, city_pdf, t
     _, db = demo_app
     text = pdf_text(city_pdf.pdf, tmp_path)
     city = summaries.city_summary(db, *PERIOD)
-    zone = data.band("ombudsman-2015", city["zone"])["label"]["id"]
+    zone = figures.band("ombudsman-2015", city["zone"])["label"]["id"]
     assert f"Nilai kepatuhan, kota {num(city['compliance'])} {zone}" in text
     assert f"IKM (konversi), kota {num(city['ikm'])}" in text
     ranked = summaries.opd_summaries(db, *PERIOD)
@@ -260,8 +262,8 @@ def test_city_report_ranks_opds_as_the_scoring_module_does(demo_app, city_pdf, t
 def test_city_report_lists_the_most_frequent_findings(demo_app, city_pdf, tmp_path):
     _, db = demo_app
     text = flat(pdf_text(city_pdf.pdf, tmp_path))
-    rows = store.visit_scores_in(db, *PERIOD)
-    top = scoring.aggregate([r["scores"] for r in rows])["failed_items"][: data.TOP_FINDINGS]
+    rows = records.visit_scores_in(db, *PERIOD)
+    top = scoring.aggregate([r["scores"] for r in rows])["failed_items"][: figures.TOP_FINDINGS]
     section = text[text.rindex("5. Temuan yang paling sering") :]  # the heading, not the contents
     printed = re.findall(r"(\d+) dari (\d+) kunjungan", section)
     assert printed[: len(top)] == [(str(r["failed"]), str(r["of"])) for r in top]
@@ -287,18 +289,18 @@ def test_visit_sheet_has_every_answer_in_order_and_its_scores(demo_app, tmp_path
     visit_uuid = db.execute("select visit_uuid from visit_photos limit 1").fetchone()[0]
     rendered = render.visit_pdf(db, visit_uuid, app.config["PHOTOS_DIR"])
     text = pdf_text(rendered.pdf, tmp_path)
-    record = store.visit(db, visit_uuid)
+    record = records.visit(db, visit_uuid)
     assert "Lembar Kunjungan" in text
     assert formatting.long_date(record["visit_date"]) in text
     assert num(scoring.round2(record["scores"]["compliance"]["score"])) in text
     assert f"Biaya yang diminta {formatting.rupiah(record['scores']['fee']['asked'])}" in text
     position = 0
-    for inst in store.visit_instruments(db, record):
+    for inst in records.visit_instruments(db, record):
         given = inst.relevant_answers(record["answers"].get(inst.id, {}))
         for item in inst.items:
             if item.id in given:
                 position = text.index(item.label.id[:24], position)
-    photo = store.print_copy(app.config["PHOTOS_DIR"], record["photos"][0]["sha256"])
+    photo = records.print_copy(app.config["PHOTOS_DIR"], record["photos"][0]["sha256"])
     assert photo.as_uri() in rendered.asked
     assert "Ruang pelayanan" in text
     for name in user_names(db):
@@ -323,7 +325,7 @@ def test_notes_with_images_or_links_fetch_nothing(world, db, app, tmp_path):
     network = f"http://127.0.0.1:{server.server_port}/x.png"
     hostile = f'<img src="file:///etc/passwd"> <img src="{network}"> <a href="{network}">x</a>'
     try:
-        insts = store.current_instruments(db)
+        insts = records.current_instruments(db)
         answers = {i.id: demo.fake_answers(i, random.Random(3), 0.9) for i in insts}
         answers["kunjungan"]["narasi"] = "Narasi " + hostile
         notes = {"kunjungan": {"jam_tiba": "Catatan " + hostile}}
@@ -373,9 +375,9 @@ def test_fetcher_serves_only_static_files_and_stored_photos(tmp_path):
 def test_report_with_100_photos_renders(world, db, app, tmp_path):
     visits = [gen_approved_visit(db, "dishub", quality=0.0, seed=n) for n in (1, 2)]
     for n in range(100):
-        digest = store.store_photo(db, app.config["PHOTOS_DIR"], jpeg(n), "image/jpeg", 400, 300)
+        digest = records.store_photo(db, app.config["PHOTOS_DIR"], jpeg(n), "image/jpeg", 400, 300)
         on_item = n % 2 == 0
-        store.attach_photo(
+        records.attach_photo(
             db,
             visits[n % 2],
             digest,
@@ -414,7 +416,7 @@ def test_cli_writes_each_document(seeded, runner, db, tmp_path):
 
 def test_cli_all_opds_writes_one_pdf_per_opd(seeded, runner, db, tmp_path):
     period = ("2026-09-01", "2026-09-30")
-    expected = data.opd_slugs_with_visits(db, *period)
+    expected = figures.opd_slugs_with_visits(db, *period)
     assert 0 < len(expected) < 5
     out = tmp_path / "out"
     result = runner.invoke(

@@ -1,6 +1,6 @@
 import datetime as dt
 
-from survey_app import formatting
+from survey_app.core import formatting
 
 
 def test_decimal_comma_and_half_up():

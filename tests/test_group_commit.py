@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from survey_app import db as db_mod
+from survey_app.store import connection as db_mod
 
 
 def wait_for(condition, what):

@@ -3,8 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from survey_app import instruments as inst_mod
-from survey_app.instruments import InstrumentInvalid, load_directory, load_file
+from survey_app.core import instruments as inst_mod
+from survey_app.core.instruments import InstrumentInvalid, load_directory, load_file
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -2,7 +2,8 @@
 
 import uuid
 
-from survey_app import quality, store
+from survey_app.store import quality as quality_reads
+from survey_app.store import records
 
 from . import supervisor_data
 
@@ -50,7 +51,7 @@ def test_quality_figures_hand_counted(world, db):
         db, ev, status="submitted", submitted_at="2026-05-05T10:00:00+00:00"
     )
     draft = str(uuid.uuid4())
-    store.save_visit(
+    records.save_visit(
         db,
         {
             "uuid": draft,
@@ -66,9 +67,9 @@ def test_quality_figures_hand_counted(world, db):
     # photos: one inside the visit window, one three hours later
     for sha, when in (("a" * 64, "2026-05-04T01:15:00Z"), ("b" * 64, "2026-05-04T04:30:00Z")):
         db.table("photos").insert({"sha256": sha, "mime": "image/jpeg", "size": 1})
-        store.attach_photo(db, normal[0], sha, captured_at=when)
+        records.attach_photo(db, normal[0], sha, captured_at=when)
 
-    report = quality.report(db, "2026-05-01", "2026-05-31")
+    report = quality_reads.report(db, "2026-05-01", "2026-05-31")
     assert report["visits"] == 10
     assert report["by_status"] == {"approved": 7, "draft": 1, "rejected": 1, "submitted": 1}
     assert report["counted"] == 7 and report["excluded"] == 3
@@ -83,6 +84,6 @@ def test_quality_figures_hand_counted(world, db):
 
 
 def test_empty_period(world, db):
-    report = quality.report(db, "2030-01-01", "2030-03-31")
+    report = quality_reads.report(db, "2030-01-01", "2030-03-31")
     assert report["visits"] == 0 and report["reviewed_share"] is None
     assert report["sample"] == []

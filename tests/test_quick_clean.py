@@ -12,8 +12,9 @@ import random
 
 import pytest
 
-from survey_app import demo, forms
-from survey_app.instruments import load_directory
+from survey_app.core.instruments import load_directory
+from survey_app.store import demo
+from survey_app.web import forms
 from tests.conftest import ROOT
 
 INSTRUMENTS = load_directory(ROOT / "instruments")[0]

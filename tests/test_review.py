@@ -7,7 +7,7 @@ import re
 import pytest
 from PIL import Image
 
-from survey_app import store
+from survey_app.store import records
 
 from .supervisor_data import audit_rows, first_service, gen_visit, login, user_id
 
@@ -35,7 +35,7 @@ def test_queue_lists_submitted_visits_and_filters(supervisor, db):
     def shown(query):
         return set(rows_in(supervisor.get(f"/review/?{query}").get_data(as_text=True)))
 
-    dishub = store.opd_by_slug(db, "dishub")["id"]
+    dishub = records.opd_by_slug(db, "dishub")["id"]
     assert shown(f"opd={dishub}") == {other}
     assert shown(f"evaluator={user_id(db, 'evaluator3')}") == {late}
     assert shown("instrument=kepatuhan") == {waiting, late}
@@ -75,8 +75,8 @@ def test_visit_shows_answers_scores_times_fee_photos_and_log(supervisor, app, db
     visit = gen_visit(db, opd="dishub", instruments=("kunjungan",), answers=answers)
     buf = io.BytesIO()
     Image.new("RGB", (1600, 1200), (10, 20, 30)).save(buf, "JPEG")
-    digest = store.store_photo(db, app.config["PHOTOS_DIR"], buf.getvalue(), "image/jpeg")
-    store.attach_photo(db, visit, digest, caption="Loket uji")
+    digest = records.store_photo(db, app.config["PHOTOS_DIR"], buf.getvalue(), "image/jpeg")
+    records.attach_photo(db, visit, digest, caption="Loket uji")
     page = supervisor.get(f"/review/{visit}").get_data(as_text=True)
     assert "Uji KIR &lt;b&gt;truk&lt;/b&gt;" in page  # escaped
     assert 'data-figure="waiting">50 menit' in page
@@ -92,10 +92,10 @@ def test_approve_counts_and_is_audited(supervisor, db):
     visit = gen_visit(db)
     response = supervisor.post(f"/review/{visit}/approve", data={"approve-note": "Lengkap."})
     assert response.status_code == 302 and response.headers["Location"].endswith("/review/")
-    record = store.visit(db, visit)
+    record = records.visit(db, visit)
     assert record["status"] == "approved" and record["review_note"] == "Lengkap."
     assert record["reviewer_id"] == user_id(db, "supervisor") and record["reviewed_at"]
-    assert record["scores"] == store.score_visit(db, record)
+    assert record["scores"] == records.score_visit(db, record)
     last = audit_rows(db, "visit", visit)[-1]
     assert last["action"] == "approved" and last["user_id"] == user_id(db, "supervisor")
     assert json.loads(last["detail"]) == {"from": "submitted", "to": "approved", "note": "Lengkap."}
@@ -109,10 +109,10 @@ def test_return_needs_a_note_and_reaches_the_evaluator(app, supervisor, db):
     empty = supervisor.post(f"/review/{visit}/return", data={"return-note": "  "})
     assert empty.status_code == 400
     assert "Tuliskan apa yang harus diperbaiki evaluator." in empty.get_data(as_text=True)
-    assert store.visit(db, visit)["status"] == "submitted"
+    assert records.visit(db, visit)["status"] == "submitted"
     note = "Jam selesai belum diisi & foto loket kurang jelas."
     supervisor.post(f"/review/{visit}/return", data={"return-note": note})
-    assert store.visit(db, visit)["status"] == "returned"
+    assert records.visit(db, visit)["status"] == "returned"
     evaluator = login(app, "evaluator1")
     page = evaluator.get("/visits/").get_data(as_text=True)
     assert "Dikembalikan untuk diperbaiki" in page
@@ -120,7 +120,7 @@ def test_return_needs_a_note_and_reaches_the_evaluator(app, supervisor, db):
     offline = evaluator.get("/api/v1/visits").get_json()["visits"]
     assert [(v["status"], v["review_note"]) for v in offline] == [("returned", note)]
     evaluator.post(f"/visits/{visit}/review")  # corrected and sent again
-    assert store.visit(db, visit)["status"] == "submitted"
+    assert records.visit(db, visit)["status"] == "submitted"
     supervisor.post(f"/review/{visit}/approve", data={})
     actions = [r["action"] for r in audit_rows(db, "visit", visit)]
     assert actions[-4:] == ["submitted", "returned", "submitted", "approved"]
@@ -129,12 +129,12 @@ def test_return_needs_a_note_and_reaches_the_evaluator(app, supervisor, db):
 def test_reject_with_reason(supervisor, db):
     visit = gen_visit(db)
     missing = supervisor.post(f"/review/{visit}/reject", data={"reject-reason": "other"})
-    assert missing.status_code == 400 and store.visit(db, visit)["status"] == "submitted"
+    assert missing.status_code == 400 and records.visit(db, visit)["status"] == "submitted"
     supervisor.post(
         f"/review/{visit}/reject",
         data={"reject-reason": "recognised", "reject-note": "Petugas menyapa dengan nama."},
     )
-    record = store.visit(db, visit)
+    record = records.visit(db, visit)
     assert record["status"] == "rejected"
     assert record["review_note"] == "Evaluator dikenali petugas: Petugas menyapa dengan nama."
     assert audit_rows(db, "visit", visit)[-1]["action"] == "rejected"
@@ -151,7 +151,7 @@ def test_only_a_submitted_visit_can_be_reviewed(supervisor, db, status, action):
     response = supervisor.post(f"/review/{visit}/{action}", data=data)
     assert response.status_code == 409
     assert "Hanya kunjungan yang sudah dikirim" in response.get_data(as_text=True)
-    assert store.visit(db, visit)["status"] == status
+    assert records.visit(db, visit)["status"] == status
     assert len(audit_rows(db, "visit", visit)) == before
 
 
@@ -166,7 +166,7 @@ def test_review_forms_need_the_csrf_token(app, supervisor, db):
     app.config["WTF_CSRF_ENABLED"] = True
     response = supervisor.post(f"/review/{visit}/approve", data={"approve-note": ""})
     assert response.status_code == 400
-    assert store.visit(db, visit)["status"] == "submitted"
+    assert records.visit(db, visit)["status"] == "submitted"
     page = supervisor.get(f"/review/{visit}").get_data(as_text=True)
     assert page.count('name="approve-csrf_token"') == 1
 

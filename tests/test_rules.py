@@ -4,7 +4,8 @@ import datetime as dt
 
 import pytest
 
-from survey_app import rules, store
+from survey_app.core import rules
+from survey_app.store import lockout, records
 
 from .test_api import gen_payload
 
@@ -18,7 +19,7 @@ def evaluator(db, username="evaluator1"):
 def received(db, user, slug, when, status="approved"):
     """A visit the server received on `when` (its own stamp)."""
     body = gen_payload(db, slug=slug)
-    store.save_visit(db, {**body, "evaluator_id": user["id"], "status": "draft"}, None)
+    records.save_visit(db, {**body, "evaluator_id": user["id"], "status": "draft"}, None)
     db.execute(
         "update visits set status = ?, created_at = ?, submitted_at = ? where uuid = ?",
         [status, f"{when}T08:00:00+00:00", f"{when}T08:00:00+00:00", body["uuid"]],
@@ -41,52 +42,52 @@ def test_quarter_bounds(day, start, end):
 
 def test_own_opd(world, db):
     user = evaluator(db)
-    refusal = rules.may_visit(db, user, user["opd_id"], dt.date(2026, 11, 28), DEFAULTS)
+    refusal = lockout.may_visit(db, user, user["opd_id"], dt.date(2026, 11, 28), DEFAULTS)
     assert refusal.code == "own_opd"
 
 
 def test_too_soon_then_allowed(world, db):
     user = evaluator(db)
-    opd = store.opd_by_slug(db, "disdukcapil")["id"]
+    opd = records.opd_by_slug(db, "disdukcapil")["id"]
     received(db, user, "disdukcapil", "2026-11-20")
-    refusal = rules.may_visit(db, user, opd, dt.date(2026, 11, 28), DEFAULTS)
+    refusal = lockout.may_visit(db, user, opd, dt.date(2026, 11, 28), DEFAULTS)
     assert refusal.code == "too_soon"
     assert refusal.last == dt.date(2026, 11, 20) and refusal.until == dt.date(2026, 12, 4)
-    assert rules.may_visit(db, user, opd, dt.date(2026, 12, 4), DEFAULTS) is None
+    assert lockout.may_visit(db, user, opd, dt.date(2026, 12, 4), DEFAULTS) is None
 
 
 def test_drafts_and_rejected_do_not_count(world, db):
     user = evaluator(db)
-    opd = store.opd_by_slug(db, "disdukcapil")["id"]
+    opd = records.opd_by_slug(db, "disdukcapil")["id"]
     received(db, user, "disdukcapil", "2026-11-27", status="draft")
     received(db, user, "disdukcapil", "2026-11-27", status="rejected")
-    assert rules.may_visit(db, user, opd, dt.date(2026, 11, 28), DEFAULTS) is None
+    assert lockout.may_visit(db, user, opd, dt.date(2026, 11, 28), DEFAULTS) is None
 
 
 def test_quarter_cap(world, db):
     user = evaluator(db)
-    opd = store.opd_by_slug(db, "dishub")["id"]
+    opd = records.opd_by_slug(db, "dishub")["id"]
     for day in ("2026-10-01", "2026-10-20", "2026-11-05"):
         received(db, user, "dishub", day)
-    refusal = rules.may_visit(db, user, opd, dt.date(2026, 11, 28), DEFAULTS)
+    refusal = lockout.may_visit(db, user, opd, dt.date(2026, 11, 28), DEFAULTS)
     assert refusal.code == "quarter_full" and refusal.until == dt.date(2027, 1, 1)
-    assert rules.may_visit(db, user, opd, dt.date(2027, 1, 1), DEFAULTS) is None
+    assert lockout.may_visit(db, user, opd, dt.date(2027, 1, 1), DEFAULTS) is None
 
 
 def test_per_opd_override(world, db):
     user = evaluator(db)
-    opd = store.opd_by_slug(db, "dishub")["id"]
+    opd = records.opd_by_slug(db, "dishub")["id"]
     db.table("opds").update(opd, {"min_days_between_visits": 0, "max_visits_per_quarter": 0})
     for day in ("2026-11-26", "2026-11-27"):
         received(db, user, "dishub", day)
-    assert rules.may_visit(db, user, opd, dt.date(2026, 11, 28), DEFAULTS) is None
+    assert lockout.may_visit(db, user, opd, dt.date(2026, 11, 28), DEFAULTS) is None
 
 
 def test_start_page_refuses_with_reason_and_date(client, auth, world, db):
     user = evaluator(db)
     received(db, user, "disdukcapil", dt.date.today().isoformat())
     auth.login("evaluator1")
-    opd = store.opd_by_slug(db, "disdukcapil")["id"]
+    opd = records.opd_by_slug(db, "disdukcapil")["id"]
     svc = db.execute("select id from services where opd_id = ?", [opd]).fetchone()[0]
     response = client.post(
         "/visits/new",

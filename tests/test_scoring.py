@@ -4,8 +4,8 @@ from fractions import Fraction
 
 import pytest
 
-from survey_app import scoring
-from survey_app.instruments import build
+from survey_app.core import scoring
+from survey_app.core.instruments import build
 
 
 def label(text):

@@ -7,7 +7,7 @@ import re
 import pytest
 from PIL import Image
 
-from survey_app import store
+from survey_app.store import records
 
 from .test_api import gen_payload
 
@@ -71,7 +71,7 @@ def allowed_roles(endpoint: str) -> set[str]:
 
 @pytest.fixture
 def world_with_visit(app, db, world):
-    store.create_user(db, "admin", "demo-password", "admin")
+    records.create_user(db, "admin", "demo-password", "admin")
     client = app.test_client()
     client.post("/login", data={"username": OWNER, "password": "demo-password"})
     data = io.BytesIO()
@@ -191,7 +191,7 @@ def start_visit(client, db, instrument: str = "kunjungan:1") -> str:
     response = client.post(
         "/visits/new",
         data={
-            "opd": store.opd_by_slug(db, "dishub")["id"],
+            "opd": records.opd_by_slug(db, "dishub")["id"],
             "service": db.execute(
                 "select s.id from services s join opds o on o.id = s.opd_id where o.slug = 'dishub'"
             ).fetchone()[0],

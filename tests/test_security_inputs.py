@@ -8,8 +8,8 @@ import uuid as uuid_mod
 
 import pytest
 
-from survey_app import actions, demo, store
 from survey_app.findings import render
+from survey_app.store import actions, demo, records
 
 from .supervisor_data import first_service, gen_visit, login
 from .test_findings import jpeg
@@ -28,7 +28,7 @@ def hostile_visit(db, app, seed: int) -> str:
     """A visit with the payload in every text answer, every note and the photo caption."""
     rng = random.Random(seed)
     svc = first_service(db, "dishub")
-    insts = store.current_instruments(db)
+    insts = records.current_instruments(db)
     answers, notes = {}, {}
     for inst in insts:
         answers[inst.id] = demo.fake_answers(inst, rng, 0.2, svc)
@@ -41,8 +41,8 @@ def hostile_visit(db, app, seed: int) -> str:
     visit_uuid = gen_visit(
         db, "submitted", opd="dishub", visit_date="2026-05-04", answers=answers, notes=notes
     )
-    digest = store.store_photo(db, app.config["PHOTOS_DIR"], jpeg(seed), "image/jpeg", 400, 300)
-    store.attach_photo(db, visit_uuid, digest, "", "", PAYLOAD)
+    digest = records.store_photo(db, app.config["PHOTOS_DIR"], jpeg(seed), "image/jpeg", 400, 300)
+    records.attach_photo(db, visit_uuid, digest, "", "", PAYLOAD)
     return visit_uuid
 
 
@@ -55,7 +55,7 @@ def hostile(app, world, db):
     for visit_uuid, action in ((approved, "approve"), (returned, "return")):
         response = desk.post(f"/review/{visit_uuid}/{action}", data={f"{action}-note": PAYLOAD})
         assert response.status_code == 302, response.get_data(as_text=True)[:500]
-    opd = store.opd_by_slug(db, "dishub")["id"]
+    opd = records.opd_by_slug(db, "dishub")["id"]
     item = actions.failed_items(db, opd, "2026-04-01", "2026-06-30")[0]["item"]
     raised = desk.post(
         "/follow-ups/new/dishub?from=2026-04-01&to=2026-06-30",

@@ -5,10 +5,10 @@ import uuid
 
 import pytest
 
-from survey_app import store
-from survey_app.db import connect
-from survey_app.errors import DomainError
-from survey_app.instruments import load_file
+from survey_app.core.errors import DomainError
+from survey_app.core.instruments import load_file
+from survey_app.store import records
+from survey_app.store.connection import connect
 
 from .test_instruments import VALID
 
@@ -34,7 +34,7 @@ def gen_opd(db, slug="dukcapil", fee=0, max_minutes=60):
 
 def gen_visit(db, **overrides):
     opd_id, service_id = gen_opd(db, slug=f"opd-{uuid.uuid4().hex[:6]}")
-    user = store.create_user(db, f"u{uuid.uuid4().hex[:6]}", "pw", "evaluator")
+    user = records.create_user(db, f"u{uuid.uuid4().hex[:6]}", "pw", "evaluator")
     visit = {
         "uuid": str(uuid.uuid4()),
         "opd_id": opd_id,
@@ -61,8 +61,8 @@ def gen_visit(db, **overrides):
 
 def test_round_trip(db):
     visit = gen_visit(db)
-    assert store.save_visit(db, visit, visit["evaluator_id"]) is True
-    stored = store.visit(db, visit["uuid"])
+    assert records.save_visit(db, visit, visit["evaluator_id"]) is True
+    stored = records.visit(db, visit["uuid"])
     assert stored["instruments"] == visit["instruments"]
     # jam_tiket is hidden (no queue), so it is not stored
     assert "jam_tiket" not in stored["answers"]["kunjungan"]
@@ -73,9 +73,9 @@ def test_round_trip(db):
 
 def test_same_uuid_twice_is_stored_once(db):
     visit = gen_visit(db)
-    store.save_visit(db, visit, None)
+    records.save_visit(db, visit, None)
     visit["answers"]["skm"]["u1"] = 2
-    assert store.save_visit(db, visit, None) is False
+    assert records.save_visit(db, visit, None) is False
     assert db.table("visits").count == 1
     assert (
         db.execute(
@@ -84,7 +84,7 @@ def test_same_uuid_twice_is_stored_once(db):
         ).fetchone()[0]
         == 9
     )
-    assert store.visit(db, visit["uuid"])["answers"]["skm"]["u1"] == 2
+    assert records.visit(db, visit["uuid"])["answers"]["skm"]["u1"] == 2
 
 
 def test_concurrent_saves_of_one_visit_store_it_once(app, db):
@@ -94,7 +94,7 @@ def test_concurrent_saves_of_one_visit_store_it_once(app, db):
     def save():
         conn = connect(app.config["DATABASE"])
         try:
-            store.save_visit(conn, visit, None)
+            records.save_visit(conn, visit, None)
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
         finally:
@@ -112,11 +112,11 @@ def test_concurrent_saves_of_one_visit_store_it_once(app, db):
 
 def test_scores_stored_on_approval_and_status_audited(db):
     visit = gen_visit(db)
-    store.save_visit(db, visit, visit["evaluator_id"])
-    store.set_status(db, visit["uuid"], "submitted", visit["evaluator_id"])
-    supervisor = store.create_user(db, "sup", "pw", "supervisor")
-    store.set_status(db, visit["uuid"], "approved", supervisor, note="ok")
-    stored = store.visit(db, visit["uuid"])
+    records.save_visit(db, visit, visit["evaluator_id"])
+    records.set_status(db, visit["uuid"], "submitted", visit["evaluator_id"])
+    supervisor = records.create_user(db, "sup", "pw", "supervisor")
+    records.set_status(db, visit["uuid"], "approved", supervisor, note="ok")
+    stored = records.visit(db, visit["uuid"])
     assert stored["status"] == "approved"
     assert stored["scores"]["skm"]["ikm_converted"] == 100.0
     assert stored["scores"]["timing"]["waiting_minutes"] == 20
@@ -130,7 +130,7 @@ def test_scores_stored_on_approval_and_status_audited(db):
 def test_unknown_instrument_version_is_refused(db):
     visit = gen_visit(db, instruments=[{"id": "skm", "version": 99}])
     with pytest.raises(DomainError) as info:
-        store.save_visit(db, visit, None)
+        records.save_visit(db, visit, None)
     assert info.value.code == "unknown_instrument"
     assert db.table("visits").count == 0
 
@@ -138,50 +138,50 @@ def test_unknown_instrument_version_is_refused(db):
 def test_foreign_keys_are_enforced(db):
     visit = gen_visit(db, opd_id=12345)
     with pytest.raises(sqlite3.IntegrityError):
-        store.save_visit(db, visit, None)
+        records.save_visit(db, visit, None)
     assert db.table("visits").count == 0 and db.table("answers").count == 0
 
 
 def test_changed_content_under_a_used_version_needs_a_bump(db, tmp_path):
     path = tmp_path / "contoh.yaml"
     path.write_text(VALID)
-    assert store.sync_instruments(db, [load_file(path)]) == []
+    assert records.sync_instruments(db, [load_file(path)]) == []
     visit = gen_visit(
         db, instruments=[{"id": "contoh", "version": 1}], answers={"contoh": {"papan": "yes"}}
     )
-    store.save_visit(db, visit, None)
+    records.save_visit(db, visit, None)
     path.write_text(VALID.replace("Papan informasi ada", "Papan informasi terpasang"))
-    problems = store.sync_instruments(db, [load_file(path)])
+    problems = records.sync_instruments(db, [load_file(path)])
     assert len(problems) == 1 and "raise 'version' to 2" in problems[0]
     # the old version is still what the visit reads and scores with
-    assert store.instrument(db, "contoh", 1).item("papan").label.id == "Papan informasi ada"
+    assert records.instrument(db, "contoh", 1).item("papan").label.id == "Papan informasi ada"
     path.write_text(
         VALID.replace("Papan informasi ada", "Papan informasi terpasang").replace(
             "version: 1", "version: 2"
         )
     )
-    assert store.sync_instruments(db, [load_file(path)]) == []
-    assert [i.version for i in store.current_instruments(db) if i.id == "contoh"] == [2]
-    assert store.instrument(db, "contoh", 1).item("papan").label.id == "Papan informasi ada"
+    assert records.sync_instruments(db, [load_file(path)]) == []
+    assert [i.version for i in records.current_instruments(db) if i.id == "contoh"] == [2]
+    assert records.instrument(db, "contoh", 1).item("papan").label.id == "Papan informasi ada"
 
 
 def test_unused_version_may_be_edited_in_place(db, tmp_path):
     path = tmp_path / "contoh.yaml"
     path.write_text(VALID)
-    store.sync_instruments(db, [load_file(path)])
+    records.sync_instruments(db, [load_file(path)])
     path.write_text(VALID.replace("Papan informasi ada", "Papan"))
-    assert store.sync_instruments(db, [load_file(path)]) == []
-    assert store.instrument(db, "contoh", 1).item("papan").label.id == "Papan"
+    assert records.sync_instruments(db, [load_file(path)]) == []
+    assert records.instrument(db, "contoh", 1).item("papan").label.id == "Papan"
 
 
 def test_photos_are_content_addressed(app, db):
     data = b"\xff\xd8\xff fake jpeg body"
-    first = store.store_photo(db, app.config["PHOTOS_DIR"], data, "image/jpeg")
-    second = store.store_photo(db, app.config["PHOTOS_DIR"], data, "image/jpeg")
+    first = records.store_photo(db, app.config["PHOTOS_DIR"], data, "image/jpeg")
+    second = records.store_photo(db, app.config["PHOTOS_DIR"], data, "image/jpeg")
     assert first == second and db.table("photos").count == 1
-    assert store.photo_path(app.config["PHOTOS_DIR"], first).read_bytes() == data
+    assert records.photo_path(app.config["PHOTOS_DIR"], first).read_bytes() == data
     with pytest.raises(DomainError):
-        store.photo_path(app.config["PHOTOS_DIR"], "../../etc/passwd")
+        records.photo_path(app.config["PHOTOS_DIR"], "../../etc/passwd")
 
 
 def test_wal_and_foreign_keys_on(db):
@@ -190,40 +190,40 @@ def test_wal_and_foreign_keys_on(db):
 
 
 def test_passwords_are_hashed(db):
-    store.create_user(db, "ani", "rahasia-123", "evaluator")
+    records.create_user(db, "ani", "rahasia-123", "evaluator")
     row = db.execute("select password_hash from users where username = 'ani'").fetchone()
     assert "rahasia-123" not in row[0] and row[0].startswith(("scrypt:", "pbkdf2:"))
     with pytest.raises(DomainError):
-        store.create_user(db, "ani", "x", "evaluator")
+        records.create_user(db, "ani", "x", "evaluator")
     with pytest.raises(DomainError):
-        store.create_user(db, "budi", "x", "boss")
+        records.create_user(db, "budi", "x", "boss")
 
 
 def test_only_reviewed_visits_keep_scores_and_new_answers_drop_old_ones(db):
     visit = gen_visit(db, status="submitted")
-    store.save_visit(db, visit, None)
+    records.save_visit(db, visit, None)
 
     def kept():
-        return store.visit(db, visit["uuid"])["scores"]
+        return records.visit(db, visit["uuid"])["scores"]
 
     assert kept() is None
-    assert store.scores_of(db, store.visit(db, visit["uuid"]))["skm"]["ikm_converted"] == 100.0
-    store.set_status(db, visit["uuid"], "returned", None, note="u1?")
+    assert records.scores_of(db, records.visit(db, visit["uuid"]))["skm"]["ikm_converted"] == 100.0
+    records.set_status(db, visit["uuid"], "returned", None, note="u1?")
     assert kept()["skm"]["ikm_converted"] == 100.0
     corrected = {**visit, "answers": {**visit["answers"], "skm": {**visit["answers"]["skm"]}}}
     corrected["answers"]["skm"].update({f"u{n}": 1 for n in range(1, 10)})
-    store.save_visit(db, corrected, None)  # the correction, submitted again
+    records.save_visit(db, corrected, None)  # the correction, submitted again
     assert kept() is None  # the returned revision's scores are not the correction's
-    assert store.scores_of(db, store.visit(db, visit["uuid"]))["skm"]["ikm_converted"] == 25.0
-    store.set_status(db, visit["uuid"], "approved", None)
+    assert records.scores_of(db, records.visit(db, visit["uuid"]))["skm"]["ikm_converted"] == 25.0
+    records.set_status(db, visit["uuid"], "approved", None)
     assert kept()["skm"]["ikm_converted"] == 25.0
     assert db.execute("select brief is not null from visits").fetchone()[0] == 1
-    store.set_status(db, visit["uuid"], "submitted", None)  # reopened
+    records.set_status(db, visit["uuid"], "submitted", None)  # reopened
     assert kept() is None and db.execute("select brief from visits").fetchone()[0] is None
 
 
 def test_scores_json_is_plain_json(db):
     visit = gen_visit(db, status="approved")
-    store.save_visit(db, visit, None)
+    records.save_visit(db, visit, None)
     raw = db.execute("select scores from visits").fetchone()[0]
     assert json.loads(raw)["skm"]["mutu"] == "A"

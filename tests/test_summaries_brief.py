@@ -2,7 +2,8 @@
 
 import orjson
 
-from survey_app import migrations, scoring, store, summaries
+from survey_app.core import scoring
+from survey_app.store import migrations, records, summaries
 
 
 def by_opd(pairs):
@@ -13,11 +14,11 @@ def by_opd(pairs):
 
 
 def test_summaries_from_the_brief_equal_those_from_the_full_scores(seeded, db):
-    rows = store.visit_scores_in(db, status="approved", with_items=False)
+    rows = records.visit_scores_in(db, status="approved", with_items=False)
     full = by_opd((r["opd_id"], r["scores"]) for r in rows)
-    brief = by_opd(store.briefs_in(db, status="approved"))
+    brief = by_opd(records.briefs_in(db, status="approved"))
     assert full.keys() == brief.keys() and len(full) >= 4
-    populations = store.opd_populations(db)
+    populations = records.opd_populations(db)
     for opd_id in full:
         a = scoring.aggregate(full[opd_id], population=populations.get(opd_id))
         b = scoring.aggregate(brief[opd_id], population=populations.get(opd_id))
@@ -32,7 +33,7 @@ def test_summaries_from_the_brief_equal_those_from_the_full_scores(seeded, db):
 
 def test_brief_is_written_with_the_scores_and_backfilled_by_the_migration(seeded, db):
     row = db.execute("select scores, brief from visits where status = 'approved'").fetchone()
-    assert row[1] == store.brief_of(orjson.loads(row[0]))
+    assert row[1] == records.brief_of(orjson.loads(row[0]))
     assert len(row[1]) * 3 < len(row[0])  # what summaries parse is much smaller
     db.execute("update visits set brief = null")
     db.execute("drop index idx_visits_status_visit_date_opd_id_brief")

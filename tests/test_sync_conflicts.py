@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from survey_app import store
+from survey_app.store import records
 
 from .test_api import gen_payload, jpeg
 
@@ -43,7 +43,7 @@ def test_identical_resend_only_adds_missing_photos(api, db):
     api.put(f"/api/v1/photos/{sha}", data=data, content_type="image/jpeg")
     for _ in range(2):
         assert api.post("/api/v1/visits", json=body).status_code == 200
-    assert [p["sha256"] for p in store.visit(db, body["uuid"])["photos"]] == [sha]
+    assert [p["sha256"] for p in records.visit(db, body["uuid"])["photos"]] == [sha]
 
 
 def test_same_uuid_different_content_is_a_conflict(api, db):
@@ -59,14 +59,14 @@ def test_same_uuid_different_content_is_a_conflict(api, db):
 def test_correction_of_returned_visit_is_a_new_revision(api, db):
     body = gen_payload(db)
     api.post("/api/v1/visits", json=body)
-    store.set_status(db, body["uuid"], "returned", None, note="U1 keliru")
+    records.set_status(db, body["uuid"], "returned", None, note="U1 keliru")
     fetched = api.get(f"/api/v1/visits/{body['uuid']}").get_json()
     assert fetched["status"] == "returned" and fetched["revision"] == 1
     assert fetched["review_note"] == "U1 keliru"
     corrected = {**body, "revision": 2, "answers": {"skm": {**body["answers"]["skm"], "u1": 4}}}
     response = api.post("/api/v1/visits", json=corrected)
     assert response.status_code == 201, response.get_json()
-    record = store.visit(db, body["uuid"])
+    record = records.visit(db, body["uuid"])
     assert record["status"] == "submitted" and record["revision"] == 2
     assert answers_in_db(db, body["uuid"])[("skm", "u1")] == 4
     [revise] = db.execute("select detail from audit_log where action = 'revise'").fetchall()
@@ -79,7 +79,7 @@ def test_correction_of_returned_visit_is_a_new_revision(api, db):
 def test_stale_revision_is_refused(api, db):
     body = gen_payload(db)
     api.post("/api/v1/visits", json=body)
-    store.set_status(db, body["uuid"], "returned", None, note="cek")
+    records.set_status(db, body["uuid"], "returned", None, note="cek")
     skipping = {**body, "revision": 3, "answers": {"skm": {**body["answers"]["skm"], "u9": 1}}}
     response = api.post("/api/v1/visits", json=skipping)
     assert response.status_code == 409 and response.get_json()["error"] == "stale_revision"
@@ -91,7 +91,7 @@ def test_stale_revision_is_refused(api, db):
         "answers": {"skm": {**not_returned["answers"]["skm"], "u9": 1}},
     }
     assert api.post("/api/v1/visits", json=again).status_code == 409
-    assert store.visit(db, not_returned["uuid"])["revision"] == 1
+    assert records.visit(db, not_returned["uuid"])["revision"] == 1
 
 
 def test_unknown_version_is_422_and_stores_nothing(api, db):

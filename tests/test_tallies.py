@@ -8,7 +8,8 @@ import sqlite3
 
 import pytest
 
-from survey_app import demo, scoring, store, summaries, tallies
+from survey_app.core import scoring
+from survey_app.store import demo, records, summaries, tallies
 
 PERIODS = [
     ("2026-07-01", "2026-09-30"),  # a quarter: three whole months
@@ -21,7 +22,7 @@ PERIODS = [
 
 
 def from_items(db, date_from, date_to, opd_id=None):
-    results = store.item_results_in(db, date_from, date_to, "approved", opd_id)
+    results = records.item_results_in(db, date_from, date_to, "approved", opd_id)
     return scoring.failed_counts({"compliance": r} for r in results)
 
 
@@ -81,7 +82,7 @@ def test_a_changed_visit_drops_its_tally_whoever_changes_it(seeded, db):
     kept = "select count(*) from tallies where opd_id = ? and month = ? and status = 'approved'"
     assert db.execute(kept, [opd_id, day[:7]]).fetchone()[0] == 1
 
-    store.set_status(db, uuid, "returned", None, "cek lagi")  # the review desk
+    records.set_status(db, uuid, "returned", None, "cek lagi")  # the review desk
     assert db.execute(kept, [opd_id, day[:7]]).fetchone()[0] == 0
     assert summaries.period_summaries(db, *period) == summaries.summaries_from_briefs(db, *period)
 
@@ -96,7 +97,7 @@ def test_a_changed_visit_drops_its_tally_whoever_changes_it(seeded, db):
 def test_a_new_approved_visit_counts_at_once(seeded, db):
     period = ("2026-07-01", "2026-09-30")
     before = summaries.period_summaries(db, *period)[1]["visits"]
-    insts = store.current_instruments(db)
+    insts = records.current_instruments(db)
     svc = dict(db.execute("select * from services limit 1").fetchone())
     record = {
         "uuid": "0f0f0f0f-0000-4000-8000-000000000001",
@@ -108,7 +109,7 @@ def test_a_new_approved_visit_counts_at_once(seeded, db):
         "instruments": [{"id": i.id, "version": i.version} for i in insts],
         "answers": {i.id: demo.fake_answers(i, random.Random(1), 0.5, svc) for i in insts},
     }
-    store.save_visit(db, record, None)
+    records.save_visit(db, record, None)
     after = summaries.period_summaries(db, *period)
     assert after[1]["visits"] == before + 1
     assert after == summaries.summaries_from_briefs(db, *period)

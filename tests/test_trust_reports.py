@@ -4,8 +4,9 @@ overdue actions on the dashboard, the lockout when planning."""
 import datetime as dt
 import subprocess
 
-from survey_app import actions, quality, store
 from survey_app.findings import render
+from survey_app.store import actions, records
+from survey_app.store import quality as quality_reads
 
 from .test_actions import KEY, visit_with_receipt
 from .test_findings import flat, user_names
@@ -41,7 +42,7 @@ def test_opd_report_lists_follow_ups_and_carries_the_quality_appendix(world, db,
     text = flat(pdf_text(rendered.pdf, tmp_path))
     assert "Terbukti oleh kunjungan" in text and "Masih terbuka" not in text
     # the appendix holds the quality module's own figures for this OPD and period
-    report = quality.report(db, *Q3, opd)
+    report = quality_reads.report(db, *Q3, opd)
     assert report["visits"] == 2 and report["counted"] == 2
     assert "Lampiran: kualitas data" in text
     assert f"Kunjungan dalam pilihan (semua status) {report['visits']}" in text
@@ -109,4 +110,4 @@ def test_planning_refuses_a_window_the_lockout_blocks(client, auth, world, db):
     assert db.table("assignments").count == 0
     allowed = plan(today + dt.timedelta(days=15), today + dt.timedelta(days=20))
     assert allowed.status_code == 302 and db.table("assignments").count == 1
-    assert store.opd_by_slug(db, "dishub")["id"] == opd
+    assert records.opd_by_slug(db, "dishub")["id"] == opd

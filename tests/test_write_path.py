@@ -2,8 +2,8 @@
 
 import json
 
-from survey_app import db as db_mod
-from survey_app import migrations, rules, store
+from survey_app.store import connection as db_mod
+from survey_app.store import lockout, migrations, records
 
 from .test_store import gen_visit
 
@@ -14,8 +14,8 @@ def test_awkward_answers_and_notes_come_back_as_sent(db):
     visit = gen_visit(db)
     visit["answers"]["kunjungan"].update(ciri_petugas=AWKWARD, sikap_petugas=["ramah", "sopan"])
     visit["notes"] = {"kunjungan": {"ciri_petugas": AWKWARD, "jam_tiba": None}}
-    store.save_visit(db, visit, None)
-    stored = store.visit(db, visit["uuid"])
+    records.save_visit(db, visit, None)
+    stored = records.visit(db, visit["uuid"])
     assert stored["answers"]["kunjungan"]["ciri_petugas"] == AWKWARD
     assert stored["answers"]["kunjungan"]["sikap_petugas"] == ["ramah", "sopan"]
     assert stored["answers"]["skm"]["u3"] == 4
@@ -38,11 +38,11 @@ def test_awkward_answers_and_notes_come_back_as_sent(db):
 
 def test_saving_again_replaces_every_answer(db):
     visit = gen_visit(db)
-    store.save_visit(db, visit, None)
+    records.save_visit(db, visit, None)
     visit["answers"]["skm"] = {"u1": 2}
     visit["instruments"] = visit["instruments"][1:]
-    store.save_visit(db, visit, None)
-    stored = store.visit(db, visit["uuid"])
+    records.save_visit(db, visit, None)
+    stored = records.visit(db, visit["uuid"])
     assert stored["answers"] == {"skm": {"u1": 2}}
     assert stored["instruments"] == [{"id": "skm", "version": 1}]
 
@@ -50,7 +50,7 @@ def test_saving_again_replaces_every_answer(db):
 def test_answers_table_is_its_key_alone_and_the_migration_keeps_every_row(db):
     for _ in range(3):
         visit = gen_visit(db)
-        store.save_visit(db, visit, None)
+        records.save_visit(db, visit, None)
     before = db.execute("select * from answers order by 1, 2, 3").fetchall()
     sql = db.execute("select sql from sqlite_schema where name = 'answers'").fetchone()[0]
     assert "without rowid" in sql.lower()
@@ -72,7 +72,7 @@ def test_lockout_check_reads_the_evaluator_and_opd_index(db):
     plan = " ".join(
         r[3]
         for r in db.execute(
-            "explain query plan " + rules.RECEIVED, [1, 2, *rules.COUNTED, ""]
+            "explain query plan " + lockout.RECEIVED, [1, 2, *lockout.COUNTED, ""]
         ).fetchall()
     )
     assert "idx_visits_evaluator_id_opd_id_status" in plan, plan

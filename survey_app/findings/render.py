@@ -26,8 +26,9 @@ from sqlite_utils import Database
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from .. import charts, formatting, quality, store
-from . import data, labels
+from survey_app.core import formatting, labels, quality
+from survey_app.findings import charts, figures
+from survey_app.store import records
 
 PACKAGE = Path(__file__).resolve().parent.parent
 TEMPLATES = PACKAGE / "templates"
@@ -217,7 +218,7 @@ def document_html(
         issuer=issuer or DEFAULT_ISSUER,
         printed_at=dt.datetime.now(WIB),
         page_css=page_css(locale),
-        photo_src=lambda digest: store.print_copy(photo_dir, digest).as_uri(),
+        photo_src=lambda digest: records.print_copy(photo_dir, digest).as_uri(),
     )
 
 
@@ -225,7 +226,7 @@ def visit_pdf(
     db: Database, visit_uuid: str, photo_dir: str | Path, locale: str = "id", issuer: str = ""
 ) -> Rendered:
     """The visit sheet (lembar kunjungan) of one visit."""
-    doc = data.visit_sheet(db, visit_uuid)
+    doc = figures.visit_sheet(db, visit_uuid)
     return _document("findings/visit.html", doc, locale, photo_dir, issuer, {})
 
 
@@ -239,7 +240,7 @@ def opd_pdf(
     issuer: str = "",
 ) -> Rendered:
     """The findings report (laporan temuan) of one OPD for a period."""
-    doc = data.opd_report(db, slug, date_from, date_to)
+    doc = figures.opd_report(db, slug, date_from, date_to)
     return _document("findings/opd.html", doc, locale, photo_dir, issuer, opd_charts(doc, locale))
 
 
@@ -252,7 +253,7 @@ def city_pdf(
     issuer: str = "",
 ) -> Rendered:
     """The city-wide report (laporan kota) for a period."""
-    doc = data.city_report(db, date_from, date_to)
+    doc = figures.city_report(db, date_from, date_to)
     return _document("findings/city.html", doc, locale, photo_dir, issuer, city_charts(doc, locale))
 
 

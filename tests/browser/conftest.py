@@ -10,8 +10,9 @@ import pytest
 from playwright.sync_api import sync_playwright
 from waitress.server import create_server
 
-from survey_app import create_app, demo, store
-from survey_app.db import connect, migrate
+from survey_app import create_app
+from survey_app.store import demo, records
+from survey_app.store.connection import connect, migrate
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -54,7 +55,7 @@ def live_app(tmp_path):
     )
     db = connect(app.config["DATABASE"])
     migrate(db)
-    store.load_instruments_dir(db, app.config["INSTRUMENTS_DIR"])
+    records.load_instruments_dir(db, app.config["INSTRUMENTS_DIR"])
     demo.seed(db, app.config["PHOTOS_DIR"], visits=0)
     db.close()
     port = free_port()

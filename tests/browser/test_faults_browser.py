@@ -2,8 +2,9 @@
 
 import pytest
 
-from survey_app import create_app, demo, store
-from survey_app.db import connect, migrate
+from survey_app import create_app
+from survey_app.store import demo, records
+from survey_app.store.connection import connect, migrate
 
 from ..servers import ServerProcess
 from .conftest import ROOT, TABLET, login
@@ -24,7 +25,7 @@ def app_files(tmp_path):
     )
     db = connect(app.config["DATABASE"])
     migrate(db)
-    store.load_instruments_dir(db, app.config["INSTRUMENTS_DIR"])
+    records.load_instruments_dir(db, app.config["INSTRUMENTS_DIR"])
     demo.seed(db, app.config["PHOTOS_DIR"], visits=0)
     db.close()
     return app

@@ -4,8 +4,8 @@ import pytest
 from PIL import Image
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from survey_app import store
-from survey_app.db import connect
+from survey_app.store import records
+from survey_app.store.connection import connect
 
 from .conftest import login, shot
 
@@ -83,19 +83,19 @@ def test_complete_visit_with_three_instruments(live_app, tablet, tmp_path):
 
     db = connect(live_app.config["DATABASE"])
     [row] = db.execute("select uuid, status from visits").fetchall()
-    record = store.visit(db, row["uuid"])
+    record = records.visit(db, row["uuid"])
     assert record["status"] == "submitted"
     assert {i["id"] for i in record["instruments"]} == {"kunjungan", "skm", "kepatuhan"}
     answers = record["answers"]
     assert answers["kunjungan"]["jam_tiba"] == "08:00"
     assert answers["kunjungan"]["jam_mulai"] == "08:20"
     assert answers["skm"]["u1"] == 4
-    assert store.scores_of(db, record)["timing"]["waiting_minutes"] == 20
+    assert records.scores_of(db, record)["timing"]["waiting_minutes"] == 20
     [photo] = record["photos"]
     assert photo["item_id"] == "foto_bukti"
     meta = db.execute("select * from photos where sha256 = ?", [photo["sha256"]]).fetchone()
     assert max(meta["width"], meta["height"]) == 1600  # downscaled in the browser
-    assert store.photo_path(live_app.config["PHOTOS_DIR"], photo["sha256"]).exists()
+    assert records.photo_path(live_app.config["PHOTOS_DIR"], photo["sha256"]).exists()
     db.close()
 
 
@@ -184,7 +184,7 @@ CASES = [
 
 
 def test_browser_and_server_agree_on_skip_logic(live_app, tablet):
-    from survey_app import expressions
+    from survey_app.core import expressions
 
     tablet.goto(f"{live_app.config['LIVE_URL']}/static/js/relevant.js")
     tablet.add_script_tag(url=f"{live_app.config['LIVE_URL']}/static/js/relevant.js")

@@ -3,7 +3,7 @@
 import pytest
 from PIL import Image
 
-from survey_app.db import connect
+from survey_app.store.connection import connect
 
 from .conftest import CHROMIUM, CHROMIUM_ARGS, TABLET, login, shot
 
@@ -184,11 +184,12 @@ def test_assignment_offline_starts_a_linked_visit(live_app, pw, tmp_path):
     """Planned online, seen and started with no network, linked on the server once sent."""
     import datetime as dt
 
-    from survey_app import assignments, store
+    from survey_app.store import records
+    from survey_app.web import assignments
 
     db = connect(live_app.config["DATABASE"])
     try:
-        opd = store.opd_by_slug(db, "dishub")["id"]
+        opd = records.opd_by_slug(db, "dishub")["id"]
         service = db.execute("select id from services where opd_id = ? order by id", [opd])
         service_id = service.fetchone()[0]
         evaluator = db.execute("select id from users where username = 'evaluator1'").fetchone()[0]

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from survey_app import store
-from survey_app.db import connect
+from survey_app.store import records
+from survey_app.store.connection import connect
 
 from .conftest import TABLET, login, shot
 
@@ -83,7 +83,7 @@ def test_return_correct_resubmit_approve(live_app, browser):
     db = connect(live_app.config["DATABASE"])
     try:
         [row] = db.execute("select uuid from visits").fetchall()
-        record = store.visit(db, row["uuid"])
+        record = records.visit(db, row["uuid"])
         assert record["status"] == "approved" and record["answers"]["skm"]["u9"] == 3
         audit = [
             (r["action"], json.loads(r["detail"]))

@@ -2,7 +2,7 @@
 
 import pytest
 
-from survey_app.db import connect
+from survey_app.store.connection import connect
 
 from .conftest import TABLET, login, shot
 from .test_offline_browser import answer_skm_and_submit, fill_skm_visit, wait_ready

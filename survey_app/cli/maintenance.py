@@ -1,0 +1,74 @@
+"""`survey-app backup|restore|import`: keeping and moving the data."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from survey_app.cli.common import domain_errors
+from survey_app.store import maintenance
+from survey_app.web.database import get_db
+
+
+@click.command("backup")
+@click.argument("target", type=click.Path(file_okay=False, path_type=Path))
+@with_appcontext
+@domain_errors
+def backup_command(target):
+    """Back up the database (online, while serving) and its photos into TARGET."""
+    cfg = current_app.config
+    with click.progressbar(length=100, label="Backup") as bar:
+        done = [0]
+
+        def step(copied, total):
+            pct = int(100 * copied / total) if total else 100
+            bar.update(pct - done[0])
+            done[0] = pct
+
+        summary = maintenance.backup(cfg["DATABASE"], cfg["PHOTOS_DIR"], target, step)
+        bar.update(100 - done[0])
+    check = maintenance.verify(target)
+    click.echo(
+        f"Backup written to {target}: {check['approved_visits']} approved visits, "
+        f"{summary['photos']} photos, integrity {check['integrity']}."
+    )
+
+
+@click.command("restore")
+@click.argument("source", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace an existing database.")
+@with_appcontext
+@domain_errors
+def restore_command(source, force):
+    """Check a backup, then restore it as the configured database and photo store."""
+    cfg = current_app.config
+    summary = maintenance.restore(source, cfg["DATABASE"], cfg["PHOTOS_DIR"], force=force)
+    click.echo(
+        f"Restored {summary['approved_visits']} approved visits and "
+        f"{summary['photos']} photos into {cfg['DATABASE']}."
+    )
+
+
+@click.command("import")
+@click.argument("source", type=click.File("r", encoding="utf-8"))
+@with_appcontext
+@domain_errors
+def import_command(source):
+    """Import visits from a JSON file in the `export --format json` shape."""
+    try:
+        visits = json.load(source)
+    except json.JSONDecodeError as exc:
+        raise click.ClickException(
+            f"{source.name}:{exc.lineno}: not valid JSON: {exc.msg}"
+        ) from None
+    if isinstance(visits, dict):  # {"quality": ..., "visits": [...]} since exports carry it
+        visits = visits.get("visits", [])
+    count = maintenance.import_visits(get_db(), visits)
+    click.echo(f"{count} visits imported.")
+
+
+COMMANDS = (backup_command, restore_command, import_command)

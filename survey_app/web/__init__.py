@@ -1,0 +1,121 @@
+"""Web wiring: translations, CSRF, sessions, error pages and the blueprints."""
+
+from __future__ import annotations
+
+from flask import Flask, g, jsonify, redirect, render_template, request, url_for
+from flask.sessions import SecureCookieSessionInterface
+from flask_babel import Babel
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException
+
+from survey_app.core import formatting, i18n
+from survey_app.core.errors import DomainError
+from survey_app.web import (
+    admin,
+    api,
+    assignments,
+    auth,
+    dashboard,
+    database,
+    field,
+    field_app,
+    followups,
+    reports,
+    review,
+)
+from survey_app.web.language import select_locale, status_label
+from survey_app.web.roles import load_user
+
+csrf = CSRFProtect()
+babel = Babel()
+HTTP_MESSAGES = {
+    400: _l("The request could not be understood."),
+    401: _l("Please log in again."),
+    403: _l("You are not allowed to open this page."),
+    404: _l("This page does not exist."),
+    405: _l("This action is not allowed here."),
+    413: _l("The upload is too large."),
+}
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Session cookie marked Secure whenever the request came over HTTPS."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
+
+
+def init_app(app: Flask) -> None:
+    """Register extensions, handlers and every blueprint."""
+    database.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    i18n.set_locale_source(select_locale)  # domain messages follow the user's language
+    csrf.init_app(app)
+    app.session_interface = SessionInterface()
+    app.before_request(_before)
+    app.after_request(_security_headers)
+    app.register_error_handler(DomainError, _domain_error)
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(field.bp)
+    app.register_blueprint(field_app.bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(review.bp)
+    app.register_blueprint(reports.bp)
+    for bp in (dashboard.bp, assignments.bp, admin.bp, followups.bp):
+        app.register_blueprint(bp)
+    app.add_url_rule("/", "index", _index)
+    app.jinja_env.globals["status_label"] = status_label
+    app.jinja_env.filters["num"] = lambda v, places=2: formatting.number(v, places, g.lang)
+    app.jinja_env.filters["rupiah"] = lambda v: formatting.rupiah(v, g.lang)
+    app.jinja_env.filters["long_date"] = lambda v: formatting.long_date(v, g.lang)
+
+
+def _before() -> None:
+    g.lang = select_locale()
+    load_user()
+
+
+def _index():
+    if g.user is None:
+        return redirect(url_for("auth.login"))
+    if g.user["role"] == "evaluator":
+        return redirect(url_for("field_app.shell"))
+    return redirect(url_for("review.queue"))
+
+
+def _security_headers(response):
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' blob: data:; style-src 'self'; "
+        "script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+    )
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    return response
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def _domain_error(exc: DomainError):
+    if _wants_json():
+        return jsonify(error=exc.code, message=exc.message), exc.status
+    return render_template("error.html", message=exc.message), exc.status
+
+
+def _csrf_error(exc: CSRFError):
+    message = str(_l("The form expired. Reload the page and try again."))
+    if _wants_json():
+        return jsonify(error="csrf", message=message), 400
+    return render_template("error.html", message=message), 400
+
+
+def _http_error(exc: HTTPException):
+    message = str(HTTP_MESSAGES.get(exc.code, exc.name))
+    if _wants_json():
+        return jsonify(error=exc.name, message=message), exc.code
+    return render_template("error.html", message=message), exc.code

@@ -1,0 +1,58 @@
+"""The audit trail of a record, as the desk shows it."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlite_utils import Database
+
+VISIT_ACTIONS = {
+    "create": _l("Started"),
+    "update": _l("Answers saved"),
+    "revise": _l("Corrected on the tablet"),
+    "submitted": _l("Submitted"),
+    "approved": _l("Approved"),
+    "returned": _l("Returned to the evaluator"),
+    "rejected": _l("Rejected"),
+    "draft": _l("Back to draft"),
+}
+
+
+RECORD_ACTIONS = {
+    "create": _l("Created"),
+    "update": _l("Changed"),
+    "start": _l("Visit started from it"),
+    "cancel": _l("Cancelled"),
+}
+
+
+def changes(old: dict[str, Any], new: dict[str, Any]) -> dict[str, list]:
+    """Field -> [before, after] for the fields whose value differs: an audit detail."""
+    return {k: [old.get(k), v] for k, v in new.items() if old.get(k) != v}
+
+
+def audit_trail(db: Database, entity: str, entity_id: Any) -> list[dict[str, Any]]:
+    """The audit log of one record, oldest first; runs of autosaves by one user merged."""
+    rows = db.execute(
+        "select a.id, a.at, a.action, a.detail, a.user_id, u.name as user_name "
+        "from audit_log a left join users u on u.id = a.user_id "
+        "where a.entity = ? and a.entity_id = ? order by a.id",
+        [entity, str(entity_id)],
+    ).fetchall()
+    trail: list[dict[str, Any]] = []
+    for r in rows:
+        entry = {**dict(r), "detail": json.loads(r["detail"] or "{}"), "times": 1}
+        last = trail[-1] if trail else None
+        if (
+            last
+            and entry["action"] == last["action"] == "update"
+            and (entry["user_id"] == last["user_id"])
+        ):
+            last.update(times=last["times"] + 1, last_at=entry["at"])
+            continue
+        labels_ = VISIT_ACTIONS if entity == "visit" else RECORD_ACTIONS
+        entry["label"] = str(labels_.get(entry["action"], entry["action"]))
+        trail.append(entry)
+    return trail

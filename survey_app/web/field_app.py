@@ -1,0 +1,90 @@
+"""The installable, offline-first field app: shell page, form fragments, service worker."""
+
+from __future__ import annotations
+
+import hashlib
+from functools import cache
+from pathlib import Path
+
+from flask import Blueprint, Response, abort, render_template, url_for
+
+from survey_app.core.errors import DomainError
+from survey_app.store import records
+from survey_app.web import forms
+from survey_app.web.database import get_db
+from survey_app.web.roles import login_required
+
+bp = Blueprint("field_app", __name__)
+PACKAGE = Path(__file__).resolve().parent.parent
+STATIC = PACKAGE / "static"
+# What the service worker keeps for offline use (photos excluded).
+PRECACHE = (
+    "css/app.css",
+    "js/relevant.js",
+    "js/form-core.js",
+    "js/idb.js",
+    "js/offline-app.js",
+    "icons/icon-192.png",
+    "icons/icon-512.png",
+)
+
+
+@cache
+def _static_hash() -> str:
+    digest = hashlib.sha256()
+    for path in sorted(STATIC.rglob("*")):
+        if path.is_file():
+            digest.update(path.read_bytes())
+    digest.update(PACKAGE.joinpath("templates").joinpath("field_app", "shell.html").read_bytes())
+    return digest.hexdigest()
+
+
+def build_version() -> str:
+    """Changes with any static asset or any stored instrument version."""
+    rows = (
+        get_db()
+        .execute("select id, version, content_hash from instruments order by id, version")
+        .fetchall()
+    )
+    digest = hashlib.sha256(_static_hash().encode())
+    for row in rows:
+        digest.update(f"{row['id']}:{row['version']}:{row['content_hash']}".encode())
+    return digest.hexdigest()[:16]
+
+
+@bp.route("/field/")
+@login_required("evaluator")
+def shell():
+    """The offline-capable field app (cached by the service worker)."""
+    return render_template("field_app/shell.html", version=build_version())
+
+
+@bp.route("/field/fragment/<inst_id>/<int:version>")
+@login_required("evaluator")
+def fragment(inst_id: str, version: int):
+    """Every section of one instrument version as WTForms-rendered, empty HTML."""
+    try:
+        inst = records.instrument(get_db(), inst_id, version)
+    except DomainError:
+        abort(404)
+    sections = [(sec, forms.section_form(inst, sec, csrf=False)) for sec in inst.sections]
+    return render_template("field_app/fragment.html", inst=inst, sections=sections)
+
+
+@bp.route("/sw.js")
+def service_worker():
+    """The service worker, with the cache version and the files to keep written in."""
+    urls = [url_for("field_app.shell"), url_for("field_app.manifest")]
+    urls += [url_for("static", filename=name) for name in PRECACHE]
+    body = render_template("field_app/sw.js", version=build_version(), urls=urls)
+    response = Response(body, mimetype="text/javascript")
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["Service-Worker-Allowed"] = "/"
+    return response
+
+
+@bp.route("/manifest.webmanifest")
+def manifest():
+    """The web app manifest (installable on the tablet's home screen)."""
+    body = render_template("field_app/manifest.json")
+    return Response(body, mimetype="application/manifest+json")
