@@ -46,14 +46,38 @@ class ServerProcess:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.time() + 30
+        # Ready means answering HTTP, not just accepting: with --workers the
+        # parent's socket accepts before any worker has been forked.
+        deadline = time.time() + 60
         while time.time() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited with {self.process.returncode}")
             try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
-                    return self
-            except OSError:
+                with urllib.request.urlopen(self.url + "/login", timeout=5) as response:
+                    if response.status == 200:
+                        return self
+            except (OSError, urllib.error.URLError):
                 time.sleep(0.1)
+        self.stop()
         raise RuntimeError("server did not start")
+
+    def workers(self, expected: int, within: float = 60) -> list[int]:
+        """The worker processes once `expected` of them are there (a busy machine forks late)."""
+        path = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        deadline = time.time() + within
+        found: list[int] = []
+        while time.time() < deadline:
+            found = [int(p) for p in path.read_text().split()]
+            if len(found) >= expected:
+                break
+            time.sleep(0.1)
+        return found
+
+    def __enter__(self) -> ServerProcess:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
 
     def kill(self) -> None:
         """SIGKILL: no shutdown handlers, no flush, like a power cut."""
@@ -61,9 +85,14 @@ class ServerProcess:
         self.process.wait(timeout=10)
 
     def stop(self) -> None:
+        """SIGTERM, then SIGKILL if it lingers: a failing test never leaks a server."""
         if self.process and self.process.poll() is None:
             self.process.terminate()
-            self.process.wait(timeout=10)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
 
 
 class Client:

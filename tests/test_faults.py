@@ -6,8 +6,8 @@ import threading
 import time
 from pathlib import Path
 
-from survey_app import maintenance, store, summaries
-from survey_app.db import connect
+from survey_app.store import maintenance, records, summaries
+from survey_app.store.connection import connect
 
 from .servers import EXE, Client, ServerProcess
 from .test_api import gen_payload
@@ -44,7 +44,7 @@ def test_backup_while_serving_restores_every_approved_visit_and_photo(seeded, db
     copy = connect(restored_db)
     assert copy.execute("pragma integrity_check").fetchone()[0] == "ok"
     for row in copy.execute("select sha256 from photos"):
-        assert store.photo_path(tmp_path / "restored-photos", row[0]).exists()
+        assert records.photo_path(tmp_path / "restored-photos", row[0]).exists()
     copy.close()
 
 
@@ -98,10 +98,6 @@ def test_web_server_and_cli_import_write_at_once(seeded, db, tmp_path):
     assert db.table("visits").count == 63
 
 
-def _workers(pid: int) -> list[int]:
-    return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-
-
 def _gone(pid: int, within: float = 10) -> bool:
     deadline = time.time() + within
     while time.time() < deadline:
@@ -118,7 +114,7 @@ def _gone(pid: int, within: float = 10) -> bool:
 def test_several_server_processes_share_the_port_and_stop_together(seeded, db):
     server = ServerProcess(seeded, args=("--workers", "2")).start()
     try:
-        workers = _workers(server.process.pid)
+        workers = server.workers(2)
         assert len(workers) == 2
         results = []
         slugs = ("disdukcapil", "dpmptsp", "dishub")
@@ -132,7 +128,9 @@ def test_several_server_processes_share_the_port_and_stop_together(seeded, db):
 
 def test_workers_die_with_a_killed_server(seeded):
     server = ServerProcess(seeded, args=("--workers", "2")).start()
-    workers = _workers(server.process.pid)
-    assert len(workers) == 2
-    server.kill()  # SIGKILL: the parent cannot pass anything on
+    try:
+        workers = server.workers(2)
+        assert len(workers) == 2
+    finally:
+        server.kill()  # SIGKILL: the parent cannot pass anything on
     assert all(_gone(pid) for pid in workers)
