@@ -1,19 +1,24 @@
 """The `relevant` skip-logic language: tokenizer, parser and evaluator.
 
-The grammar is documented in docs/instrument-format.md and mirrored by
-static/js/relevant.js; keep the two in step. Nothing here calls `eval`.
+The grammar and the value rules are in docs/instrument-format.md; the browser
+runs the same language from static/js/relevant.js. Both are held to one
+corpus, tests/relevant_cases.json, so a rule shows or hides an item the same
+way online, offline and when the server scores. Nothing here calls `eval`.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+# ASCII only, spelled out: Python's \s and \d would also take Unicode spaces and
+# digits, which the browser's regular expressions do not.
 _TOKEN = re.compile(
-    r"""\s*(?:
-        (?P<number>-?\d+(?:\.\d+)?)
+    r"""[ \t\n\r\f\v]*(?:
+        (?P<number>-?[0-9]+(?:\.[0-9]+)?)
       | (?P<string>'[^']*'|"[^"]*")
       | (?P<op><=|>=|!=|=|<|>)
       | (?P<paren>[()])
@@ -21,8 +26,14 @@ _TOKEN = re.compile(
     )""",
     re.VERBOSE,
 )
+_BLANK = " \t\n\r\f\v"
+# The only strings that count as numbers: plain decimals. float() would also
+# take '1_000', 'nan' and 'inf', and the browser's Number() '0x10' and '1e3'.
+_DECIMAL = re.compile(r"[ \t\n\r\f\v]*(-?[0-9]+(?:\.[0-9]+)?)[ \t\n\r\f\v]*")
 _KEYWORDS = {"and", "or", "not", "answered", "true", "false", "has"}
-_COMPARISONS = {"=", "!=", "<", "<=", ">", ">=", "has"}
+# Bounds the parser's and evaluator's recursion well inside Python's limit, so
+# a runaway rule is an ExpressionError here and in the browser alike.
+MAX_TOKENS = 200
 
 
 class ExpressionError(ValueError):
@@ -39,7 +50,7 @@ class Token:
 def tokenize(text: str) -> list[Token]:
     """Split a rule into tokens, refusing any character outside the grammar."""
     tokens, pos = [], 0
-    text = text.rstrip()
+    text = text.rstrip(_BLANK)
     while pos < len(text):
         match = _TOKEN.match(text, pos)
         if not match or match.end() == pos:
@@ -48,7 +59,7 @@ def tokenize(text: str) -> list[Token]:
         start = match.start(kind)
         raw = match.group(kind)
         if kind == "number":
-            value = float(raw) if "." in raw else int(raw)
+            value = float(raw)
         elif kind == "string":
             value = raw[1:-1]
         elif kind == "name" and raw in _KEYWORDS:
@@ -56,6 +67,8 @@ def tokenize(text: str) -> list[Token]:
         else:
             value = raw
         tokens.append(Token(kind, value, start))
+        if len(tokens) > MAX_TOKENS:
+            raise ExpressionError(f"rule longer than {MAX_TOKENS} tokens")
         pos = match.end()
     return tokens
 
@@ -186,31 +199,50 @@ def _compare(op: str, left: Any, right: Any) -> bool:
     if left is None or right is None:
         return False
     if op == "has":
-        return isinstance(left, list) and right in left
-    left, right = _coerce(left), _coerce(right)
+        return isinstance(left, list) and any(_equal(item, right) for item in left)
+    left, right = _scalar(left), _scalar(right)
+    if left is None or right is None:  # a list is tested only with `has`
+        return False
     if op == "=":
-        return left == right
+        return _same(left, right)
     if op == "!=":
-        return left != right
-    if type(left) is not type(right):
+        return not _same(left, right)
+    if left[0] != right[0] or left[0] == "bool":
         return False
     return {
-        "<": left < right,
-        "<=": left <= right,
-        ">": left > right,
-        ">=": left >= right,
+        "<": left[1] < right[1],
+        "<=": left[1] <= right[1],
+        ">": left[1] > right[1],
+        ">=": left[1] >= right[1],
     }[op]
 
 
-def _coerce(value: Any) -> Any:
-    """Numbers compare as floats, so 2 = 2.0 and '5' from a form equals 5."""
+def _equal(left: Any, right: Any) -> bool:
+    left, right = _scalar(left), _scalar(right)
+    return left is not None and right is not None and _same(left, right)
+
+
+def _same(left: tuple[str, Any], right: tuple[str, Any]) -> bool:
+    # Kind and value apart: tuple == would call a NaN equal to itself.
+    return left[0] == right[0] and left[1] == right[1]
+
+
+def _scalar(value: Any) -> tuple[str, Any] | None:
+    """(kind, value) with kind number, string or bool; None for a list or null.
+
+    Numbers compare as floats, so 2 = 2.0, and a decimal string from a form
+    equals the number: '5' = 5. A boolean is never a number: true = 1 is false.
+    """
     if isinstance(value, bool):
-        return value
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
+        return ("bool", value)
+    if isinstance(value, int):
         try:
-            return float(value)
-        except ValueError:
-            return value
-    return value
+            return ("number", float(value))
+        except OverflowError:  # beyond a double; JSON.parse in the browser gives Infinity
+            return ("number", math.copysign(math.inf, value))
+    if isinstance(value, float):
+        return ("number", value)
+    if isinstance(value, str):
+        match = _DECIMAL.fullmatch(value)
+        return ("number", float(match.group(1))) if match else ("string", value)
+    return None

@@ -166,32 +166,3 @@ def test_own_opd_refused_in_the_browser(live_app, tablet):
     error.wait_for()
     assert "tidak dapat menilai OPD tempat Anda bekerja" in error.inner_text()
     shot(tablet, "field-own-opd-refused")
-
-
-CASES = [
-    ("a = 'yes'", {"a": "yes"}, True),
-    ("a = 'yes'", {}, False),
-    ("not (a = 'yes')", {}, True),
-    ("n > 0", {"n": 5000}, True),
-    ("n > 0", {"n": 0}, False),
-    ("answered(a)", {"a": ""}, False),
-    ("m has 'ramp'", {"m": ["ramp"]}, True),
-    ("a", {"a": "no"}, False),
-    ("t < '09:00'", {"t": "08:15"}, True),
-    ("p = 'sebagian' or p = 'tidak'", {"p": "tidak"}, True),
-    ("a = 'yes' and not b = 'no'", {"a": "yes", "b": "no"}, False),
-]
-
-
-def test_browser_and_server_agree_on_skip_logic(live_app, tablet):
-    from survey_app.core import expressions
-
-    tablet.goto(f"{live_app.config['LIVE_URL']}/static/js/relevant.js")
-    tablet.add_script_tag(url=f"{live_app.config['LIVE_URL']}/static/js/relevant.js")
-    for rule, answers, expected in CASES:
-        in_browser = tablet.evaluate(
-            "([rule, answers]) => Relevant.evaluate(Relevant.parse(rule), answers)", [rule, answers]
-        )
-        assert in_browser is expected is expressions.evaluate(expressions.parse(rule), answers), (
-            rule
-        )
