@@ -1,7 +1,7 @@
 """static/js/relevant.js against the corpus it shares with the server.
 
 tests/relevant_cases.json is the contract (tests/test_expressions.py holds
-survey_app/expressions.py to it). One page load and one evaluate call for the
+survey_app/core/expressions.py to it). One page load and one evaluate call for the
 whole corpus keep this cheap.
 """
 

@@ -1,5 +1,5 @@
 /* The `relevant` skip-logic language in the browser: the same grammar and value
-   rules as survey_app/expressions.py, defined in docs/instrument-format.md.
+   rules as survey_app/core/expressions.py, defined in docs/instrument-format.md.
    The shared contract is tests/relevant_cases.json: both implementations are
    tested against every case in it, so change the three together. */
 (function (global) {
