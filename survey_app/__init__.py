@@ -44,6 +44,10 @@ def create_app(test_config: dict | None = None, *, check_secret: bool = True) ->
         # worker's fetches, a sync batch) no longer overwrite each other's
         # session, and no response pays for signing an unchanged one.
         SESSION_REFRESH_EACH_REQUEST=False,
+        # How long a request waits for the database's write lock before it
+        # answers 503 with Retry-After, so a held lock cannot take every thread.
+        WRITE_WAIT_SECONDS=10,
+        RETRY_AFTER_SECONDS=30,
         LOCKOUT_MIN_DAYS=14,
         LOCKOUT_MAX_PER_QUARTER=3,
         LOGIN_MAX_FAILURES=5,

@@ -11,6 +11,7 @@ import contextlib
 import fcntl
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -26,13 +27,23 @@ CHECKPOINT_PAGES = 1000  # SQLite's default wal_autocheckpoint
 T = TypeVar("T")
 
 
-def connect(path: str | Path) -> Database:
-    """Open the SQLite file with WAL, foreign keys and a busy timeout."""
+class Busy(sqlite3.OperationalError):
+    """The database stayed locked longer than this connection waits: try again later."""
+
+
+def connect(path: str | Path, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Database:
+    """Open the SQLite file with WAL, foreign keys and a busy timeout.
+
+    The timeout bounds every wait for the write lock, ours and SQLite's; past
+    it a write raises (Busy or SQLite's "database is locked"), which the web
+    layer answers with 503 and Retry-After instead of holding the thread.
+    """
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+    conn = sqlite3.connect(str(path), timeout=busy_timeout_ms / 1000, check_same_thread=False)
     conn.row_factory = sqlite3.Row
     db = Database(conn)
-    db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    db.busy_timeout = busy_timeout_ms / 1000
+    db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
     db.execute("PRAGMA journal_mode = WAL")
     db.execute("PRAGMA foreign_keys = ON")
     db.execute("PRAGMA synchronous = NORMAL")
@@ -77,7 +88,7 @@ def transaction(db: Database) -> Iterator[Database]:
     with contextlib.ExitStack() as held:
         if getattr(db, "writer_lock", None):
             lock = held.enter_context(open(db.writer_lock, "ab"))  # closing it unlocks
-            fcntl.flock(lock, fcntl.LOCK_EX)
+            _flock(lock, getattr(db, "busy_timeout", BUSY_TIMEOUT_MS / 1000))
         db.conn.execute("BEGIN IMMEDIATE")
         try:
             yield db
@@ -89,6 +100,35 @@ def transaction(db: Database) -> Iterator[Database]:
         db.commits += 1
         if db.commits % CHECKPOINT_EVERY == 0:
             db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+
+
+def is_busy(exc: BaseException) -> bool:
+    """True when a write failed because the database was locked or the disk full."""
+    if isinstance(exc, Busy):
+        return True
+    text = str(exc).lower()
+    return isinstance(exc, sqlite3.OperationalError) and any(
+        word in text for word in ("locked", "busy", "disk is full", "disk i/o")
+    )
+
+
+def _flock(lock, timeout: float) -> None:
+    """Take the writer lock, waiting at most `timeout` seconds.
+
+    flock cannot time out, so a blocked writer polls; 1 ms steps keep the
+    hand-over nearly as quick as a blocking wait (one waiter per process,
+    the others queue in write_batched), and a writer no longer waits forever
+    behind another program that holds the database.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                raise Busy("database is locked (writer queue)") from None
+            time.sleep(0.001)
 
 
 class _Write:
@@ -141,11 +181,19 @@ def write_batched(db: Database, work: Callable[[Database], T]) -> T:
     entry = _Write(work)
     with batch.mutex:
         batch.pending.append(entry)
-    with batch.turn:
+    if not batch.turn.acquire(timeout=getattr(db, "busy_timeout", BUSY_TIMEOUT_MS / 1000)):
+        with batch.mutex:
+            if entry in batch.pending:  # no turn took it yet: give up, nothing was written
+                batch.pending.remove(entry)
+                raise Busy("database is locked (write queue)")
+        batch.turn.acquire()  # a turn holds it: its writer ends within its own timeout
+    try:
         if not entry.done:  # no earlier turn took it: this thread writes the batch
             with batch.mutex:
                 taken, batch.pending = batch.pending, []
             _write_all(db, taken)
+    finally:
+        batch.turn.release()
     if entry.error is not None:
         raise entry.error
     return entry.result

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Flask, g, jsonify, redirect, render_template, request, url_for
+import sqlite3
+
+from flask import Flask, current_app, g, jsonify, redirect, render_template, request, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import Babel
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError, CSRFProtect
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, InternalServerError
 
 from survey_app.core import formatting, i18n
 from survey_app.core.errors import DomainError
+from survey_app.store.connection import is_busy
 from survey_app.web import (
     admin,
     api,
@@ -36,6 +39,7 @@ HTTP_MESSAGES = {
     404: _l("This page does not exist."),
     405: _l("This action is not allowed here."),
     413: _l("The upload is too large."),
+    503: _l("The server is busy. Nothing was lost: try again in a moment."),
 }
 
 
@@ -58,6 +62,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(DomainError, _domain_error)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(sqlite3.OperationalError, _database_error)
     app.register_blueprint(auth.bp)
     app.register_blueprint(field.bp)
     app.register_blueprint(field_app.bp)
@@ -119,3 +124,18 @@ def _http_error(exc: HTTPException):
     if _wants_json():
         return jsonify(error=exc.name, message=message), exc.code
     return render_template("error.html", message=message), exc.code
+
+
+def _database_error(exc: sqlite3.OperationalError):
+    """A locked database or a full disk is a passing overload: 503 and when to retry."""
+    if not is_busy(exc):
+        current_app.logger.exception("database error", exc_info=exc)
+        return _http_error(InternalServerError())
+    message = str(HTTP_MESSAGES[503])
+    if _wants_json():
+        response = jsonify(error="busy", message=message)
+    else:
+        response = current_app.make_response(render_template("error.html", message=message))
+    response.status_code = 503
+    response.headers["Retry-After"] = str(current_app.config["RETRY_AFTER_SECONDS"])
+    return response

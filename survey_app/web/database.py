@@ -25,7 +25,7 @@ def get_db() -> Database:
         pool = _local.connections = {}
     db = pool.get(path)
     if db is None:
-        db = pool[path] = connect(path)
+        db = pool[path] = connect(path, int(current_app.config["WRITE_WAIT_SECONDS"] * 1000))
     g.db = db
     return db
 

@@ -243,3 +243,43 @@ def test_assignment_offline_starts_a_linked_visit(live_app, pw, tmp_path):
         assert (row[0], row[1]) == (plan_id, "submitted")
     finally:
         db.close()
+
+
+def test_outbox_waits_as_long_as_an_overloaded_server_asks(live_app, browser):
+    """A 503 with Retry-After: 120 is not retried after the usual 5 s, but after 120 s."""
+    base = live_app.config["LIVE_URL"]
+    context = browser.new_context(service_workers="block", **TABLET)
+    page = context.new_page()
+    page.clock.install()  # time moves only when the test says so: no race with the machine
+    login(page, base, "evaluator1")
+    page.wait_for_url("**/field/")
+    wait_ready(page)
+    posts = []
+
+    def busy_once(route):
+        posts.append(route.request.method)
+        if len(posts) == 1:
+            route.fulfill(
+                status=503,
+                headers={"Retry-After": "120", "Content-Type": "application/json"},
+                body='{"error": "busy", "message": "Server sedang sibuk."}',
+            )
+        else:
+            route.continue_()
+
+    page.route(
+        "**/api/v1/visits",
+        lambda route: busy_once(route) if route.request.method == "POST" else route.continue_(),
+    )
+    context.set_offline(True)
+    fill_skm_visit(page, "Dinas Perhubungan Kota Jambi")
+    context.set_offline(False)  # the app sends by itself when the network returns
+    page.locator("#app-status", has_text="Server sedang sibuk").wait_for()
+    assert posts == ["POST"]
+    # The next send is scheduled 120 s on, not after the usual 5 s back-off.
+    assert page.evaluate("() => document.body.dataset.nextSync") == "120"
+    page.clock.run_for(121_000)
+    page.locator(".state-sent").first.wait_for(timeout=30000)
+    assert posts == ["POST", "POST"]
+    context.close()
+    assert counts(live_app)[0] == 1

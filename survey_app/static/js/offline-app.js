@@ -491,13 +491,19 @@
     return runSync(manual);
   }
 
+  /* A failed request to retry, with the server's Retry-After in seconds when it gave one. */
+  function retryLater(r) {
+    var after = parseInt(r.headers.get("Retry-After") || "", 10);
+    return { retry: true, after: after > 0 ? Math.min(after, 3600) : 0 };
+  }
+
   function runSync(manual) {
     syncing = true;
     clearTimeout(retryTimer);
     if (manual) status(T.sending);
     return fetch("/api/v1/session", { credentials: "same-origin", cache: "no-store" }).then(function (r) {
       if (r.status === 401) throw { login: true };
-      if (!r.ok) throw { retry: true };
+      if (!r.ok) throw retryLater(r);
       return r.json();
     }).then(function (session) {
       if (session.user.id !== user.id) throw { login: true };
@@ -514,8 +520,11 @@
         .then(function () { status(""); });
     }).catch(function (problem) {
       if (problem && problem.login) { status(""); showLogin(); return; }
-      status(T.willRetry);
-      retryTimer = setTimeout(function () { sync(false); }, retryDelay);
+      status(problem && problem.after ? T.serverBusy : T.willRetry);
+      /* An overloaded server says when to come back (503 Retry-After): wait at least that. */
+      var wait = Math.max(retryDelay, problem && problem.after ? problem.after * 1000 : 0);
+      retryTimer = setTimeout(function () { sync(false); }, wait);
+      document.body.dataset.nextSync = String(Math.round(wait / 1000));  /* seconds, for tests and support */
       retryDelay = Math.min(retryDelay * 2, 300000);
     }).then(function () {
       syncing = false;
@@ -563,7 +572,7 @@
               return fetch("/api/v1/photos/" + photo.sha256, { method: "PUT", body: rec.blob, credentials: "same-origin",
                 headers: { "X-CSRFToken": csrf, "Content-Type": rec.blob.type || "image/jpeg" } });
             }).then(function (r2) {
-              if (r2.status >= 500) throw { retry: true };
+              if (r2.status >= 500) throw retryLater(r2);
               if (!r2.ok) return r2.json().then(function (j) {
                 throw j.error === "hash_mismatch" ? { retry: true } : { attention: j.message };
               });
@@ -598,7 +607,7 @@
     }).then(function (res) {
       var r = res[0], body = res[1];
       if (r.status === 401) throw { login: true };
-      if (r.status >= 500) throw { retry: true };
+      if (r.status >= 500) throw retryLater(r);
       if (r.ok && body.stored) return confirmSent(v);
       return markAttention(v, body.message || T.refused);
     }).catch(function (problem) {
