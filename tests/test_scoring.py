@@ -188,7 +188,20 @@ def test_ombudsman_2022_grades():
 
 @pytest.mark.parametrize(
     ("population", "sample"),
-    [(100, 80), (1000, 278), (100000, 384), (10, 10), (5, 5), (105, 86), (0, 0), (5_000_000, 384)],
+    [
+        (100, 80),
+        (1000, 278),
+        (2400, 331),
+        (2600, 335),
+        (100000, 384),
+        (10, 10),
+        (5, 5),
+        (0, 0),
+        (5_000_000, 384),
+        # between rows: the formula rounded up, not the next row (DOMAIN.md)
+        (2500, 334),
+        (105, 83),
+    ],
 )
 def test_krejcie_morgan(population, sample):
     assert scoring.sample_size(population) == sample

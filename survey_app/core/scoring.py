@@ -118,7 +118,7 @@ KREJCIE_MORGAN = (
     (40000, 380),
     (50000, 381),
     (75000, 382),
-    (1000000, 384),
+    (100000, 384),  # the table's last row (DOMAIN.md); beyond it the sample stays 384
 )
 
 
@@ -192,19 +192,34 @@ def load_schemes(path: str | None = None) -> dict[str, Scheme]:
 
 
 def sample_size(population: int) -> int:
-    """Required sample for a yearly service volume, per Krejcie & Morgan's table."""
+    """Required sample for a yearly service volume, per Krejcie & Morgan.
+
+    The published table at its own rows; between them the formula rounded
+    up, never the next row (DOMAIN.md: N = 2,500 -> 334); past the last row
+    (100,000 -> 384) the table's 384.
+    """
     if population <= 0:
         return 0
-    populations = [n for n, _ in KREJCIE_MORGAN]
-    index = bisect.bisect_left(populations, population)
-    if index >= len(KREJCIE_MORGAN):
+    row = _KM_ROWS.get(population)
+    if row is not None:
+        return row
+    if population > KREJCIE_MORGAN[-1][0]:
         return KREJCIE_MORGAN[-1][1]
-    return min(KREJCIE_MORGAN[index][1], population)
+    return min(math.ceil(_km_exact(population)), population)
+
+
+_KM_ROWS = dict(KREJCIE_MORGAN)
+
+
+def _km_exact(population: int) -> Fraction:
+    """The formula in exact arithmetic, so a whole result is not pushed up by float noise."""
+    chi2, p, d2 = Fraction("3.841"), Fraction(1, 4), Fraction("0.0025")
+    return chi2 * population * p / (d2 * (population - 1) + chi2 * p)
 
 
 def sample_size_formula(population: int) -> float:
     """The formula behind the table: 3.841 N 0.25 / (0.0025 (N-1) + 3.841 x 0.25)."""
-    return 3.841 * population * 0.25 / (0.0025 * (population - 1) + 3.841 * 0.25)
+    return float(_km_exact(population))
 
 
 # --- one visit ----------------------------------------------------------------
