@@ -73,7 +73,7 @@ def test_quality_figures_hand_counted(world, db):
     assert report["visits"] == 10
     assert report["by_status"] == {"approved": 7, "draft": 1, "rejected": 1, "submitted": 1}
     assert report["counted"] == 7 and report["excluded"] == 3
-    assert report["reviewed_share"] == round(100 * 8 / 9, 1)  # 8 of 9 submitted reviewed
+    assert report["reviewed_share"] == 88.9  # 8 of 9 submitted reviewed
     assert report["returned"] == 1 and report["corrected"] == 1
     assert sorted(report["late_reports"]) == sorted([late, late_unreviewed])
     assert [o["uuid"] for o in report["duration_outliers"]] == [slow]
@@ -87,3 +87,29 @@ def test_empty_period(world, db):
     report = quality_reads.report(db, "2030-01-01", "2030-03-31")
     assert report["visits"] == 0 and report["reviewed_share"] is None
     assert report["sample"] == []
+
+
+def test_shares_round_half_up_as_printed(world, db):
+    """13 of 16 submitted visits reviewed is 81.25 %: printed 81,3, not Python's 81,2."""
+    ev = db.execute("select id from users where username = 'evaluator1'").fetchone()[0]
+    for n in range(16):
+        gen_visit(db, ev, status="approved" if n < 13 else "submitted")
+    assert quality_reads.report(db, "2026-05-01", "2026-05-31")["reviewed_share"] == 81.3
+
+
+def test_a_visit_without_times_is_still_checked_for_lateness(world, db):
+    """No time items: the visit ended by the end of its day, so three days later is late."""
+    ev = db.execute("select id from users where username = 'evaluator1'").fetchone()[0]
+    skm_only = supervisor_data.gen_visit(
+        db, "approved", evaluator=ev, instruments=("skm",), visit_date="2026-05-04"
+    )
+    on_time = supervisor_data.gen_visit(
+        db, "approved", evaluator=ev, instruments=("skm",), visit_date="2026-05-04", seed=2
+    )
+    db.execute(
+        "update visits set submitted_at = ? where uuid = ?", ["2026-05-07T10:00:00+00:00", skm_only]
+    )
+    db.execute(
+        "update visits set submitted_at = ? where uuid = ?", ["2026-05-04T20:00:00+00:00", on_time]
+    )
+    assert quality_reads.report(db, "2026-05-01", "2026-05-31")["late_reports"] == [skm_only]

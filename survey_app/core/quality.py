@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 from collections import Counter, defaultdict
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from survey_app.core import scoring
@@ -48,7 +49,7 @@ def report(
         "by_status": dict(sorted(statuses.items())),
         "counted": len(approved),
         "excluded": len(visits) - len(approved),
-        "reviewed_share": round(100 * len(reviewed) / len(submitted), 1) if submitted else None,
+        "reviewed_share": _percent(len(reviewed), len(submitted)),
         "returned": len(returned),
         "corrected": sum(1 for u in returned if _revision(visits, u) > 1),
         "late_reports": late,
@@ -63,12 +64,24 @@ def _revision(visits: list[dict], uuid: str) -> int:
     return next((v["revision"] or 1) for v in visits if v["uuid"] == uuid)
 
 
-def _end_of_service(visit: dict) -> dt.datetime | None:
-    """When the service ended, by the visit record (WIB), or None if not recorded."""
-    timing = (visit["scores"] or {}).get("timing") or {}
-    end = timing.get("service_end") or timing.get("arrival")
-    if not end or not visit["visit_date"]:
+def _percent(part: int, whole: int) -> float | None:
+    """part/whole in percent, rounded half up to one decimal (13 of 16 -> 81.3), as printed."""
+    if not whole:
         return None
+    exact = Decimal(100 * part) / Decimal(whole)
+    return float(exact.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+def _end_of_service(visit: dict) -> dt.datetime | None:
+    """When the service ended (WIB), by the visit's times or else the end of its day.
+
+    A visit with no time items still counts: it cannot have ended after its
+    own day, so a report received more than 24 h after that is late.
+    """
+    if not visit["visit_date"]:
+        return None
+    timing = (visit["scores"] or {}).get("timing") or {}
+    end = timing.get("service_end") or timing.get("arrival") or "23:59"
     hour, minute = map(int, end.split(":")[:2])
     day = dt.date.fromisoformat(visit["visit_date"])
     return dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=WIB)
