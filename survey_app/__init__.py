@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from flask import Flask
 
-ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = Path(__file__).resolve().parent
+ROOT = PACKAGE.parent  # the source checkout; a pip install has no instruments/ there
 
 
 def create_app(test_config: dict | None = None, *, check_secret: bool = True) -> Flask:
@@ -28,8 +29,8 @@ def create_app(test_config: dict | None = None, *, check_secret: bool = True) ->
     app.config.from_mapping(
         DATABASE=str(Path(app.instance_path) / "survey.db"),
         PHOTOS_DIR=str(Path(app.instance_path) / "photos"),
-        INSTRUMENTS_DIR=str(ROOT / "instruments"),
-        EXPORTS_DIR=str(ROOT / "exports"),
+        INSTRUMENTS_DIR=str(_first_dir(ROOT / "instruments", PACKAGE / "shipped_instruments")),
+        EXPORTS_DIR=str(_first_dir(ROOT / "exports", Path(app.instance_path) / "exports")),
         SECRET_KEY=None,
         DEMO=False,
         BABEL_DEFAULT_LOCALE="id",
@@ -60,6 +61,11 @@ def create_app(test_config: dict | None = None, *, check_secret: bool = True) ->
 
     web.init_app(app)
     return app
+
+
+def _first_dir(*candidates: Path) -> Path:
+    """The first folder that exists: the checkout's, else the installed package's own."""
+    return next((c for c in candidates if c.is_dir()), candidates[-1])
 
 
 def _secret_key(app: Flask, required: bool) -> None:
