@@ -184,8 +184,7 @@ def test_assignment_offline_starts_a_linked_visit(live_app, pw, tmp_path):
     """Planned online, seen and started with no network, linked on the server once sent."""
     import datetime as dt
 
-    from survey_app.store import records
-    from survey_app.web import assignments
+    from survey_app.store import assignments, records
 
     db = connect(live_app.config["DATABASE"])
     try:
@@ -283,3 +282,52 @@ def test_outbox_waits_as_long_as_an_overloaded_server_asks(live_app, browser):
     assert posts == ["POST", "POST"]
     context.close()
     assert counts(live_app)[0] == 1
+
+
+def test_a_shared_tablet_keeps_each_evaluators_visits_apart(live_app, browser):
+    """A visit left unsent by one evaluator is neither shown to nor sent by the next one."""
+    base = live_app.config["LIVE_URL"]
+    context = browser.new_context(service_workers="block", **TABLET)
+    page = context.new_page()
+    login(page, base, "evaluator1")
+    page.wait_for_url("**/field/")
+    wait_ready(page)
+    context.set_offline(True)
+    fill_skm_visit(page, "Dinas Perhubungan Kota Jambi")
+    assert page.locator(".visit-list li").count() == 1
+    context.set_offline(False)
+    page.route("**/api/v1/visits", lambda route: route.abort())  # the send fails: kept here
+    page.once("dialog", lambda dialog: dialog.accept())  # "1 visit not sent yet. Log out?"
+    page.locator("#logout").tap()
+    page.wait_for_url("**/login**")
+    page.unroute("**/api/v1/visits")
+
+    login(page, base, "evaluator2")
+    page.wait_for_url("**/field/")
+    wait_ready(page)
+    page.get_by_role("button", name="Kirim sekarang").tap()
+    page.wait_for_function(  # evaluator2's sync has run to its end
+        """() => fetch('/api/v1/session').then(r => r.json())
+            .then(s => LocalDB.get('meta', 'lastSync:' + s.user.id)).then(m => !!m)"""
+    )
+    assert page.locator(".visit-list li").count() == 0
+    assert counts(live_app)[0] == 0  # evaluator2 sent nothing of evaluator1's
+    owners = page.evaluate("() => LocalDB.all('visits').then(l => l.map(v => v.owner))")
+    assert len(owners) == 1  # still on the tablet, for its owner
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator("#logout").tap()
+    page.wait_for_url("**/login**")
+
+    login(page, base, "evaluator1")
+    page.wait_for_url("**/field/")
+    wait_ready(page)
+    page.locator(".state-sent").first.wait_for(timeout=30000)  # sent, under its owner
+    context.close()
+    db = connect(live_app.config["DATABASE"])
+    try:
+        row = db.execute(
+            "select u.username from visits v join users u on u.id = v.evaluator_id"
+        ).fetchall()
+    finally:
+        db.close()
+    assert [r[0] for r in row] == ["evaluator1"]
