@@ -19,7 +19,7 @@ from wtforms import SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from survey_app.core import formatting, labels
-from survey_app.findings import figures as findings_data
+from survey_app.findings import figures
 from survey_app.store import opds, records, users, visit_lists
 from survey_app.store.connection import transaction
 from survey_app.store.records import VisitFilter
@@ -43,7 +43,7 @@ SORT_LABELS = {
 }
 ACTIONS = {"approve": "approved", "return": "returned", "reject": "rejected"}
 REVIEWABLE = "submitted"
-# What an audit action means, for a visit and for any other record.
+# Why a supervisor rejects a visit; the reason leads the note stored on it (_note).
 REJECT_REASONS = (
     ("recognised", _l("The shopper was recognised")),
     ("not_done", _l("The visit was not made as reported")),
@@ -179,7 +179,7 @@ def detail(visit_uuid: str):
 
 def _render_detail(visit_uuid: str, posted: dict | None = None, status: int = 200):
     db = get_db()
-    sheet = findings_data.visit_sheet(db, visit_uuid)
+    sheet = figures.visit_sheet(db, visit_uuid)
     forms_ = {
         name: (posted or {}).get(name) or cls(prefix=name, formdata=None)
         for name, cls in FORMS.items()
