@@ -68,7 +68,8 @@ def test_follow_up_cycle_to_verified(db, people):
     fixed, _ = visit_with_receipt(db, ev, "2026-08-20", "yes")
     row = db.table("follow_ups").get(action)
     assert row["status"] == "verified" and row["verified_visit_uuid"] == fixed
-    assert [r["id"] for r in actions.for_opd(db, opd)] == [action]
+    assert [r["id"] for r in actions.listing(db, "dishub", "verified")] == [action]
+    assert actions.listing(db, "dishub", "open") == []
 
 
 def test_only_failed_items_become_actions(db, people):

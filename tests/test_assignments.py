@@ -6,8 +6,7 @@ import re
 
 import pytest
 
-from survey_app.store import records
-from survey_app.web import assignments
+from survey_app.store import assignments, records
 
 from .supervisor_data import audit_rows, first_service, login, user_id
 

@@ -15,7 +15,7 @@ from survey_app.cli import serving
 from survey_app.cli.common import DATE, day, domain_errors
 from survey_app.core.instruments import load_directory, load_file
 from survey_app.findings import exports
-from survey_app.store import demo, records, summaries
+from survey_app.store import demo, opds, records, summaries
 from survey_app.store import quality as quality_reads
 from survey_app.store.connection import migrate
 from survey_app.web.database import get_db
@@ -67,7 +67,7 @@ def seed_demo_command(if_empty, seed):
     db = get_db()
     migrate(db)
     records.load_instruments_dir(db, current_app.config["INSTRUMENTS_DIR"])
-    if if_empty and db.table("opds").count:
+    if if_empty and opds.exist(db):
         click.echo("Demo data already present; keeping it.")
     else:
         count = demo.seed(db, current_app.config["PHOTOS_DIR"], seed=seed)

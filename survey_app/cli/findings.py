@@ -10,6 +10,7 @@ from flask.cli import AppGroup
 
 from survey_app.cli.common import DATE, domain_errors
 from survey_app.findings import figures, render
+from survey_app.store import records
 from survey_app.web.database import get_db
 
 findings_group = AppGroup("findings", help="PDF findings: one visit, one OPD or the city.")
@@ -57,7 +58,7 @@ def visit_command(visit_uuid, out, lang):
     """The visit sheet (lembar kunjungan) of one visit."""
     db = get_db()
     rendered = render.visit_pdf(db, visit_uuid, locale=lang, **_settings())
-    date = db.execute("select visit_date from visits where uuid = ?", [visit_uuid]).fetchone()[0]
+    date = records.visit_date(db, visit_uuid)
     _write(rendered, _target(out, render.visit_filename(date, visit_uuid)))
 
 

@@ -168,9 +168,9 @@ def _label(raw: Mapping | None) -> Label | None:
 
 
 @cache
-def load_schemes(path: str | None = None) -> dict[str, Scheme]:
-    """Read the band tables (cached per file)."""
-    raw = yaml.safe_load(Path(path or SCHEMES_FILE).read_text(encoding="utf-8"))
+def load_schemes() -> dict[str, Scheme]:
+    """Read the band tables of schemes.yaml (once per process)."""
+    raw = yaml.safe_load(SCHEMES_FILE.read_text(encoding="utf-8"))
     schemes = {}
     for scheme_id, spec in raw.items():
         bands = sorted(

@@ -1,1 +1,1 @@
-"""The only code that speaks SQL: connection, migrations, records, tallies, summaries."""
+"""The only code that speaks SQL: one module per kind of record, with connection and migrations."""

@@ -1,4 +1,4 @@
-"""From finding to follow-up (no Flask): actions on failed items, checked by later visits.
+"""From finding to follow-up: actions on failed items, checked by later visits.
 
 An action is raised on an item that failed in an OPD's approved visits of a
 report period. Every later approved visit to that OPD (a visit date after the
@@ -94,17 +94,6 @@ def create(
     return new_id
 
 
-def for_opd(db: Database, opd_id: int, since: str | None = None) -> list[dict]:
-    """The OPD's actions raised since a date (all when None), open ones first."""
-    sql = "select * from follow_ups where opd_id = ?"
-    params: list[Any] = [opd_id]
-    if since:
-        sql += " and created_at >= ?"
-        params.append(since)
-    rows = [dict(r) for r in db.execute(sql + " order by status = 'verified', due_date", params)]
-    return rows
-
-
 def for_report(db: Database, opd_id: int, since: str, until: str) -> list[dict]:
     """What an OPD report lists: actions still open, and those verified from `since` on.
 
@@ -133,3 +122,17 @@ def overdue(db: Database, today: dt.date | None = None) -> dict[int, int]:
             [*OPEN, today],
         )
     }
+
+
+def listing(db: Database, opd_slug: str | None = None, status: str | None = None) -> list[dict]:
+    """Every action with its OPD's name and slug, by due date; one OPD's or status's if given."""
+    sql = (
+        "select f.*, o.name as opd_name, o.slug from follow_ups f "
+        "join opds o on o.id = f.opd_id where 1 = 1"
+    )
+    params: list[Any] = []
+    for clause, value in (("o.slug = ?", opd_slug), ("f.status = ?", status)):
+        if value:
+            sql += f" and {clause}"
+            params.append(value)
+    return [dict(r) for r in db.execute(sql + " order by f.due_date", params)]

@@ -12,9 +12,8 @@ from survey_app.store import records
 from survey_app.store.connection import transaction
 
 DONE = ("submitted", "approved")
-
-
 STARTED = ("draft", "returned")
+FINAL = ("done", "cancelled")  # states an assignment cannot be cancelled from
 
 
 def create(db: Database, data: dict[str, Any], actor_id: int) -> int:
@@ -138,3 +137,22 @@ def link_visit(db: Database, assignment_id: Any, visit_uuid: str, evaluator_id: 
         db.execute("update assignments set visit_uuid = ? where id = ?", [visit_uuid, found["id"]])
         records.audit(db, evaluator_id, "start", "assignment", found["id"], {"visit": visit_uuid})
     return True
+
+
+def cancel(db: Database, assignment_id: int, actor_id: int, today: dt.date) -> str | None:
+    """Cancel an assignment unless it is FINAL, and log it; its state before, None if unknown.
+
+    The check and the change share one write transaction, so two supervisors
+    cancelling at once log one cancellation.
+    """
+    with transaction(db):
+        found = db.execute(_SELECT + "where a.id = ?", [assignment_id]).fetchone()
+        if found is None:
+            return None
+        before = state(dict(found), today)
+        if before in FINAL:
+            return before
+        db.execute("update assignments set status = 'cancelled' where id = ?", [assignment_id])
+        detail = {"changes": {"state": [before, "cancelled"]}}
+        records.audit(db, actor_id, "cancel", "assignment", assignment_id, detail)
+    return before

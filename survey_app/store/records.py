@@ -1,4 +1,4 @@
-"""Reading and writing the domain's records (no Flask): one function per job."""
+"""Reading and writing the domain's records: one function per job."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import json
 import os
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -167,6 +168,36 @@ def current_instruments(db: Database) -> list[Instrument]:
     ).fetchall()
     found = [instrument(db, r["id"], r["version"]) for r in rows]
     return sorted(found, key=lambda i: (i.order, i.id))
+
+
+def instrument_hashes(db: Database) -> list[tuple[str, int, str]]:
+    """(id, version, content hash) of every stored instrument version, in id and version order."""
+    return [
+        (r[0], r[1], r[2])
+        for r in db.execute(
+            "select id, version, content_hash from instruments order by id, version"
+        )
+    ]
+
+
+def instrument_versions(db: Database) -> list[dict[str, Any]]:
+    """Every stored instrument version, newest first per instrument, with its count of visits."""
+    return [
+        dict(r)
+        for r in db.execute(
+            "select i.id, i.version, i.title, i.scheme, i.source, i.loaded_at, i.retired, "
+            "i.content_hash, (select count(*) from visit_instruments vi where vi.instrument_id = "
+            "i.id and vi.instrument_version = i.version) as visits "
+            "from instruments i order by i.id, i.version desc"
+        )
+    ]
+
+
+def instrument_titles(db: Database) -> list[dict[str, str]]:
+    """Each stored instrument's id with a title (Indonesian), any version: for filters."""
+    return [
+        dict(r) for r in db.execute("select id, max(title) as title from instruments group by id")
+    ]
 
 
 # --- master data ----------------------------------------------------------------
@@ -459,6 +490,20 @@ def _check_follow_ups(db: Database, uuid: str) -> None:
             )
 
 
+def visit_status(db: Database, uuid: str) -> str | None:
+    """A visit's status, or None when there is no such visit."""
+    row = db.execute("select status from visits where uuid = ?", [uuid]).fetchone()
+    return row[0] if row else None
+
+
+def visit_date(db: Database, uuid: str) -> str:
+    """A visit's date (ISO); DomainError when unknown."""
+    row = db.execute("select visit_date from visits where uuid = ?", [uuid]).fetchone()
+    if row is None:
+        raise DomainError("unknown_visit", uuid)
+    return row[0]
+
+
 # --- photos ---------------------------------------------------------------------
 
 
@@ -546,7 +591,79 @@ def attach_photo(
     )
 
 
+def detach_photo(db: Database, uuid: str, digest: str, item_id: str = "") -> None:
+    """Unlink a photo from a visit's item (or the visit); the file stays for other visits."""
+    db.execute(
+        "delete from visit_photos where visit_uuid = ? and sha256 = ? and item_id = ?",
+        [uuid, digest, item_id],
+    )
+
+
+def photo(db: Database, digest: str) -> dict | None:
+    """A stored photo's row (mime, size, width, height), or None."""
+    return _first(db, "select * from photos where sha256 = ?", [digest])
+
+
+def photo_used_by(db: Database, digest: str, evaluator_id: int) -> bool:
+    """Whether the photo belongs to one of this evaluator's visits."""
+    return bool(
+        db.execute(
+            "select 1 from visit_photos p join visits v on v.uuid = p.visit_uuid "
+            "where p.sha256 = ? and v.evaluator_id = ?",
+            [digest, evaluator_id],
+        ).fetchone()
+    )
+
+
 # --- aggregates -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VisitFilter:
+    """Which visits a screen, a document or an export means; a field left None does not filter.
+
+    Dates are ISO strings, inclusive at both ends. `opd_slug` names the OPD when
+    the caller has a slug rather than an id; `instrument` keeps the visits filled
+    on that instrument (any version).
+    """
+
+    status: str | None = None
+    date_from: str | None = None
+    date_to: str | None = None
+    opd_id: int | None = None
+    opd_slug: str | None = None
+    evaluator_id: int | None = None
+    instrument: str | None = None
+    assignment_id: int | None = None
+
+
+def visit_filter(found: VisitFilter, alias: str = "") -> tuple[str, list[Any]]:
+    """The SQL condition (and its parameters) selecting the visits a VisitFilter means.
+
+    The one place a visit filter becomes SQL; `alias` prefixes the visit
+    columns ("v."). An empty filter is "1 = 1", so callers can always add
+    "and ...".
+    """
+    table = alias or "visits."
+    clauses, params = ["1 = 1"], []
+    for clause, value in (
+        (f"{alias}status = ?", found.status),
+        (f"{alias}visit_date >= ?", found.date_from),
+        (f"{alias}visit_date <= ?", found.date_to),
+        (f"{alias}opd_id = ?", found.opd_id),
+        (f"{alias}opd_id = (select id from opds where slug = ?)", found.opd_slug),
+        (f"{alias}evaluator_id = ?", found.evaluator_id),
+        (f"{alias}assignment_id = ?", found.assignment_id),
+        (
+            "exists (select 1 from visit_instruments vi "
+            f"where vi.visit_uuid = {table}uuid and vi.instrument_id = ?)",
+            found.instrument,
+        ),
+    ):
+        if value is not None:
+            clauses.append(clause)
+            params.append(value)
+    return " and ".join(clauses), params
 
 
 def visits_where(
@@ -556,21 +673,8 @@ def visits_where(
     opd_id: int | None = None,
     alias: str = "",
 ) -> tuple[str, list[Any]]:
-    """The SQL condition (and its parameters) selecting visits by status, period and OPD.
-
-    Only the filters given take part; `alias` prefixes the columns ("v.").
-    """
-    clauses, params = ["1 = 1"], []
-    for column, op, value in (
-        ("status", "=", status),
-        ("visit_date", ">=", date_from),
-        ("visit_date", "<=", date_to),
-        ("opd_id", "=", opd_id),
-    ):
-        if value is not None:
-            clauses.append(f"{alias}{column} {op} ?")
-            params.append(value)
-    return " and ".join(clauses), params
+    """visit_filter for the common case: status, period and OPD."""
+    return visit_filter(VisitFilter(status, date_from, date_to, opd_id), alias)
 
 
 def visit_scores_in(

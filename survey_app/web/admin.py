@@ -15,7 +15,6 @@ from flask import Blueprint, abort, current_app, flash, g, redirect, render_temp
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlite_utils import Database
-from werkzeug.security import generate_password_hash
 from wtforms import (
     BooleanField,
     IntegerField,
@@ -27,8 +26,9 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from survey_app.core.instruments import load_directory
+from survey_app.store import opds as opd_store
 from survey_app.store import records
-from survey_app.store.connection import transaction
+from survey_app.store import users as user_store
 from survey_app.web import forms
 from survey_app.web.audit import audit_trail, changes
 from survey_app.web.database import get_db
@@ -109,19 +109,12 @@ def opds():
     """Every OPD with its services and visits; the form to add one."""
     db = get_db()
     form = OpdForm()
-    if form.validate_on_submit() and _slug_free(db, "opds", form.slug, None):
+    if form.validate_on_submit() and _slug_free(db, form.slug, None):
         row = {**_opd_row(form), "created_at": records.now()}
-        with transaction(db):
-            new_id = db.table("opds").insert(row).last_pk
-            records.audit(db, g.user["id"], "create", "opd", new_id, {"changes": changes({}, row)})
+        opd_store.create(db, "opd", row, g.user["id"], {"changes": changes({}, row)})
         flash(_("OPD added."), "success")
         return redirect(url_for(".opd", slug=row["slug"]))
-    rows = db.execute(
-        "select o.*, (select count(*) from services s where s.opd_id = o.id) as services, "
-        "(select count(*) from visits v where v.opd_id = o.id) as visits, "
-        "(select count(*) from users u where u.opd_id = o.id) as staff "
-        "from opds o order by o.name"
-    ).fetchall()
+    rows = opd_store.listing(db)
     return render_template("admin/opds.html", rows=rows, form=form), (400 if form.errors else 200)
 
 
@@ -136,17 +129,16 @@ def _opd_row(form: OpdForm) -> dict[str, Any]:
     }
 
 
-def _slug_free(db: Database, table: str, field, own_id: int | None, opd_id=None) -> bool:
-    """True when no other row of the table (within the OPD, for services) has the slug."""
-    sql = f"select id from {table} where slug = ? and id != ?"
-    params = [field.data.strip(), own_id or 0]
-    if opd_id is not None:
-        sql += " and opd_id = ?"
-        params.append(opd_id)
-    if db.execute(sql, params).fetchone():
+def _slug_free(db: Database, field, own_id: int | None, opd_id: int | None = None) -> bool:
+    """True when no other OPD (or, given its OPD, no other service there) has the slug."""
+    slug = field.data.strip()
+    if opd_id is None:
+        taken = opd_store.slug_taken(db, slug, own_id)
+    else:
+        taken = opd_store.service_slug_taken(db, slug, own_id, opd_id)
+    if taken:
         field.errors = [*field.errors, _("This short name is already taken.")]
-        return False
-    return True
+    return not taken
 
 
 @bp.route("/opds/<slug>", methods=("GET", "POST"))
@@ -156,21 +148,16 @@ def opd(slug: str):
     db = get_db()
     record = records.opd_by_slug(db, slug)
     form = OpdForm(prefix="opd", data=record)
-    if form.validate_on_submit() and _slug_free(db, "opds", form.slug, record["id"]):
+    if form.validate_on_submit() and _slug_free(db, form.slug, record["id"]):
         row = _opd_row(form)
-        _update(db, "opds", "opd", record, row)
+        _update(db, "opd", record, row)
         flash(_("OPD saved."), "success")
         return redirect(url_for(".opd", slug=row["slug"]))
     return _opd_page(db, record, form, ServiceForm(prefix="svc", formdata=None))
 
 
 def _opd_page(db: Database, record: dict, form: OpdForm, service_form: ServiceForm):
-    services = [
-        records.service(db, r["id"])
-        for r in db.execute(
-            "select id from services where opd_id = ? order by name", [record["id"]]
-        )
-    ]
+    services = opd_store.services_of(db, record["id"])
     status = 400 if form.errors or service_form.errors else 200
     return render_template(
         "admin/opd.html",
@@ -182,14 +169,11 @@ def _opd_page(db: Database, record: dict, form: OpdForm, service_form: ServiceFo
     ), status
 
 
-def _update(db: Database, table: str, entity: str, record: dict, row: dict) -> None:
-    """Write the changed fields of a record and log them."""
+def _update(db: Database, entity: str, record: dict, row: dict) -> None:
+    """Write the changed fields of an OPD or service and log them."""
     diff = changes(record, row)
-    if not diff:
-        return
-    with transaction(db):
-        db.table(table).update(record["id"], row)
-        records.audit(db, g.user["id"], "update", entity, record["id"], {"changes": diff})
+    if diff:
+        opd_store.update(db, entity, record["id"], row, g.user["id"], {"changes": diff})
 
 
 @bp.route("/opds/<slug>/services", methods=("POST",))
@@ -199,13 +183,9 @@ def add_service(slug: str):
     db = get_db()
     record = records.opd_by_slug(db, slug)
     form = ServiceForm(prefix="svc")
-    if form.validate_on_submit() and _slug_free(db, "services", form.slug, None, record["id"]):
+    if form.validate_on_submit() and _slug_free(db, form.slug, None, record["id"]):
         row = {**_service_row(form), "opd_id": record["id"]}
-        with transaction(db):
-            new_id = db.table("services").insert(row).last_pk
-            records.audit(
-                db, g.user["id"], "create", "service", new_id, {"changes": changes({}, row)}
-            )
+        opd_store.create(db, "service", row, g.user["id"], {"changes": changes({}, row)})
         flash(_("Service added."), "success")
         return redirect(url_for(".opd", slug=slug))
     return _opd_page(db, record, OpdForm(prefix="opd", formdata=None, data=record), form)
@@ -231,18 +211,16 @@ def service(service_id: int):
     found = records.service(db, service_id)
     record = {**found, "requirements": json.dumps(found["requirements"], ensure_ascii=False)}
     form = ServiceForm(data={**found, "requirements": "\n".join(found["requirements"])})
-    opd_row = db.execute("select * from opds where id = ?", [record["opd_id"]]).fetchone()
-    if form.validate_on_submit() and _slug_free(
-        db, "services", form.slug, service_id, record["opd_id"]
-    ):
-        _update(db, "services", "service", record, _service_row(form))
+    opd_row = opd_store.by_id(db, record["opd_id"])
+    if form.validate_on_submit() and _slug_free(db, form.slug, service_id, record["opd_id"]):
+        _update(db, "service", record, _service_row(form))
         flash(_("Service saved."), "success")
         return redirect(url_for(".opd", slug=opd_row["slug"]))
     return render_template(
         "admin/service.html",
         form=form,
         service=found,
-        opd=dict(opd_row),
+        opd=opd_row,
         trail=audit_trail(db, "service", service_id),
     ), (400 if form.errors else 200)
 
@@ -253,8 +231,7 @@ def service(service_id: int):
 def _user_form(db: Database, **kwargs) -> UserForm:
     form = UserForm(**kwargs)
     form.opd.choices = forms.choices(
-        [("", "-")]
-        + [(r["id"], r["name"]) for r in db.execute("select id, name from opds order by name")]
+        [("", "-")] + [(r["id"], r["name"]) for r in opd_store.names(db)]
     )
     return form
 
@@ -268,22 +245,10 @@ def users():
     if form.validate_on_submit() and _user_ok(db, form, None):
         row = {**_user_row(form), "active": 1, "username": form.username.data.strip()}
         detail = {"changes": changes({}, row)}
-        with transaction(db):
-            new_id = records.create_user(
-                db,
-                form.username.data.strip(),
-                form.password.data,
-                form.role.data,
-                name=form.name.data.strip(),
-                opd_id=form.opd.data,
-            )
-            records.audit(db, g.user["id"], "create", "user", new_id, detail)
+        user_store.create(db, row, form.password.data, g.user["id"], detail)
         flash(_("User added."), "success")
         return redirect(url_for(".users"))
-    rows = db.execute(
-        "select u.id, u.username, u.name, u.role, u.active, o.name as opd_name "
-        "from users u left join opds o on o.id = u.opd_id order by u.active desc, u.role, u.name"
-    ).fetchall()
+    rows = user_store.listing(db)
     return render_template("admin/users.html", rows=rows, form=form, roles=ROLE_LABELS), (
         400 if form.errors else 200
     )
@@ -301,11 +266,7 @@ def _user_row(form: UserForm) -> dict[str, Any]:
 def _user_ok(db: Database, form: UserForm, user_id: int | None) -> bool:
     """Rules beyond the fields: unique name, a password for new users, evaluators' OPD."""
     problems = []
-    taken = db.execute(
-        "select 1 from users where username = ? and id != ?",
-        [form.username.data.strip(), user_id or 0],
-    ).fetchone()
-    if taken:
+    if user_store.username_taken(db, form.username.data.strip(), user_id):
         problems.append((form.username, _("This username is already taken.")))
     if user_id is None and not form.password.data:
         problems.append((form.password, _("Give the new user a password.")))
@@ -323,21 +284,19 @@ def _user_ok(db: Database, form: UserForm, user_id: int | None) -> bool:
 def user(user_id: int):
     """Edit a user's name, role, home OPD, active flag; optionally set a new password."""
     db = get_db()
-    row = db.execute("select * from users where id = ?", [user_id]).fetchone()
+    row = user_store.get(db, user_id)
     if row is None:
         abort(404)
-    record = {**dict(row), "opd": row["opd_id"], "active": bool(row["active"])}
+    record = {**row, "opd": row["opd_id"], "active": bool(row["active"])}
     form = _user_form(db, data=record)
     if form.validate_on_submit() and _user_ok(db, form, user_id):
         new = {**_user_row(form), "username": form.username.data.strip()}
-        diff = changes(dict(row), new)
+        diff = changes(row, new)
         if form.password.data:
-            new["password_hash"] = generate_password_hash(form.password.data)
             diff["password"] = ["", _("changed")]
         if diff:
-            with transaction(db):
-                db.table("users").update(user_id, new)
-                records.audit(db, g.user["id"], "update", "user", user_id, {"changes": diff})
+            detail = {"changes": diff}
+            user_store.update(db, user_id, new, g.user["id"], detail, form.password.data)
         flash(_("User saved."), "success")
         return redirect(url_for(".users"))
     return render_template(
@@ -353,12 +312,7 @@ def user(user_id: int):
 def instruments():
     """Stored instrument versions with their use, and the instrument files' validation."""
     db = get_db()
-    rows = db.execute(
-        "select i.id, i.version, i.title, i.scheme, i.source, i.loaded_at, i.retired, "
-        "i.content_hash, (select count(*) from visit_instruments vi where vi.instrument_id = "
-        "i.id and vi.instrument_version = i.version) as visits "
-        "from instruments i order by i.id, i.version desc"
-    ).fetchall()
+    rows = records.instrument_versions(db)
     loaded, errors = load_directory(current_app.config["INSTRUMENTS_DIR"])
     stored = {(r["id"], r["version"]): r["content_hash"] for r in rows}
     files = [

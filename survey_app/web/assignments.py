@@ -30,9 +30,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 
 from survey_app.core import formatting
-from survey_app.store import lockout, records
-from survey_app.store.assignments import _SELECT, create, listing, state
-from survey_app.store.connection import transaction
+from survey_app.store import assignments as plans
+from survey_app.store import lockout, records, users, visit_lists
+from survey_app.store import opds as opd_store
 from survey_app.web import forms
 from survey_app.web.audit import audit_trail
 from survey_app.web.database import get_db
@@ -62,7 +62,7 @@ class CancelForm(Form):
     """Only the CSRF token."""
 
 
-# --- rules and records (no Flask request needed) ------------------------------------
+# --- rules ---------------------------------------------------------------------------
 
 
 def problems(
@@ -75,10 +75,7 @@ def problems(
     day of the window is refused now, with the day they may go again.
     """
     found: dict[str, str] = {}
-    evaluator = db.execute(
-        "select id, opd_id from users where id = ? and role = 'evaluator' and active = 1",
-        [data["evaluator"]],
-    ).fetchone()
+    evaluator = users.active_evaluator(db, data["evaluator"])
     if evaluator is None:
         found["evaluator"] = _("Choose an active evaluator.")
     elif evaluator["opd_id"] == data["opd"]:
@@ -86,7 +83,7 @@ def problems(
             "This evaluator works at this OPD and would be recognised. Choose another evaluator."
         )
     elif data["window_end"] and data["window_end"] >= today:
-        refusal = lockout.may_visit(db, dict(evaluator), data["opd"], data["window_end"], limits)
+        refusal = lockout.may_visit(db, evaluator, data["opd"], data["window_end"], limits)
         if refusal is not None and refusal.code == "too_soon":
             found["evaluator"] = _(
                 "This evaluator visited this OPD on %(last)s and may not go again before "
@@ -101,8 +98,7 @@ def problems(
                 limit=refusal.limit,
                 until=formatting.long_date(refusal.until, g.lang),
             )
-    service = db.execute("select opd_id from services where id = ?", [data["service"]]).fetchone()
-    if service is None or service["opd_id"] != data["opd"]:
+    if opd_store.service_opd(db, data["service"]) != data["opd"]:
         found["service"] = _("This service does not belong to the chosen OPD.")
     if not data["instruments"]:
         found["instruments"] = _("Choose at least one instrument.")
@@ -127,14 +123,14 @@ def plan():
         form.window_start.data, form.window_end.data = today, today + dt.timedelta(days=14)
         form.instruments.data = [c.value for c in form.instruments.choices]
     elif form.validate_on_submit() and _allowed(form, db, today):
-        new_id = create(db, {k: form[k].data for k in _FIELDS}, g.user["id"])
+        new_id = plans.create(db, {k: form[k].data for k in _FIELDS}, g.user["id"])
         flash(_("Assignment #%(id)s planned.", id=new_id), "success")
         return redirect(url_for(".plan", _anchor=f"a{new_id}"))
     filters = {k: request.args.get(k, type=int) for k in ("evaluator", "opd")}
     chosen_state = request.args.get("state") if request.args.get("state") in STATES else None
     rows = [
         a
-        for a in listing(db, today, filters["evaluator"], filters["opd"], lang=g.lang)
+        for a in plans.listing(db, today, filters["evaluator"], filters["opd"], lang=g.lang)
         if chosen_state in (None, a["state"])
     ]
     return render_template(
@@ -160,22 +156,13 @@ def _allowed(form: AssignmentForm, db: Database, today: dt.date) -> bool:
 
 
 def _fill_choices(form: AssignmentForm, db: Database) -> None:
-    people = db.execute(
-        "select u.id, u.name, o.name as home from users u left join opds o on o.id = u.opd_id "
-        "where u.role = 'evaluator' and u.active = 1 order by u.name"
-    ).fetchall()
     form.evaluator.choices = forms.choices(
-        (r["id"], f"{r['name']} ({r['home'] or '-'})") for r in people
+        (r["id"], f"{r['name']} ({r['home'] or '-'})")
+        for r in users.evaluators(db, active_only=True)
     )
-    form.opd.choices = forms.choices(
-        (r["id"], r["name"]) for r in db.execute("select id, name from opds order by name")
-    )
+    form.opd.choices = forms.choices((r["id"], r["name"]) for r in opd_store.names(db))
     form.service.choices = [
-        SelectChoice(r["id"], r["name"], optgroup=r["opd"])
-        for r in db.execute(
-            "select s.id, s.name, o.name as opd from services s join opds o on o.id = s.opd_id "
-            "order by o.name, s.name"
-        )
+        SelectChoice(r["id"], r["name"], optgroup=r["opd"]) for r in opd_store.services(db)
     ]
     form.instruments.choices = forms.choices(
         (i.id, i.title.get(g.lang)) for i in records.current_instruments(db)
@@ -186,26 +173,14 @@ def _fill_choices(form: AssignmentForm, db: Database) -> None:
 @login_required(*SUPERVISORS)
 def cancel(assignment_id: int):
     """Cancel an assignment that is not done yet."""
-    db = get_db()
     if not CancelForm().validate_on_submit():
         abort(400)
-    with transaction(db):
-        found = db.execute(_SELECT + "where a.id = ?", [assignment_id]).fetchone()
-        if found is None:
-            abort(404)
-        before = state(dict(found), dt.date.today())
-        if before in ("done", "cancelled"):
-            message = _("A done or cancelled assignment cannot be cancelled.")
-            return render_template("error.html", message=message), 409
-        db.execute("update assignments set status = 'cancelled' where id = ?", [assignment_id])
-        records.audit(
-            db,
-            g.user["id"],
-            "cancel",
-            "assignment",
-            assignment_id,
-            {"changes": {"state": [before, "cancelled"]}},
-        )
+    before = plans.cancel(get_db(), assignment_id, g.user["id"], dt.date.today())
+    if before is None:
+        abort(404)
+    if before in plans.FINAL:
+        message = _("A done or cancelled assignment cannot be cancelled.")
+        return render_template("error.html", message=message), 409
     flash(_("Assignment #%(id)s cancelled.", id=assignment_id), "success")
     return redirect(url_for(".plan"))
 
@@ -215,18 +190,13 @@ def cancel(assignment_id: int):
 def detail(assignment_id: int):
     """One assignment with its visits and audit log."""
     db = get_db()
-    found = listing(db, dt.date.today(), assignment_id=assignment_id, lang=g.lang)
+    found = plans.listing(db, dt.date.today(), assignment_id=assignment_id, lang=g.lang)
     if not found:
         abort(404)
-    visits = db.execute(
-        "select uuid, status, visit_date, submitted_at from visits where assignment_id = ? "
-        "order by created_at",
-        [assignment_id],
-    ).fetchall()
     return render_template(
         "assignments/detail.html",
         a=found[0],
-        visits=[dict(v) for v in visits],
+        visits=visit_lists.of_assignment(db, assignment_id),
         trail=audit_trail(db, "assignment", assignment_id),
         states=STATES,
     )

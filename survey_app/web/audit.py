@@ -8,6 +8,8 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlite_utils import Database
 
+from survey_app.store.audit import trail_rows
+
 VISIT_ACTIONS = {
     "create": _l("Started"),
     "update": _l("Answers saved"),
@@ -35,15 +37,9 @@ def changes(old: dict[str, Any], new: dict[str, Any]) -> dict[str, list]:
 
 def audit_trail(db: Database, entity: str, entity_id: Any) -> list[dict[str, Any]]:
     """The audit log of one record, oldest first; runs of autosaves by one user merged."""
-    rows = db.execute(
-        "select a.id, a.at, a.action, a.detail, a.user_id, u.name as user_name "
-        "from audit_log a left join users u on u.id = a.user_id "
-        "where a.entity = ? and a.entity_id = ? order by a.id",
-        [entity, str(entity_id)],
-    ).fetchall()
     trail: list[dict[str, Any]] = []
-    for r in rows:
-        entry = {**dict(r), "detail": json.loads(r["detail"] or "{}"), "times": 1}
+    for r in trail_rows(db, entity, entity_id):
+        entry = {**r, "detail": json.loads(r["detail"] or "{}"), "times": 1}
         last = trail[-1] if trail else None
         if (
             last

@@ -24,7 +24,8 @@ from flask_babel import gettext as _
 from survey_app.core import photos
 from survey_app.core.errors import DomainError
 from survey_app.store import assignments as plans
-from survey_app.store import records
+from survey_app.store import opds as opd_store
+from survey_app.store import records, visit_lists
 from survey_app.web import forms
 from survey_app.web.database import get_db
 from survey_app.web.lockout import visit_refusal
@@ -61,18 +62,9 @@ def screens(record: dict) -> list[tuple]:
 @login_required("evaluator")
 def index():
     """The evaluator's visits grouped by status."""
-    rows = (
-        get_db()
-        .execute(
-            "select v.*, o.name as opd_name, s.name as service_name from visits v "
-            "join opds o on o.id = v.opd_id join services s on s.id = v.service_id "
-            "where v.evaluator_id = ? order by v.updated_at desc",
-            [g.user["id"]],
-        )
-        .fetchall()
-    )
+    rows = visit_lists.of_evaluator(get_db(), g.user["id"])
     groups = {
-        status: [dict(r) for r in rows if r["status"] == status]
+        status: [r for r in rows if r["status"] == status]
         for status in ("returned", "draft", "submitted", "approved", "rejected")
     }
     planned = plans.for_evaluator(get_db(), g.user["id"], dt.date.today(), g.lang)
@@ -109,18 +101,15 @@ def start():
             )
             plans.link_visit(db, request.args.get("assignment"), visit_uuid, g.user["id"])
             return redirect(url_for("field.section", visit_uuid=visit_uuid, n=0))
-    services = [dict(r) for r in db.execute("select id, opd_id, name from services")]
+    services = [{k: s[k] for k in ("id", "opd_id", "name")} for s in opd_store.services(db)]
     status = 400 if form.errors else 200
     return render_template("field/start.html", form=form, services=services), status
 
 
 def _fill_start_choices(form, db) -> None:
-    form.opd.choices = forms.choices(
-        (r["id"], r["name"]) for r in db.execute("select id, name from opds order by name")
-    )
-    form.service.choices = forms.choices(
-        (r["id"], r["name"]) for r in db.execute("select id, name from services order by name")
-    )
+    form.opd.choices = forms.choices((r["id"], r["name"]) for r in opd_store.names(db))
+    services = sorted(opd_store.services(db), key=lambda s: s["name"])  # by name, not by OPD
+    form.service.choices = forms.choices((r["id"], r["name"]) for r in services)
     form.instruments.choices = forms.choices(
         (f"{i.id}:{i.version}", i.title.get(g.lang)) for i in records.current_instruments(db)
     )
@@ -288,10 +277,7 @@ def _photo_allowed(record: dict, inst_id: str, item_id: str) -> bool:
 def delete_photo(visit_uuid: str, digest: str):
     """Remove a photo from this visit (the file stays if another visit uses it)."""
     get_visit(visit_uuid, editable=True)
-    get_db().execute(
-        "delete from visit_photos where visit_uuid = ? and sha256 = ? and item_id = ?",
-        [visit_uuid, digest, request.form.get("item_id", "")],
-    )
+    records.detach_photo(get_db(), visit_uuid, digest, request.form.get("item_id", ""))
     if request.accept_mimetypes.best == "application/json" or request.form.get("js"):
         return jsonify(deleted=digest)
     return redirect(request.referrer or url_for("field.review", visit_uuid=visit_uuid))
@@ -302,17 +288,10 @@ def delete_photo(visit_uuid: str, digest: str):
 def photo(digest: str):
     """Serve a stored photo to its evaluator or to reviewers."""
     db = get_db()
-    row = db.execute("select * from photos where sha256 = ?", [digest]).fetchone()
+    row = records.photo(db, digest)
     if row is None:
         abort(404)
-    if (
-        g.user["role"] == "evaluator"
-        and not db.execute(
-            "select 1 from visit_photos p join visits v on v.uuid = p.visit_uuid "
-            "where p.sha256 = ? and v.evaluator_id = ?",
-            [digest, g.user["id"]],
-        ).fetchone()
-    ):
+    if g.user["role"] == "evaluator" and not records.photo_used_by(db, digest, g.user["id"]):
         abort(403)
     response = send_file(
         records.photo_path(current_app.config["PHOTOS_DIR"], digest),

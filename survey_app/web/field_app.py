@@ -41,14 +41,9 @@ def _static_hash() -> str:
 
 def build_version() -> str:
     """Changes with any static asset or any stored instrument version."""
-    rows = (
-        get_db()
-        .execute("select id, version, content_hash from instruments order by id, version")
-        .fetchall()
-    )
     digest = hashlib.sha256(_static_hash().encode())
-    for row in rows:
-        digest.update(f"{row['id']}:{row['version']}:{row['content_hash']}".encode())
+    for inst_id, version, content_hash in records.instrument_hashes(get_db()):
+        digest.update(f"{inst_id}:{version}:{content_hash}".encode())
     return digest.hexdigest()[:16]
 
 

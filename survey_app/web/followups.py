@@ -11,7 +11,7 @@ from wtforms import DateField, HiddenField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from survey_app.core.errors import DomainError
-from survey_app.store import actions, records
+from survey_app.store import actions, opds, records
 from survey_app.web.database import get_db
 from survey_app.web.forms import Form
 from survey_app.web.roles import login_required
@@ -47,22 +47,14 @@ def _period() -> tuple[str | None, str | None]:
 def index():
     """Every action, overdue ones marked, filterable by OPD and status."""
     db = get_db()
-    sql = (
-        "select f.*, o.name as opd_name, o.slug from follow_ups f "
-        "join opds o on o.id = f.opd_id where 1 = 1"
-    )
-    params = []
-    if request.args.get("opd"):
-        sql += " and o.slug = ?"
-        params.append(request.args["opd"])
-    if request.args.get("status") in STATUS_LABELS:
-        sql += " and f.status = ?"
-        params.append(request.args["status"])
-    rows = [dict(r) for r in db.execute(sql + " order by f.due_date", params)]
-    today = dt.date.today().isoformat()
-    opds = [dict(r) for r in db.execute("select slug, name from opds order by name")]
+    status = request.args.get("status")
+    rows = actions.listing(db, request.args.get("opd"), status if status in STATUS_LABELS else None)
     return render_template(
-        "followups/index.html", rows=rows, today=today, opds=opds, labels=STATUS_LABELS
+        "followups/index.html",
+        rows=rows,
+        today=dt.date.today().isoformat(),
+        opds=opds.names(db),
+        labels=STATUS_LABELS,
     )
 
 

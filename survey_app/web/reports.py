@@ -12,8 +12,9 @@ from wtforms import DateField, SelectField
 from wtforms.validators import Optional, ValidationError
 
 from survey_app.findings import exports, render
+from survey_app.store import opds, records, summaries, visit_lists
 from survey_app.store import quality as quality_reads
-from survey_app.store import records, summaries
+from survey_app.store.records import VisitFilter
 from survey_app.web.database import get_db
 from survey_app.web.forms import Form
 from survey_app.web.language import STATUS_LABELS
@@ -45,9 +46,7 @@ class FilterForm(Form):
 def _filter_form(db) -> FilterForm:
     """The filter form on this request's query string, with its choices."""
     form = FilterForm(formdata=request.args)
-    form.opd.choices = [("", _l("All OPDs"))] + [
-        (r["slug"], r["name"]) for r in db.execute("select slug, name from opds order by name")
-    ]
+    form.opd.choices = [("", _l("All OPDs"))] + [(r["slug"], r["name"]) for r in opds.names(db)]
     form.status.choices = [("approved", STATUS_LABELS["approved"]), ("", _l("Any status"))] + [
         (s, STATUS_LABELS[s]) for s in records.STATUSES if s != "approved"
     ]
@@ -86,11 +85,9 @@ def _filters(page: bool = False) -> dict:
 
 def _default_period(db) -> tuple[dt.date, dt.date]:
     """The span of the approved visits, or this calendar year when there are none."""
-    row = db.execute(
-        "select min(visit_date), max(visit_date) from visits where status = 'approved'"
-    ).fetchone()
-    if row[0]:
-        return dt.date.fromisoformat(row[0]), dt.date.fromisoformat(row[1])
+    first, last = visit_lists.date_span(db, VisitFilter(status="approved"))
+    if first:
+        return dt.date.fromisoformat(first), dt.date.fromisoformat(last)
     today = dt.date.today()
     return dt.date(today.year, 1, 1), dt.date(today.year, 12, 31)
 
@@ -115,34 +112,16 @@ def index():
     """The download page: filters, then the PDFs and exports they select."""
     f = _filters(page=True)
     db = get_db()
-    opds = [
-        dict(r)
-        for r in db.execute(
-            "select o.slug, o.name, count(*) as visits from visits v join opds o "
-            "on o.id = v.opd_id where v.status = 'approved' and v.visit_date between ? and ? "
-            "group by o.id order by o.name",
-            [f["date_from"], f["date_to"]],
-        )
-    ]
+    approved = VisitFilter(status="approved", date_from=f["date_from"], date_to=f["date_to"])
+    shown = VisitFilter(f["status"], f["date_from"], f["date_to"], opd_slug=f["opd"])
     html = render_template(
-        "reports/index.html", f=f, form=f["form"], opds=opds, visits=_recent(db, f)
+        "reports/index.html",
+        f=f,
+        form=f["form"],
+        opds=visit_lists.per_opd(db, approved),
+        visits=visit_lists.recent(db, shown, RECENT_VISITS),
     )
     return html, 400 if f["form"].errors else 200
-
-
-def _recent(db, f: dict) -> list[dict]:
-    sql = (
-        "select v.uuid, v.visit_date, v.status, o.name as opd_name, s.name as service_name "
-        "from visits v join opds o on o.id = v.opd_id join services s on s.id = v.service_id "
-        "where v.visit_date between ? and ?"
-    )
-    params = [f["date_from"], f["date_to"]]
-    for clause, value in (("o.slug = ?", f["opd"]), ("v.status = ?", f["status"])):
-        if value:
-            sql += f" and {clause}"
-            params.append(value)
-    rows = db.execute(sql + f" order by v.visit_date desc limit {RECENT_VISITS}", params)
-    return [dict(r) for r in rows]
 
 
 @bp.route("/visit/<visit_uuid>.pdf")
@@ -151,7 +130,7 @@ def visit_pdf(visit_uuid: str):
     """The visit sheet of one visit."""
     lang = request.args.get("lang") if request.args.get("lang") in ("id", "en") else g.lang
     rendered = render.visit_pdf(get_db(), visit_uuid, locale=lang, **_render_args())
-    date = records.visit(get_db(), visit_uuid)["visit_date"]
+    date = records.visit_date(get_db(), visit_uuid)
     return _pdf(rendered, render.visit_filename(date, visit_uuid))
 
 

@@ -19,9 +19,10 @@ from wtforms import SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from survey_app.core import formatting, labels
-from survey_app.findings import figures as findings_data
-from survey_app.store import records
+from survey_app.findings import figures
+from survey_app.store import opds, records, users, visit_lists
 from survey_app.store.connection import transaction
+from survey_app.store.records import VisitFilter
 from survey_app.web import forms
 from survey_app.web.audit import audit_trail
 from survey_app.web.database import get_db
@@ -33,13 +34,7 @@ from survey_app.web.roles import SUPERVISORS, login_required
 bp = Blueprint("review", __name__, url_prefix="/review")
 QUEUE_LIMIT = 500
 WIB = dt.timezone(dt.timedelta(hours=7), "WIB")
-# Sort keys the queue accepts; anything else falls back to the first.
-SORTS = {
-    "waiting": "v.submitted_at is null, v.submitted_at, v.visit_date",
-    "date": "v.visit_date desc, v.submitted_at desc",
-    "opd": "o.name, v.visit_date desc",
-    "evaluator": "u.name, v.visit_date desc",
-}
+# The queue's orders (visit_lists.QUEUE_ORDERS); anything else falls back to the first.
 SORT_LABELS = {
     "waiting": _l("Waiting longest"),
     "date": _l("Visit date, newest"),
@@ -48,7 +43,7 @@ SORT_LABELS = {
 }
 ACTIONS = {"approve": "approved", "return": "returned", "reject": "rejected"}
 REVIEWABLE = "submitted"
-# What an audit action means, for a visit and for any other record.
+# Why a supervisor rejects a visit; the reason leads the note stored on it (_note).
 REJECT_REASONS = (
     ("recognised", _l("The shopper was recognised")),
     ("not_done", _l("The visit was not made as reported")),
@@ -113,30 +108,20 @@ def wib(value: str | None) -> str:
 def queue():
     """Visits to review (submitted first), filtered by OPD, evaluator, period, instrument."""
     db = get_db()
-    filters = queue_filters(request.args)
-    where, params = _where(filters)
-    rows = db.execute(
-        "select v.uuid, v.status, v.visit_date, v.submitted_at, v.reviewed_at, "
-        "o.name as opd_name, s.name as service_name, u.name as evaluator_name, "
-        "(select group_concat(vi.instrument_id, ', ') from visit_instruments vi "
-        "where vi.visit_uuid = v.uuid) as instruments "
-        "from visits v join opds o on o.id = v.opd_id join services s on s.id = v.service_id "
-        f"join users u on u.id = v.evaluator_id where {where} "
-        f"order by {SORTS[filters['sort']]} limit {QUEUE_LIMIT}",
-        params,
-    ).fetchall()
+    filters = _queue_filters(request.args)
+    visits = visit_lists.queue(db, _visit_filter(filters), filters["sort"], QUEUE_LIMIT)
     return render_template(
         "review/queue.html",
-        visits=[dict(r) for r in rows],
+        visits=visits,
         filters=filters,
         counts=_status_counts(db, filters),
-        choices=filter_choices(db),
+        choices=_filter_choices(db),
         sorts=SORT_LABELS,
         limit=QUEUE_LIMIT,
     )
 
 
-def queue_filters(args) -> dict[str, Any]:
+def _queue_filters(args) -> dict[str, Any]:
     """The queue's filters from the query string; unknown values are dropped."""
     status = args.get("status", REVIEWABLE)
     sort = args.get("sort", "waiting")
@@ -147,7 +132,7 @@ def queue_filters(args) -> dict[str, Any]:
         "instrument": (args.get("instrument") or "").strip()[:64] or None,
         "from": date_arg(args.get("from")),
         "to": date_arg(args.get("to")),
-        "sort": sort if sort in SORTS else "waiting",
+        "sort": sort if sort in visit_lists.QUEUE_ORDERS else "waiting",
     }
 
 
@@ -155,54 +140,30 @@ def _int(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() else None
 
 
-def _where(filters: dict[str, Any], with_status: bool = True) -> tuple[str, list]:
-    """The filters as a parameterised WHERE clause."""
-    clauses, params = ["1 = 1"], []
-    if with_status and filters["status"] != "all":
-        clauses.append("v.status = ?")
-        params.append(filters["status"])
-    for clause, key in (
-        ("v.opd_id = ?", "opd"),
-        ("v.evaluator_id = ?", "evaluator"),
-        ("v.visit_date >= ?", "from"),
-        ("v.visit_date <= ?", "to"),
-        (
-            "exists (select 1 from visit_instruments vi where vi.visit_uuid = v.uuid "
-            "and vi.instrument_id = ?)",
-            "instrument",
-        ),
-    ):
-        if filters[key] is not None:
-            clauses.append(clause)
-            params.append(filters[key])
-    return " and ".join(clauses), params
+def _visit_filter(filters: dict[str, Any], with_status: bool = True) -> VisitFilter:
+    """The queue's filters as the store's VisitFilter ("all" statuses: no status filter)."""
+    status = filters["status"] if with_status and filters["status"] != "all" else None
+    return VisitFilter(
+        status=status,
+        date_from=filters["from"],
+        date_to=filters["to"],
+        opd_id=filters["opd"],
+        evaluator_id=filters["evaluator"],
+        instrument=filters["instrument"],
+    )
 
 
 def _status_counts(db: Database, filters: dict[str, Any]) -> dict[str, int]:
-    where, params = _where(filters, with_status=False)
-    rows = db.execute(
-        f"select v.status, count(*) from visits v where {where} group by v.status", params
-    ).fetchall()
-    counts = {status: 0 for status in records.STATUSES}
-    counts.update({r[0]: r[1] for r in rows})
-    counts["all"] = sum(counts.values())
-    return counts
+    counts = visit_lists.status_counts(db, _visit_filter(filters, with_status=False))
+    return {**counts, "all": sum(counts.values())}
 
 
-def filter_choices(db: Database) -> dict[str, list]:
+def _filter_choices(db: Database) -> dict[str, list]:
     """OPDs, evaluators and instruments to filter by."""
     return {
-        "opds": [dict(r) for r in db.execute("select id, slug, name from opds order by name")],
-        "evaluators": [
-            dict(r)
-            for r in db.execute(
-                "select id, name, username from users where role = 'evaluator' order by name"
-            )
-        ],
-        "instruments": [
-            dict(r)
-            for r in db.execute("select id, max(title) as title from instruments group by id")
-        ],
+        "opds": opds.names(db),
+        "evaluators": users.evaluators(db),
+        "instruments": records.instrument_titles(db),
     }
 
 
@@ -218,7 +179,7 @@ def detail(visit_uuid: str):
 
 def _render_detail(visit_uuid: str, posted: dict | None = None, status: int = 200):
     db = get_db()
-    sheet = findings_data.visit_sheet(db, visit_uuid)
+    sheet = figures.visit_sheet(db, visit_uuid)
     forms_ = {
         name: (posted or {}).get(name) or cls(prefix=name, formdata=None)
         for name, cls in FORMS.items()
@@ -226,26 +187,13 @@ def _render_detail(visit_uuid: str, posted: dict | None = None, status: int = 20
     return render_template(
         "review/detail.html",
         sheet=sheet,
-        people=_people(db, visit_uuid),
+        people=visit_lists.people(db, visit_uuid),
         trail=audit_trail(db, "visit", visit_uuid),
         forms=forms_,
         reviewable=sheet["status"] == REVIEWABLE,
         dimension_labels=labels.DIMENSIONS,
         unsur_labels=labels.UNSUR,
     ), status
-
-
-def _people(db: Database, visit_uuid: str) -> dict[str, Any]:
-    """Who filled the visit, who reviewed it, and the plan it came from."""
-    row = db.execute(
-        "select v.created_at, v.submitted_at, v.reviewed_at, v.review_note, v.revision, "
-        "v.assignment_id, e.name as evaluator, e.username as evaluator_username, "
-        "r.name as reviewer, s.id as service_id from visits v "
-        "join users e on e.id = v.evaluator_id left join users r on r.id = v.reviewer_id "
-        "join services s on s.id = v.service_id where v.uuid = ?",
-        [visit_uuid],
-    ).fetchone()
-    return dict(row)
 
 
 # --- actions -----------------------------------------------------------------------
@@ -262,11 +210,11 @@ def act(visit_uuid: str, action: str):
         return _render_detail(visit_uuid, {action: form}, 400)
     db = get_db()
     with transaction(db):
-        row = db.execute("select status from visits where uuid = ?", [visit_uuid]).fetchone()
-        if row is None:
+        status = records.visit_status(db, visit_uuid)
+        if status is None:
             abort(404)
-        if row["status"] != REVIEWABLE:
-            return _refused(row["status"])
+        if status != REVIEWABLE:
+            return _refused(status)
         records.set_status(db, visit_uuid, ACTIONS[action], g.user["id"], _note(form, action))
     flash(_flash_text(action), "success")
     return redirect(url_for(".queue"))

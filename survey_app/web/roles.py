@@ -6,6 +6,7 @@ import functools
 
 from flask import abort, g, redirect, request, session, url_for
 
+from survey_app.store import users
 from survey_app.web.database import get_db
 
 SUPERVISORS = ("supervisor", "admin")
@@ -14,14 +15,7 @@ SUPERVISORS = ("supervisor", "admin")
 def load_user() -> None:
     """Put the logged-in, active user (or None) on g before each request."""
     user_id = session.get("user_id")
-    g.user = None
-    if user_id is not None:
-        row = (
-            get_db()
-            .execute("select * from users where id = ? and active = 1", [user_id])
-            .fetchone()
-        )
-        g.user = dict(row) if row else None
+    g.user = users.active(get_db(), user_id) if user_id is not None else None
 
 
 def login_required(*roles: str):

@@ -1,0 +1,90 @@
+"""Users as the screens need them: the logged-in one, lists, lookups, changes.
+
+Adding a user with a hashed password is records.create_user, which the CLI
+shares; this module adds the audit entry the admin screen writes with it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlite_utils import Database
+from werkzeug.security import generate_password_hash
+
+from survey_app.store import records
+from survey_app.store.connection import transaction
+
+
+def active(db: Database, user_id: int) -> dict[str, Any] | None:
+    """The user with this id when active, else None: who may be logged in."""
+    row = db.execute("select * from users where id = ? and active = 1", [user_id]).fetchone()
+    return dict(row) if row else None
+
+
+def get(db: Database, user_id: int) -> dict[str, Any] | None:
+    """The user with this id, active or not, or None."""
+    row = db.execute("select * from users where id = ?", [user_id]).fetchone()
+    return dict(row) if row else None
+
+
+def listing(db: Database) -> list[dict[str, Any]]:
+    """Every user with role and home OPD name: active first, then by role and name."""
+    return [
+        dict(r)
+        for r in db.execute(
+            "select u.id, u.username, u.name, u.role, u.active, o.name as opd_name "
+            "from users u left join opds o on o.id = u.opd_id "
+            "order by u.active desc, u.role, u.name"
+        )
+    ]
+
+
+def evaluators(db: Database, active_only: bool = False) -> list[dict[str, Any]]:
+    """Evaluators (id, name, username, opd_id, home OPD name) by name."""
+    sql = (
+        "select u.id, u.name, u.username, u.opd_id, o.name as home from users u "
+        "left join opds o on o.id = u.opd_id where u.role = 'evaluator'"
+    )
+    if active_only:
+        sql += " and u.active = 1"
+    return [dict(r) for r in db.execute(sql + " order by u.name")]
+
+
+def active_evaluator(db: Database, user_id: int) -> dict[str, Any] | None:
+    """The active evaluator with this id (id and home opd_id), or None."""
+    row = db.execute(
+        "select id, opd_id from users where id = ? and role = 'evaluator' and active = 1",
+        [user_id],
+    ).fetchone()
+    return dict(row) if row else None
+
+
+def username_taken(db: Database, username: str, own_id: int | None) -> bool:
+    """Whether another user already has this username."""
+    sql = "select 1 from users where username = ? and id != ?"
+    return db.execute(sql, [username, own_id or 0]).fetchone() is not None
+
+
+def create(db: Database, user: dict[str, Any], password: str, actor_id: int, detail: dict) -> int:
+    """Add a user (username, name, role, opd_id) with a hashed password, and log it."""
+    with transaction(db):
+        new_id = records.create_user(
+            db, user["username"], password, user["role"], name=user["name"], opd_id=user["opd_id"]
+        )
+        records.audit(db, actor_id, "create", "user", new_id, detail)
+    return new_id
+
+
+def update(
+    db: Database,
+    user_id: int,
+    row: dict[str, Any],
+    actor_id: int,
+    detail: dict,
+    password: str | None = None,
+) -> None:
+    """Write a user's changed fields (and a new password, hashed, when given) and log them."""
+    row = {**row, "password_hash": generate_password_hash(password)} if password else row
+    with transaction(db):
+        db.table("users").update(user_id, row)
+        records.audit(db, actor_id, "update", "user", user_id, detail)
