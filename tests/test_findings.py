@@ -21,6 +21,7 @@ from survey_app import create_app
 from survey_app.core import formatting, scoring
 from survey_app.core.errors import DomainError
 from survey_app.findings import figures, render
+from survey_app.findings.pdf import FetchRefused, LocalFetcher
 from survey_app.store import demo, records, summaries
 from survey_app.store.connection import connect, migrate
 
@@ -354,7 +355,7 @@ def test_fetcher_serves_only_static_files_and_stored_photos(tmp_path):
     (photos / "ab" / "abc").write_bytes(jpeg(1))
     (tmp_path / "secret.txt").write_text("no")
     (photos / "ab" / "link").symlink_to(tmp_path / "secret.txt")
-    fetcher = render.LocalFetcher(render.STATIC, photos)
+    fetcher = LocalFetcher(render.STATIC, photos)
     css = (render.STATIC / "print" / "findings.css").as_uri()
     assert fetcher.fetch(css).read().startswith(b"/*")
     assert fetcher.fetch((photos / "ab" / "abc").as_uri()).read()[:3] == b"\xff\xd8\xff"
@@ -367,7 +368,7 @@ def test_fetcher_serves_only_static_files_and_stored_photos(tmp_path):
         "data:image/png;base64,iVBORw0KGgo=",
         "ftp://example.org/x",
     ):
-        with pytest.raises(render.FetchRefused):
+        with pytest.raises(FetchRefused):
             fetcher.fetch(url)
     assert len(fetcher.refused) == 7
 

@@ -16,9 +16,6 @@ import zipfile
 from pathlib import Path
 from typing import IO, Any
 
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
-from openpyxl.styles import Font
 from sqlite_utils import Database
 
 from survey_app.core import labels, quality, scoring
@@ -148,79 +145,59 @@ def _columns(visits: list[dict]) -> list[str]:
     return list(seen)
 
 
-def _cell(sheet, value: Any, bold: bool = False) -> Cell:
-    """A cell whose text stays text: no formula from user input, no illegal characters."""
-    if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    cell = Cell(sheet, value=value)
-    if isinstance(value, str):
-        cell.data_type = "s"
-    if bold:
-        cell.font = Font(bold=True)
-    return cell
-
-
-def _append(sheet, values: list[Any]) -> None:
-    sheet.append([_cell(sheet, v) for v in values])
-
-
-def _header(sheet, values: list[str]) -> None:
-    sheet.append([_cell(sheet, v, bold=True) for v in values])
-    sheet.freeze_panes = "A2"
-
-
 def xlsx(
     db: Database, visits: list[dict], locale: str = "id", quality_report: dict | None = None
 ) -> bytes:
     """Workbook: visits (item labels as headers), answers (long), column key, data quality."""
+    # Imported here, not above: openpyxl costs ~0.15 s a process, and only XLSX needs it.
+    from survey_app.findings import workbook
+
     gettext = labels.translations(locale).gettext
     names = _item_labels(db, visits, locale)
     columns = _columns(visits)
-    book = Workbook()
-    wide = book.active
-    wide.title = gettext(labels.SHEETS["visits"])
     fixed = [*VISIT_COLUMNS, "compliance", "zone", "ikm"]
-    _header(wide, [gettext(labels.COLUMNS[c]) for c in fixed] + [names.get(c, c) for c in columns])
-    for v in visits:
-        given = {f"{a['instrument']}.{a['item']}": a["value"] for a in v["answers"]}
-        skm = v["scores"]["skm"] or {}
-        figures = [
-            scoring.round2(v["scores"]["compliance"]["score"]),
-            v["scores"]["zone"],
-            scoring.round2(skm.get("ikm_converted")),
-        ]
-        _append(
-            wide,
-            [v.get(k) for k in VISIT_COLUMNS]
-            + figures
-            + [cell_text(given.get(c)) for c in columns],
-        )
-    _long_sheet(book, visits, gettext)
-    _key_sheet(book, fixed, columns, names, gettext)
+    sheets = [
+        (
+            gettext(labels.SHEETS["visits"]),
+            [gettext(labels.COLUMNS[c]) for c in fixed] + [names.get(c, c) for c in columns],
+            (_wide_row(v, columns) for v in visits),
+        ),
+        (
+            gettext(labels.SHEETS["answers"]),
+            list(LONG_COLUMNS),
+            ([row[c] for c in LONG_COLUMNS] for row in long_rows(visits)),
+        ),
+        _key_sheet(fixed, columns, names, gettext),
+    ]
     if quality_report:
-        sheet = book.create_sheet(gettext(labels.QUALITY["title"]))
-        _header(sheet, [gettext(labels.QUALITY["measure"]), gettext(labels.QUALITY["value"])])
-        for measure, value in quality.rows(quality_report, gettext):
-            _append(sheet, [measure, value])
-    buf = io.BytesIO()
-    book.save(buf)
-    return buf.getvalue()
+        header = [gettext(labels.QUALITY["measure"]), gettext(labels.QUALITY["value"])]
+        rows = (list(row) for row in quality.rows(quality_report, gettext))
+        sheets.append((gettext(labels.QUALITY["title"]), header, rows))
+    return workbook.write(sheets)
 
 
-def _long_sheet(book, visits: list[dict], gettext) -> None:
-    sheet = book.create_sheet(gettext(labels.SHEETS["answers"]))
-    _header(sheet, list(LONG_COLUMNS))
-    for row in long_rows(visits):
-        _append(sheet, [row[c] for c in LONG_COLUMNS])
+def _wide_row(visit: dict, columns: list[str]) -> list[Any]:
+    """One visit: its fields, its three figures, then its answer to each item column."""
+    given = {f"{a['instrument']}.{a['item']}": a["value"] for a in visit["answers"]}
+    skm = visit["scores"]["skm"] or {}
+    figures = [
+        scoring.round2(visit["scores"]["compliance"]["score"]),
+        visit["scores"]["zone"],
+        scoring.round2(skm.get("ikm_converted")),
+    ]
+    return (
+        [visit.get(k) for k in VISIT_COLUMNS] + figures + [cell_text(given.get(c)) for c in columns]
+    )
 
 
-def _key_sheet(book, fixed: list[str], columns: list[str], names: dict, gettext) -> None:
+def _key_sheet(fixed: list[str], columns: list[str], names: dict, gettext):
     """Which header stands for which stored key (labels may repeat across instruments)."""
-    sheet = book.create_sheet(gettext(labels.SHEETS["columns"]))
-    _header(sheet, [gettext(labels.COLUMNS["column"]), gettext(labels.COLUMNS["label"]), "key"])
-    for n, key in enumerate(fixed + columns, 1):
-        header = gettext(labels.COLUMNS[key]) if key in labels.COLUMNS else names.get(key, key)
-        _append(sheet, [n, header, key])
+    header = [gettext(labels.COLUMNS["column"]), gettext(labels.COLUMNS["label"]), "key"]
+    rows = [
+        [n, gettext(labels.COLUMNS[key]) if key in labels.COLUMNS else names.get(key, key), key]
+        for n, key in enumerate(fixed + columns, 1)
+    ]
+    return gettext(labels.SHEETS["columns"]), header, rows
 
 
 # --- ZIP of photos ----------------------------------------------------------------------

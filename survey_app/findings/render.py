@@ -1,30 +1,23 @@
 """Findings as HTML (Jinja) then PDF (WeasyPrint); only our own files are ever fetched.
 
 No Flask: the CLI and the web both call visit_pdf / opd_pdf / city_pdf with a
-database, the photo store and a locale. The URL fetcher serves files under
-survey_app/static/ and the photo store and refuses everything else, so a
-note that smuggled in `<img src="file:///etc/passwd">` or a network address
-fetches nothing even if it were ever rendered unescaped.
+database, the photo store and a locale. WeasyPrint itself lives in pdf.py,
+loaded only when a PDF is laid out; its URL fetcher serves files under
+survey_app/static/ and the photo store and refuses everything else.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
-import mimetypes
 import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
-from urllib.request import url2pathname
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 from sqlite_utils import Database
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from survey_app.core import formatting, labels, quality
 from survey_app.findings import charts, figures
@@ -35,56 +28,6 @@ TEMPLATES = PACKAGE / "templates"
 STATIC = PACKAGE / "static"
 WIB = dt.timezone(dt.timedelta(hours=7), "WIB")
 DEFAULT_ISSUER = "Pemerintah Kota Jambi"
-# Images are downsampled to this resolution in the PDF (photos arrive at up to 1600 px).
-RENDER_OPTIONS = {"dpi": 150}
-LOG = logging.getLogger(__name__)
-
-
-class FetchRefused(ValueError):
-    """A URL the findings may not load: anything but our static files and stored photos."""
-
-
-class LocalFetcher(URLFetcher):
-    """WeasyPrint's fetcher, narrowed to files under the given folders."""
-
-    def __init__(self, *roots: str | Path):
-        super().__init__(allowed_protocols=("file",), allow_redirects=False, timeout=1)
-        self.roots = tuple(Path(r).resolve() for r in roots)
-        self.asked: list[str] = []
-        self.refused: list[str] = []
-
-    def fetch(self, url: str, headers=None) -> URLFetcherResponse:
-        """Serve a file under one of the roots; refuse (and record) anything else."""
-        self.asked.append(url)
-        path = self.local_path(url)
-        if path is None:
-            self.refused.append(url)
-            LOG.warning("findings: refused to fetch %s", url[:200])
-            raise FetchRefused(url)
-        return URLFetcherResponse(path.as_uri(), path.read_bytes(), {"Content-Type": _mime(path)})
-
-    def local_path(self, url: str) -> Path | None:
-        """The file a file:// URL names when it lies under a root, else None."""
-        parts = urlsplit(url)
-        if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
-            return None
-        path = Path(url2pathname(parts.path)).resolve()
-        if path.is_file() and any(path.is_relative_to(root) for root in self.roots):
-            return path
-        return None
-
-
-def _mime(path: Path) -> str:
-    guessed = mimetypes.guess_type(path.name)[0]
-    if guessed:
-        return guessed
-    with path.open("rb") as fh:
-        head = fh.read(12)
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if head.startswith(b"\x89PNG"):
-        return "image/png"
-    return "image/webp" if head[8:12] == b"WEBP" else "application/octet-stream"
 
 
 @dataclass
@@ -189,11 +132,12 @@ def render_html(template: str, locale: str, **context: Any) -> str:
 
 def html_to_pdf(html: str, photo_dir: str | Path) -> Rendered:
     """Lay out and write the PDF; only static files and stored photos can be loaded."""
-    fetcher = LocalFetcher(STATIC, photo_dir)
-    document = HTML(string=html, base_url=STATIC.as_uri() + "/", url_fetcher=fetcher).render(
-        **RENDER_OPTIONS
-    )
-    return Rendered(document.write_pdf(), len(document.pages), fetcher.asked, fetcher.refused)
+    # Imported here, not above: WeasyPrint costs ~0.5 s and 28 MB, and only a PDF needs it.
+    from survey_app.findings import pdf
+
+    fetcher = pdf.LocalFetcher(STATIC, photo_dir)
+    data, pages = pdf.write(html, STATIC.as_uri() + "/", fetcher)
+    return Rendered(data, pages, fetcher.asked, fetcher.refused)
 
 
 # --- the three documents ------------------------------------------------------------

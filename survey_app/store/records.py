@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from PIL import Image
 from sqlite_utils import Database
 from sqlite_utils.db import NotFoundError
 from werkzeug.security import generate_password_hash
@@ -560,6 +559,8 @@ def print_copy(photo_dir: str | Path, digest: str) -> Path:
     target = Path(photo_dir) / "print" / digest[:2] / f"{digest}.jpg"
     if target.is_file():
         return target
+    from PIL import Image  # here, not above: only printing needs Pillow (~20 ms a process)
+
     try:
         with Image.open(original) as image:
             image.draft("RGB", (PRINT_SIDE, PRINT_SIDE))  # JPEG: decode at a reduced scale
