@@ -156,16 +156,44 @@ def in_period(
     db: Database, date_from: str, date_to: str, status: str = "approved"
 ) -> dict[int, dict[str, Any]]:
     """One tally per OPD with visits in [date_from, date_to] (ISO dates)."""
-    months, edges = split(date_from, date_to)
-    per_opd: dict[int, dict[str, Any]] = {}
-    found = [(opd_id, t) for opd_id, _month, t in kept(db, months, status)]
-    for start, end in edges:
-        found += counted(db, status, start, end).items()
+    return per_opd(by_month(db, date_from, date_to, status).values())
+
+
+def total(
+    db: Database, date_from: str, date_to: str, status: str = "approved", opd_id: int | None = None
+) -> dict[str, Any]:
+    """One tally of every visit in the period (of one OPD when given), merged once."""
+    months = by_month(db, date_from, date_to, status).values()
     with records.collector_paused():
-        for opd_id, tally in found:
-            if tally["visits"]:
-                merge(per_opd.setdefault(opd_id, new()), tally)
-    return per_opd
+        return merged(t for month in months for o, t in month.items() if opd_id in (None, o))
+
+
+def by_month(
+    db: Database, date_from: str, date_to: str, status: str = "approved"
+) -> dict[str, dict[int, dict[str, Any]]]:
+    """Per month the period touches ('YYYY-MM', in order): one tally per OPD with visits.
+
+    Whole months are read as kept; the part of a month at either end is counted.
+    """
+    months, edges = split(date_from, date_to)
+    found = kept(db, months, status)
+    for start, end in edges:
+        found += [(o, start[:7], t) for o, t in counted(db, status, start, end).items()]
+    out: dict[str, dict[int, dict[str, Any]]] = {}
+    for opd_id, month, tally in sorted(found, key=lambda f: f[1]):
+        if tally["visits"]:
+            out.setdefault(month, {})[opd_id] = tally
+    return out
+
+
+def per_opd(months: Iterable[Mapping[int, Mapping[str, Any]]]) -> dict[int, dict[str, Any]]:
+    """One tally per OPD from by_month's tallies (all months, or those given)."""
+    out: dict[int, dict[str, Any]] = {}
+    with records.collector_paused():
+        for month in months:
+            for opd_id, tally in month.items():
+                merge(out.setdefault(opd_id, new()), tally)
+    return out
 
 
 def split(date_from: str, date_to: str) -> tuple[list[str], list[tuple[str, str]]]:
