@@ -8,7 +8,7 @@ who visited it, so no evaluator (not even an id) reaches these dicts.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from fractions import Fraction
 from typing import Any
 
@@ -247,8 +247,12 @@ def _photo(row: dict, items: dict[str, Item], visit_date: str, service: str) -> 
 # --- failed items ------------------------------------------------------------------
 
 
-def items_of(db: Database, versions: Counter) -> dict[str, Item]:
-    """Every item of these instrument versions by 'instrument.item'; newer versions win."""
+def items_of(db: Database, versions: Iterable[tuple[str, int]]) -> dict[str, Item]:
+    """Every item of these instrument versions by 'instrument.item'; newer versions win.
+
+    Documents name items as the versions their visits used (summaries.instrument_versions);
+    screens by every stored version (summaries.stored_versions), which needs no visit read.
+    """
     items: dict[str, Item] = {}
     for inst_id, version in sorted(versions, key=lambda iv: iv[1]):
         inst = records.instrument(db, inst_id, version)
@@ -280,18 +284,20 @@ def top_findings(
 
 
 def city_figures(
-    db: Database, span: Mapping[str, str], status: str = "approved", months: bool = False
+    db: Database,
+    span: Mapping[str, str],
+    items: dict[str, Item],
+    status: str = "approved",
+    months: bool = False,
 ) -> dict[str, Any]:
     """The city over a period and the one before, its OPDs ranked, its frequent findings.
 
     From the per-OPD monthly tallies (store.tallies), never every visit's scores;
-    `months` adds the city's figures month by month.
+    `items` (items_of) names the failed items; `months` adds the city month by month.
     """
     monthly = tallies.by_month(db, span["from"], span["to"], status)
     current = tallies.per_opd(monthly.values())
     before = tallies.in_period(db, span["previous_from"], span["previous_to"], status)
-    versions = summaries.instrument_versions(db, span["from"], span["to"], status)
-    items = items_of(db, versions)
     agg = tallies.aggregate(tallies.merged(current.values()))
     prior = tallies.merged(before.values())
     opds = ranking(db, current, before, items)
@@ -300,7 +306,6 @@ def city_figures(
         "previous": figures(tallies.aggregate(prior)) if prior["visits"] else None,
         "opds": opds,
         "findings": top_findings(agg["failed_items"], items, opds),
-        "versions": versions,
     }
     if months:
         out["months"] = [
@@ -364,7 +369,11 @@ def _distribution(opds: list[dict], scheme_id: str, key: str) -> list[dict[str, 
 
 
 def opd_figures(
-    db: Database, opd: Mapping[str, Any], span: Mapping[str, str], status: str = "approved"
+    db: Database,
+    opd: Mapping[str, Any],
+    span: Mapping[str, str],
+    items: dict[str, Item],
+    status: str = "approved",
 ) -> dict[str, Any]:
     """One OPD over a period and the one before: its line, change table, SKM table, timing.
 
@@ -374,8 +383,6 @@ def opd_figures(
     population = records.opd_population(db, opd["id"])
     now = tallies.total(db, span["from"], span["to"], status, opd["id"])
     before = tallies.total(db, span["previous_from"], span["previous_to"], status, opd["id"])
-    versions = summaries.instrument_versions(db, span["from"], span["to"], status, opd["id"])
-    items = items_of(db, versions)
     agg = tallies.aggregate(now, population)
     prior = tallies.aggregate(before, population) if before["visits"] else None
     line = _line((opd["slug"], opd["name"]), agg, prior, items)
@@ -384,8 +391,6 @@ def opd_figures(
         "change": change(line["figures"], line["previous"]),
         "skm": _skm_table(now["skm"], agg["skm"]),
         "timing": service_times(db, opd["id"], span, status),
-        "items": items,
-        "versions": versions,
     }
 
 
@@ -475,9 +480,11 @@ def opd_report(
     """Findings for one OPD over a period, compared with the period before."""
     opd = records.opd_by_slug(db, slug)
     span = period(date_from, date_to)
-    one = opd_figures(db, opd, span, status)
-    visits = opd_visits(db, opd["id"], span, one["items"], status)
-    groups = _findings(one["failed_items"], one["items"], visits)
+    versions = summaries.instrument_versions(db, span["from"], span["to"], status, opd["id"])
+    items = items_of(db, versions)
+    one = opd_figures(db, opd, span, items, status)
+    visits = opd_visits(db, opd["id"], span, items, status)
+    groups = _findings(one["failed_items"], items, visits)
     return {
         "opd": summaries.opd_row(db, opd["id"]),
         "period": span,
@@ -492,7 +499,7 @@ def opd_report(
         "skm": one["skm"],
         "change": one["change"],
         "documentation": _documentation(visits, groups),
-        "method": _method(db, one["versions"], one["figures"]["scheme"]),
+        "method": _method(db, versions, one["figures"]["scheme"]),
         "follow_ups": actions.for_report(db, opd["id"], span["previous_from"], span["to"]),
         "quality": quality_reads.report(db, span["from"], span["to"], opd["id"]),
     }
@@ -555,7 +562,8 @@ def city_report(
 ) -> dict[str, Any]:
     """The city over a period: OPD ranking, zones and mutu, frequent findings, trend."""
     span = period(date_from, date_to)
-    city = city_figures(db, span, status, months=True)
+    versions = summaries.instrument_versions(db, span["from"], span["to"], status)
+    city = city_figures(db, span, items_of(db, versions), status, months=True)
     current = city["figures"]
     return {
         "period": span,
@@ -567,7 +575,7 @@ def city_report(
         "findings": city["findings"],
         "months": city["months"],
         "change": change(current, city["previous"]),
-        "method": _method(db, city["versions"], current["scheme"]),
+        "method": _method(db, versions, current["scheme"]),
         "quality": quality_reads.report(db, span["from"], span["to"]),
     }
 

@@ -171,6 +171,13 @@ def instrument_versions(
     return Counter({(r[0], r[1]): r[2] for r in rows})
 
 
+def stored_versions(db: Database) -> list[tuple[str, int]]:
+    """Every stored (instrument, version), oldest version first."""
+    return [
+        (r[0], r[1]) for r in db.execute("select id, version from instruments order by version")
+    ]
+
+
 def service_briefs(
     db: Database, opd_id: int, date_from: str, date_to: str, status: str = "approved"
 ) -> list[tuple[int, dict]]:

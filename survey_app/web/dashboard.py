@@ -69,7 +69,8 @@ def index():
     """Per OPD: visits, compliance and zone, IKM and mutu, priorities, time, fees; ranked."""
     db, today = get_db(), dt.date.today()
     span = chosen_period(request.args, today)
-    city = findings.city_figures(db, span)
+    items = findings.items_of(db, summaries.stored_versions(db))
+    city = findings.city_figures(db, span, items)
     sort = request.args.get("sort", "rank")
     sort = sort if sort in SORTS else "rank"
     return render_template(
@@ -155,9 +156,10 @@ def opd(slug: str):
     db, today = get_db(), dt.date.today()
     record = records.opd_by_slug(db, slug)
     span = chosen_period(request.args, today)
-    one = findings.opd_figures(db, record, span)
+    items = findings.items_of(db, summaries.stored_versions(db))
+    one = findings.opd_figures(db, record, span, items)
     row = one if one["figures"]["visits"] else None
-    visits = findings.opd_visits(db, record["id"], span, one["items"])
+    visits = findings.opd_visits(db, record["id"], span, items)
     return render_template(
         "dashboard/opd.html",
         opd=record,
@@ -166,7 +168,7 @@ def opd(slug: str):
         row=row,
         priorities=priority_chart(row) if row else None,
         services=one["timing"],
-        failed=findings.top_findings(one["failed_items"], one["items"]),
+        failed=findings.top_findings(one["failed_items"], items),
         visits=sorted(visits, key=lambda v: v["visit_date"], reverse=True),
         pending=summaries.pending_counts(db, span["from"], span["to"], record["id"]),
         dimension_labels=labels.DIMENSIONS,
