@@ -158,9 +158,7 @@ def test_domain_errors_are_translated_without_flask():
 SQL_STILL_IN = {
     "survey_app.web.api": "sync API queries: being moved to the store",
     "survey_app.web.auth": "login and lockout of failed logins: being moved to the store",
-    "survey_app.web.dashboard": "dashboard reads: being moved to the store",
     "survey_app.findings.exports": "photo rows for the ZIP: being moved to the store",
-    "survey_app.findings.figures": "document figures: being moved to the store",
 }
 # Database calls a module above the store must not make (sqlite-utils and sqlite3).
 SQL_CALLS = {"execute", "executemany", "executescript", "query", "table", "rows_where"}

@@ -7,8 +7,8 @@ from collections import defaultdict
 import pytest
 
 from survey_app.core import formatting, scoring
+from survey_app.findings.periods import default_period
 from survey_app.store import records
-from survey_app.web.dashboard import default_period
 
 from .supervisor_data import gen_visit, login
 

@@ -282,6 +282,43 @@ def test_city_report_is_anonymous_and_of_bounded_length(demo_app, city_pdf, tmp_
     assert city_pdf.refused == []
 
 
+def test_city_figures_from_tallies_are_those_of_the_visits_scores(demo_app):
+    """The city report merges kept tallies; every figure equals the visits' own aggregate."""
+    _, db = demo_app
+    period = ("2026-04-10", "2026-09-20")  # whole months kept, both ends counted on the spot
+    doc = figures.city_report(db, *period)
+    rows = records.visit_scores_in(db, *period)
+    assert doc["figures"] == figures.figures(scoring.aggregate([r["scores"] for r in rows]))
+    months = {}
+    for r in rows:
+        months.setdefault(r["visit_date"][:7], []).append(r["scores"])
+    assert [m.pop("month") for m in doc["months"]] == sorted(months)
+    assert doc["months"] == [figures.figures(scoring.aggregate(months[m])) for m in sorted(months)]
+    populations = records.opd_populations(db)
+    for line in doc["opds"]:
+        opd_id = records.opd_by_slug(db, line["slug"])["id"]
+        own = [r["scores"] for r in rows if r["opd_id"] == opd_id]
+        agg = scoring.aggregate(own, population=populations.get(opd_id))
+        assert line["figures"] == figures.figures(agg)
+        assert line["failed_items"] == agg["failed_items"]
+
+
+def test_time_per_service_is_that_of_the_visits_scores(demo_app):
+    _, db = demo_app
+    doc = figures.opd_report(db, SLUG, *PERIOD)
+    by_service = {}
+    for v in doc["visits"]:
+        by_service.setdefault(v["service"], []).append(v["scores"])
+    assert [t["service"] for t in doc["timing"]] == sorted(by_service)
+    for row in doc["timing"]:
+        agg = scoring.aggregate(by_service[row["service"]])
+        assert row["visits"] == agg["visits"] and row["over_max_time"] == agg["over_max_time"]
+        assert row["waiting_minutes"] == scoring.round2(agg["waiting_minutes"])
+        assert row["service_minutes"] == scoring.round2(agg["service_minutes"])
+        assert row["fee_over_published"] == agg["fee_over_published"]
+    assert sum(t["visits"] for t in doc["timing"]) == len(doc["visits"]) > 0
+
+
 # --- the visit sheet ------------------------------------------------------------------
 
 

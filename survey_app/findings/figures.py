@@ -7,45 +7,26 @@ who visited it, so no evaluator (not even an id) reaches these dicts.
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
 from fractions import Fraction
 from typing import Any
 
 from sqlite_utils import Database
 
 from survey_app.core import scoring
-from survey_app.core.errors import DomainError
 from survey_app.core.instruments import DIMENSIONS, UNSUR, Item, Label
-from survey_app.store import actions, records
+from survey_app.findings.periods import period
+from survey_app.store import actions, records, summaries, tallies
 from survey_app.store import quality as quality_reads
 
 round2 = scoring.round2
 SKM = scoring.SKM_SCHEME
 TOP_FINDINGS = 10
-_IN = "in (select value from json_each(?))"
+HEADLINE = ("visits", "compliance", "ikm_converted")  # the change table's rows, then priorities
 
 
-# --- periods, labels, bands -----------------------------------------------------
-
-
-def period(date_from: str, date_to: str) -> dict[str, str]:
-    """The reporting period and the same-length window right before it."""
-    try:
-        start, end = dt.date.fromisoformat(date_from), dt.date.fromisoformat(date_to)
-    except (TypeError, ValueError):
-        raise DomainError("bad_date", f"{date_from} / {date_to}") from None
-    if end < start:
-        raise DomainError("bad_date", f"{date_to} < {date_from}")
-    previous_to = start - dt.timedelta(days=1)
-    previous_from = previous_to - (end - start)
-    return {
-        "from": start.isoformat(),
-        "to": end.isoformat(),
-        "previous_from": previous_from.isoformat(),
-        "previous_to": previous_to.isoformat(),
-    }
+# --- labels and bands -----------------------------------------------------
 
 
 def label(value: Label | None) -> dict[str, str] | None:
@@ -100,6 +81,7 @@ def figures(agg: dict[str, Any]) -> dict[str, Any]:
         "ikm_converted": round2(skm.get("ikm_converted")),
         "mutu": band(SKM, skm.get("mutu")),
         "dimensions": _dimensions(agg["scheme"], agg["dimensions"]),
+        "unsur": {u: round2(v) for u, v in skm.get("nrr", {}).items()},
         "waiting_minutes": round2(agg["waiting_minutes"]),
         "service_minutes": round2(agg["service_minutes"]),
         "over_max_time": agg["over_max_time"],
@@ -140,8 +122,8 @@ def _dimensions(scheme_id: str, scores: dict[str, float | None]) -> list[dict[st
     ]
 
 
-def _delta(current, previous):
-    """Change between two printed figures (exact on their two decimals)."""
+def delta(current: float | int | None, previous: float | int | None) -> float | int | None:
+    """Change between two printed figures (exact on their two decimals); None when one is."""
     if current is None or previous is None:
         return None
     if isinstance(current, int) and isinstance(previous, int):
@@ -149,17 +131,15 @@ def _delta(current, previous):
     return round2(Fraction(str(current)) - Fraction(str(previous)))
 
 
-def change(current: dict[str, Any], previous: dict[str, Any] | None) -> list[dict[str, Any]]:
-    """Headline figures now and in the previous period, with the difference."""
-    pairs = [
-        ("visits", current["visits"], previous and previous["visits"]),
-        ("compliance", current["compliance"], previous and previous["compliance"]),
-        ("ikm_converted", current["ikm_converted"], previous and previous["ikm_converted"]),
-    ]
+def change(
+    current: dict[str, Any], previous: dict[str, Any] | None, codes: tuple[str, ...] = HEADLINE
+) -> list[dict[str, Any]]:
+    """Headline figures (`codes`, then the priorities) now and before, with the difference."""
+    pairs = [(code, current[code], previous and previous[code]) for code in codes]
     for n, dim in enumerate(current["dimensions"]):
         pairs.append((dim["code"], dim["score"], previous and previous["dimensions"][n]["score"]))
     return [
-        {"code": code, "current": now, "previous": before, "delta": _delta(now, before)}
+        {"code": code, "current": now, "previous": before, "delta": delta(now, before)}
         for code, now, before in pairs
     ]
 
@@ -180,7 +160,7 @@ def visit_sheet(db: Database, visit_uuid: str) -> dict[str, Any]:
         "visit_date": record["visit_date"],
         "submitted_at": record["submitted_at"],
         "reviewed_at": record["reviewed_at"],
-        "opd": _opd(db, record["opd_id"]),
+        "opd": summaries.opd_row(db, record["opd_id"]),
         "service": {k: service[k] for k in ("name", "max_minutes", "fee", "requirements")},
         "instruments": [_answered(inst, record) for inst in insts],
         "figures": visit_figures(scores),
@@ -189,11 +169,6 @@ def visit_sheet(db: Database, visit_uuid: str) -> dict[str, Any]:
             _photo(p, items, record["visit_date"], service["name"]) for p in record["photos"]
         ],
     }
-
-
-def _opd(db: Database, opd_id: int) -> dict[str, Any]:
-    row = db.execute("select slug, name, kind, address from opds where id = ?", [opd_id])
-    return dict(row.fetchone())
 
 
 def _answered(inst, record: dict[str, Any]) -> dict[str, Any]:
@@ -269,20 +244,15 @@ def _photo(row: dict, items: dict[str, Item], visit_date: str, service: str) -> 
     }
 
 
-# --- many visits ------------------------------------------------------------------
+# --- failed items ------------------------------------------------------------------
 
 
-def _versions(db: Database, uuids: list[str]) -> Counter:
-    """How many of these visits used each (instrument, version)."""
-    rows = db.execute(
-        f"select instrument_id, instrument_version from visit_instruments where visit_uuid {_IN}",
-        [json.dumps(uuids)],
-    ).fetchall()
-    return Counter((r["instrument_id"], r["instrument_version"]) for r in rows)
+def items_of(db: Database, versions: Iterable[tuple[str, int]]) -> dict[str, Item]:
+    """Every item of these instrument versions by 'instrument.item'; newer versions win.
 
-
-def _items(db: Database, versions: Counter) -> dict[str, Item]:
-    """Every item of these instrument versions by 'instrument.item'; newer versions win."""
+    Documents name items as the versions their visits used (summaries.instrument_versions);
+    screens by every stored version (summaries.stored_versions), which needs no visit read.
+    """
     items: dict[str, Item] = {}
     for inst_id, version in sorted(versions, key=lambda iv: iv[1]):
         inst = records.instrument(db, inst_id, version)
@@ -290,20 +260,201 @@ def _items(db: Database, versions: Counter) -> dict[str, Item]:
     return items
 
 
-def _visits(db: Database, rows: list[dict], items: dict[str, Item]) -> list[dict[str, Any]]:
-    """The visits behind an aggregate: date, service, figures, failed items, photos."""
-    uuids = json.dumps([r["uuid"] for r in rows])
-    services = {
-        r["uuid"]: dict(r)
-        for r in db.execute(
-            "select v.uuid, v.service_id, s.name as service, s.max_minutes "
-            f"from visits v join services s on s.id = v.service_id where v.uuid {_IN}",
-            [uuids],
-        )
+def _counted(row: dict, items: dict[str, Item]) -> dict[str, Any]:
+    """A failed_counts row as a finding: text, recommendation, failed of applicable, share."""
+    return {
+        **_finding(row["item"], items.get(row["item"])),
+        "failed": row["failed"],
+        "of": row["of"],
+        "share": 100 * row["failed"] / row["of"],
     }
-    photos = defaultdict(list)
-    for p in db.execute(f"select * from visit_photos where visit_uuid {_IN} order by id", [uuids]):
-        photos[p["visit_uuid"]].append(dict(p))
+
+
+def top_findings(
+    failed_items: list[dict], items: dict[str, Item], opds: list[dict] | None = None
+) -> list[dict[str, Any]]:
+    """The most frequently failed items with their texts; given OPD lines, how many each touches."""
+    rows = [_counted(row, items) for row in failed_items[:TOP_FINDINGS]]
+    for row in rows if opds is not None else ():
+        row["opds"] = sum(1 for o in opds if row["key"] in o["failed_keys"])
+    return rows
+
+
+# --- the city and its OPDs, from the kept tallies --------------------------------------
+
+
+def city_figures(
+    db: Database,
+    span: Mapping[str, str],
+    items: dict[str, Item],
+    status: str = "approved",
+    months: bool = False,
+) -> dict[str, Any]:
+    """The city over a period and the one before, its OPDs ranked, its frequent findings.
+
+    From the per-OPD monthly tallies (store.tallies), never every visit's scores;
+    `items` (items_of) names the failed items; `months` adds the city month by month.
+    """
+    monthly = tallies.by_month(db, span["from"], span["to"], status)
+    current = tallies.per_opd(monthly.values())
+    before = tallies.in_period(db, span["previous_from"], span["previous_to"], status)
+    agg = tallies.aggregate(tallies.merged(current.values()))
+    prior = tallies.merged(before.values())
+    opds = ranking(db, current, before, items)
+    out = {
+        "figures": figures(agg),
+        "previous": figures(tallies.aggregate(prior)) if prior["visits"] else None,
+        "opds": opds,
+        "findings": top_findings(agg["failed_items"], items, opds),
+    }
+    if months:
+        out["months"] = [
+            {"month": month, **figures(tallies.aggregate(tallies.merged(per.values())))}
+            for month, per in monthly.items()
+        ]
+    return out
+
+
+def ranking(
+    db: Database, current: Mapping[int, dict], before: Mapping[int, dict], items: dict[str, Item]
+) -> list[dict[str, Any]]:
+    """One line per OPD with visits (per-OPD tallies), ranked by compliance as summaries are."""
+    names, populations = summaries.opd_names(db), records.opd_populations(db)
+    lines = []
+    for opd_id, tally in current.items():
+        population = populations.get(opd_id)
+        prior = before.get(opd_id)
+        prior_agg = tallies.aggregate(prior, population) if prior else None
+        lines.append(_line(names[opd_id], tallies.aggregate(tally, population), prior_agg, items))
+    lines.sort(key=lambda s: (-(s["figures"]["compliance"] or -1), s["slug"]))
+    for rank, line in enumerate(lines, 1):
+        line["rank"] = rank
+    return lines
+
+
+def _line(
+    names: tuple[str, str], agg: dict[str, Any], prior: dict[str, Any] | None, items: dict
+) -> dict[str, Any]:
+    """An OPD's figures now and before, the change in compliance and IKM, its failed items."""
+    now = figures(agg)
+    before = figures(prior) if prior else None
+    failed = agg["failed_items"]
+    return {
+        "slug": names[0],
+        "name": names[1],
+        "figures": now,
+        "previous": before,
+        "previous_compliance": before and before["compliance"],
+        "compliance_delta": delta(now["compliance"], before and before["compliance"]),
+        "ikm_delta": delta(now["ikm_converted"], before and before["ikm_converted"]),
+        "failed_items": failed,
+        "finding_count": len(failed),
+        "top_finding": _counted(failed[0], items) if failed else None,
+        "failed_keys": {f["item"] for f in failed},
+    }
+
+
+def _distribution(opds: list[dict], scheme_id: str, key: str) -> list[dict[str, Any]]:
+    """How many OPDs fall in each band of a scheme, best band first."""
+    counts = Counter((o["figures"][key] or {}).get("code") for o in opds)
+    rows = [
+        {"band": b, "count": counts.get(b["code"], 0)} for b in scheme_table(scheme_id)["bands"]
+    ]
+    if counts.get(None):
+        rows.append({"band": None, "count": counts[None]})
+    return rows
+
+
+# --- one OPD ----------------------------------------------------------------------------
+
+
+def opd_figures(
+    db: Database,
+    opd: Mapping[str, Any],
+    span: Mapping[str, str],
+    items: dict[str, Item],
+    status: str = "approved",
+) -> dict[str, Any]:
+    """One OPD over a period and the one before: its line, change table, SKM table, timing.
+
+    Figures and failed items from its tallies; time and fee per service from its
+    visits' briefs (tallies are per OPD, not per service).
+    """
+    population = records.opd_population(db, opd["id"])
+    now = tallies.total(db, span["from"], span["to"], status, opd["id"])
+    before = tallies.total(db, span["previous_from"], span["previous_to"], status, opd["id"])
+    agg = tallies.aggregate(now, population)
+    prior = tallies.aggregate(before, population) if before["visits"] else None
+    line = _line((opd["slug"], opd["name"]), agg, prior, items)
+    return {
+        **line,
+        "change": change(line["figures"], line["previous"]),
+        "skm": _skm_table(now["skm"], agg["skm"]),
+        "timing": service_times(db, opd["id"], span, status),
+    }
+
+
+def service_times(
+    db: Database, opd_id: int, span: Mapping[str, str], status: str = "approved"
+) -> list[dict[str, Any]]:
+    """Per service: mean waiting and service time against its published maximum, and fees."""
+    grouped: dict[int, list] = defaultdict(list)
+    for service_id, brief in summaries.service_briefs(db, opd_id, span["from"], span["to"], status):
+        grouped[service_id].append(brief)
+    rows = []
+    for service_id, briefs in grouped.items():
+        agg, svc = scoring.aggregate(briefs), records.service(db, service_id)
+        rows.append(
+            {
+                "service": svc["name"],
+                "max_minutes": svc["max_minutes"],
+                "fee": svc["fee"],
+                "visits": agg["visits"],
+                "waiting_minutes": round2(agg["waiting_minutes"]),
+                "service_minutes": round2(agg["service_minutes"]),
+                "over_max_time": agg["over_max_time"],
+                "fee_over_published": agg["fee_over_published"],
+            }
+        )
+    return sorted(rows, key=lambda r: r["service"])
+
+
+def _skm_table(totals: Mapping[str, list[int]], skm: dict[str, Any] | None) -> dict | None:
+    """SKM per unsur: answers, NRR, NRR converted (x25) with its mutu; then the IKM."""
+    if not skm:
+        return None
+    table = []
+    for code in UNSUR:
+        total = totals.get(code)
+        one = scoring.skm_totals({code: tuple(total)}, {code: Fraction(1)}) if total else None
+        table.append(
+            {
+                "code": code,
+                "answers": skm["answers"].get(code, 0),
+                "nrr": round2(skm["nrr"].get(code)),
+                "converted": round2(one["ikm_converted"]) if one else None,
+                "mutu": band(SKM, one["mutu"]) if one else None,
+            }
+        )
+    return {
+        "unsur": table,
+        "ikm": round2(skm["ikm"]),
+        "ikm_converted": round2(skm["ikm_converted"]),
+        "mutu": band(SKM, skm["mutu"]),
+    }
+
+
+def opd_visits(
+    db: Database,
+    opd_id: int,
+    span: Mapping[str, str],
+    items: dict[str, Item],
+    status: str = "approved",
+) -> list[dict[str, Any]]:
+    """The visits behind an OPD's figures: date, service, own figures, failed items, photos."""
+    rows = records.visit_scores_in(db, span["from"], span["to"], status, opd_id)
+    uuids = [r["uuid"] for r in rows]
+    services, photos = summaries.visit_services(db, uuids), summaries.visit_photos(db, uuids)
     return [
         {
             **services[r["uuid"]],
@@ -318,6 +469,40 @@ def _visits(db: Database, rows: list[dict], items: dict[str, Item]) -> list[dict
         }
         for r in rows
     ]
+
+
+# --- the documents ------------------------------------------------------------------
+
+
+def opd_report(
+    db: Database, slug: str, date_from: str, date_to: str, status: str = "approved"
+) -> dict[str, Any]:
+    """Findings for one OPD over a period, compared with the period before."""
+    opd = records.opd_by_slug(db, slug)
+    span = period(date_from, date_to)
+    versions = summaries.instrument_versions(db, span["from"], span["to"], status, opd["id"])
+    items = items_of(db, versions)
+    one = opd_figures(db, opd, span, items, status)
+    visits = opd_visits(db, opd["id"], span, items, status)
+    groups = _findings(one["failed_items"], items, visits)
+    return {
+        "opd": summaries.opd_row(db, opd["id"]),
+        "period": span,
+        "status": status,
+        "figures": one["figures"],
+        "findings": groups,
+        "finding_count": one["finding_count"],
+        "findings_by_dimension": {g["dimension"]: len(g["findings"]) for g in groups},
+        "timing": one["timing"],
+        "visits": visits,
+        "fees": [v for v in visits if v["scores"]["fee"]["over_published"]],
+        "skm": one["skm"],
+        "change": one["change"],
+        "documentation": _documentation(visits, groups),
+        "method": _method(db, versions, one["figures"]["scheme"]),
+        "follow_ups": actions.for_report(db, opd["id"], span["previous_from"], span["to"]),
+        "quality": quality_reads.report(db, span["from"], span["to"], opd["id"]),
+    }
 
 
 def _findings(failed_items: list[dict], items: dict[str, Item], visits: list[dict]) -> list:
@@ -342,114 +527,6 @@ def _findings(failed_items: list[dict], items: dict[str, Item], visits: list[dic
     return [{"dimension": code, "findings": rows} for code, rows in groups.items() if rows]
 
 
-def _timing(visits: list[dict]) -> list[dict[str, Any]]:
-    """Waiting and service time per service, against its published maximum."""
-    by_service: dict[int, list] = defaultdict(list)
-    for v in visits:
-        by_service[v["service_id"]].append(v)
-    rows = []
-    for group in by_service.values():
-        agg = scoring.aggregate([v["scores"] for v in group])
-        rows.append(
-            {
-                "service": group[0]["service"],
-                "max_minutes": group[0]["max_minutes"],
-                "visits": len(group),
-                "waiting_minutes": round2(agg["waiting_minutes"]),
-                "service_minutes": round2(agg["service_minutes"]),
-                "over_max_time": agg["over_max_time"],
-            }
-        )
-    return sorted(rows, key=lambda r: r["service"])
-
-
-def _skm_table(rows: list[dict], skm: dict[str, Any] | None) -> dict[str, Any] | None:
-    """SKM per unsur: answers, NRR, NRR converted (x25) with its mutu; then the IKM."""
-    if not skm:
-        return None
-    pooled: dict[str, list[int]] = defaultdict(list)
-    for r in rows:
-        for unsur, values in r["scores"].get("skm_values", {}).items():
-            pooled[unsur].extend(values)
-    table = []
-    for code in UNSUR:
-        one = scoring.skm({code: pooled[code]}, {code: Fraction(1)}) if pooled[code] else None
-        table.append(
-            {
-                "code": code,
-                "answers": skm["answers"].get(code, 0),
-                "nrr": round2(skm["nrr"].get(code)),
-                "converted": round2(one["ikm_converted"]) if one else None,
-                "mutu": band(SKM, one["mutu"]) if one else None,
-            }
-        )
-    return {
-        "unsur": table,
-        "ikm": round2(skm["ikm"]),
-        "ikm_converted": round2(skm["ikm_converted"]),
-        "mutu": band(SKM, skm["mutu"]),
-    }
-
-
-def _method(db: Database, versions: Counter, scheme_id: str) -> dict[str, Any]:
-    """Instruments used (with how many visits) and the rating tables applied."""
-    instruments = [
-        {
-            "id": inst_id,
-            "version": version,
-            "title": label(records.instrument(db, inst_id, version).title),
-            "visits": count,
-        }
-        for (inst_id, version), count in sorted(versions.items())
-    ]
-    return {"instruments": instruments, "scheme": scheme_table(scheme_id), "skm": scheme_table(SKM)}
-
-
-def _aggregate(db: Database, rows: list[dict], opd_id: int | None = None) -> dict[str, Any]:
-    """scoring.aggregate over stored scores, with the OPD's population as summaries use it."""
-    population = records.opd_population(db, opd_id) if opd_id else None
-    return scoring.aggregate([r["scores"] for r in rows], population=population)
-
-
-# --- one OPD ----------------------------------------------------------------------
-
-
-def opd_report(
-    db: Database, slug: str, date_from: str, date_to: str, status: str = "approved"
-) -> dict[str, Any]:
-    """Findings for one OPD over a period, compared with the period before."""
-    opd = records.opd_by_slug(db, slug)
-    span = period(date_from, date_to)
-    rows = records.visit_scores_in(db, span["from"], span["to"], status, opd["id"])
-    before = records.visit_scores_in(
-        db, span["previous_from"], span["previous_to"], status, opd["id"]
-    )
-    versions = _versions(db, [r["uuid"] for r in rows])
-    items = _items(db, versions)
-    visits = _visits(db, rows, items)
-    agg = _aggregate(db, rows, opd["id"])
-    current = figures(agg)
-    groups = _findings(agg["failed_items"], items, visits)
-    return {
-        "opd": _opd(db, opd["id"]),
-        "period": span,
-        "status": status,
-        "figures": current,
-        "findings": groups,
-        "finding_count": len(agg["failed_items"]),
-        "findings_by_dimension": {g["dimension"]: len(g["findings"]) for g in groups},
-        "timing": _timing(visits),
-        "visits": visits,
-        "fees": [v for v in visits if v["scores"]["fee"]["over_published"]],
-        "skm": _skm_table(rows, agg["skm"]),
-        "change": change(current, figures(_aggregate(db, before, opd["id"])) if before else None),
-        "documentation": _documentation(visits, groups),
-        "method": _method(db, versions, current["scheme"]),
-        "follow_ups": actions.for_report(db, opd["id"], span["previous_from"], span["to"]),
-        "quality": quality_reads.report(db, span["from"], span["to"], opd["id"]),
-    }
-
-
 def _documentation(visits: list[dict], groups: list[dict]) -> list[dict[str, Any]]:
     """The visits' photos that no finding shows (general photos, passed items)."""
     shown = {
@@ -466,7 +543,18 @@ def _documentation(visits: list[dict], groups: list[dict]) -> list[dict[str, Any
     ]
 
 
-# --- the city ---------------------------------------------------------------------
+def _method(db: Database, versions: Counter, scheme_id: str) -> dict[str, Any]:
+    """Instruments used (with how many visits) and the rating tables applied."""
+    instruments = [
+        {
+            "id": inst_id,
+            "version": version,
+            "title": label(records.instrument(db, inst_id, version).title),
+            "visits": count,
+        }
+        for (inst_id, version), count in sorted(versions.items())
+    ]
+    return {"instruments": instruments, "scheme": scheme_table(scheme_id), "skm": scheme_table(SKM)}
 
 
 def city_report(
@@ -474,109 +562,26 @@ def city_report(
 ) -> dict[str, Any]:
     """The city over a period: OPD ranking, zones and mutu, frequent findings, trend."""
     span = period(date_from, date_to)
-    rows = records.visit_scores_in(db, span["from"], span["to"], status)
-    before = records.visit_scores_in(db, span["previous_from"], span["previous_to"], status)
-    versions = _versions(db, [r["uuid"] for r in rows])
-    items = _items(db, versions)
-    agg = _aggregate(db, rows)
-    current = figures(agg)
-    opds = _opd_lines(db, rows, before, items)
+    versions = summaries.instrument_versions(db, span["from"], span["to"], status)
+    city = city_figures(db, span, items_of(db, versions), status, months=True)
+    current = city["figures"]
     return {
         "period": span,
         "status": status,
         "figures": current,
-        "opds": opds,
-        "zones": _distribution(opds, current["scheme"], "zone"),
-        "mutu": _distribution(opds, SKM, "mutu"),
-        "findings": _top_findings(agg["failed_items"], items, opds),
-        "months": _months(db, rows),
-        "change": change(current, figures(_aggregate(db, before)) if before else None),
+        "opds": city["opds"],
+        "zones": _distribution(city["opds"], current["scheme"], "zone"),
+        "mutu": _distribution(city["opds"], SKM, "mutu"),
+        "findings": city["findings"],
+        "months": city["months"],
+        "change": change(current, city["previous"]),
         "method": _method(db, versions, current["scheme"]),
         "quality": quality_reads.report(db, span["from"], span["to"]),
     }
-
-
-def _by_opd(rows: list[dict]) -> dict[int, list[dict]]:
-    grouped: dict[int, list[dict]] = defaultdict(list)
-    for r in rows:
-        grouped[r["opd_id"]].append(r)
-    return grouped
-
-
-def _opd_lines(db: Database, rows: list, before: list, items: dict[str, Item]) -> list[dict]:
-    """One line per OPD, ranked as summaries.opd_summaries ranks them."""
-    previous = _by_opd(before)
-    lines = []
-    for opd_id, group in _by_opd(rows).items():
-        agg = _aggregate(db, group, opd_id)
-        failed = agg["failed_items"]
-        prior = _aggregate(db, previous[opd_id], opd_id) if previous.get(opd_id) else None
-        lines.append(
-            {
-                "slug": group[0]["slug"],
-                "name": group[0]["name"],
-                "figures": figures(agg),
-                "previous_compliance": round2(prior["compliance"]) if prior else None,
-                "finding_count": len(failed),
-                "top_finding": _counted(failed[0], items) if failed else None,
-                "failed_keys": {f["item"] for f in failed},
-            }
-        )
-    lines.sort(key=lambda s: (-(s["figures"]["compliance"] or -1), s["slug"]))
-    for rank, line in enumerate(lines, 1):
-        line["rank"] = rank
-    return lines
-
-
-def _distribution(opds: list[dict], scheme_id: str, key: str) -> list[dict[str, Any]]:
-    """How many OPDs fall in each band of a scheme, best band first."""
-    counts = Counter((o["figures"][key] or {}).get("code") for o in opds)
-    rows = [
-        {"band": b, "count": counts.get(b["code"], 0)} for b in scheme_table(scheme_id)["bands"]
-    ]
-    if counts.get(None):
-        rows.append({"band": None, "count": counts[None]})
-    return rows
-
-
-def _counted(row: dict, items: dict[str, Item]) -> dict[str, Any]:
-    """A failed_counts row as a finding: text, recommendation, failed of applicable."""
-    return {
-        **_finding(row["item"], items.get(row["item"])),
-        "failed": row["failed"],
-        "of": row["of"],
-    }
-
-
-def _top_findings(failed_items: list, items: dict[str, Item], opds: list) -> list[dict]:
-    """The most frequent failed items city-wide, with how many OPDs each touches."""
-    return [
-        {
-            **_counted(row, items),
-            "opds": sum(1 for o in opds if row["item"] in o["failed_keys"]),
-        }
-        for row in failed_items[:TOP_FINDINGS]
-    ]
-
-
-def _months(db: Database, rows: list[dict]) -> list[dict[str, Any]]:
-    """The city's headline figures month by month within the period."""
-    by_month: dict[str, list] = defaultdict(list)
-    for r in rows:
-        by_month[r["visit_date"][:7]].append(r)
-    return [
-        {"month": month, **figures(_aggregate(db, group))}
-        for month, group in sorted(by_month.items())
-    ]
 
 
 def opd_slugs_with_visits(
     db: Database, date_from: str, date_to: str, status: str = "approved"
 ) -> list[str]:
     """The OPDs that have visits in the period, by name."""
-    rows = db.execute(
-        "select distinct o.slug, o.name from visits v join opds o on o.id = v.opd_id "
-        "where v.status = ? and v.visit_date >= ? and v.visit_date <= ? order by o.name",
-        [status, date_from, date_to],
-    ).fetchall()
-    return [r["slug"] for r in rows]
+    return summaries.opd_slugs_with_visits(db, date_from, date_to, status)

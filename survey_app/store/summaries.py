@@ -5,13 +5,16 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from typing import Any
 
+import orjson
 from sqlite_utils import Database
 
 from survey_app.core import scoring
 from survey_app.store import records, tallies
+
+_IN = "in (select value from json_each(?))"
 
 
 def opd_summaries(
@@ -26,7 +29,9 @@ def city_summary(
 ) -> dict[str, Any]:
     """One aggregate over every visit in the period."""
     if date_from and date_to:
-        return _city_from_tallies(tallies.in_period(db, date_from, date_to, status))
+        return _shape(
+            tallies.aggregate(tallies.total(db, date_from, date_to, status)), "kota", "Kota"
+        )
     return _city([scores for _, scores in records.briefs_in(db, date_from, date_to, status)])
 
 
@@ -41,7 +46,7 @@ def period_summaries(
     if not (date_from and date_to):
         return summaries_from_briefs(db, date_from, date_to, status)
     per_opd_tallies = tallies.in_period(db, date_from, date_to, status)
-    names = _opd_names(db)
+    names = opd_names(db)
     populations = records.opd_populations(db)
     per_opd = [
         _shape(tallies.aggregate(t, populations.get(opd_id)), *names[opd_id])
@@ -57,7 +62,7 @@ def summaries_from_briefs(
     """period_summaries from one read of the period's briefs (no tallies)."""
     by_opd: dict[int, list[dict]] = defaultdict(list)
     briefs = records.briefs_in(db, date_from, date_to, status)
-    names = _opd_names(db)
+    names = opd_names(db)
     populations = records.opd_populations(db)
     per_opd = []
     with records.collector_paused():
@@ -70,7 +75,8 @@ def summaries_from_briefs(
     return per_opd, _city([s for _, s in briefs])
 
 
-def _opd_names(db: Database) -> dict[int, tuple[str, str]]:
+def opd_names(db: Database) -> dict[int, tuple[str, str]]:
+    """(slug, name) of every OPD by id."""
     return {r[0]: (r[1], r[2]) for r in db.execute("select id, slug, name from opds")}
 
 
@@ -97,9 +103,7 @@ def failed_counts(
     From the kept tallies when both dates are given, else from the visits' lists.
     """
     if date_from and date_to:
-        per_opd = tallies.in_period(db, date_from, date_to, status)
-        chosen = [t for o, t in per_opd.items() if opd_id is None or o == opd_id]
-        return tallies.failed_counts(tallies.merged(chosen))
+        return tallies.failed_counts(tallies.total(db, date_from, date_to, status, opd_id))
     results = records.item_results_in(db, date_from, date_to, status, opd_id)
     with records.collector_paused():
         return scoring.failed_counts({"compliance": r} for r in results)
@@ -124,6 +128,108 @@ def _shape(agg: dict[str, Any], slug: str, name: str) -> dict[str, Any]:
         "sample_required": agg["sample_required"],
         "sample_below": agg["sample_below"],
     }
+
+
+# --- what screens and documents read besides the tallies ------------------------
+
+
+def approved_dates(db: Database, before: str | None = None) -> tuple[str | None, str | None]:
+    """(first, last) visit date of the approved visits (those before a date, when given)."""
+    row = db.execute(
+        "select min(visit_date), max(visit_date) from visits "
+        "where status = 'approved' and visit_date < ?",
+        [before or "9999"],
+    ).fetchone()
+    return (row[0][:10] if row[0] else None), (row[1][:10] if row[1] else None)
+
+
+def pending_counts(
+    db: Database, date_from: str, date_to: str, opd_id: int | None = None
+) -> dict[str, int]:
+    """Visits in the period that do not count (yet): submitted, returned, rejected."""
+    where, params = records.visits_where(None, date_from, date_to, opd_id)
+    counts = {"submitted": 0, "returned": 0, "rejected": 0}
+    rows = db.execute(
+        f"select status, count(*) from visits where {where} "
+        "and status in ('submitted', 'returned', 'rejected') group by status",
+        params,
+    )
+    counts.update({r[0]: r[1] for r in rows})
+    return counts
+
+
+def instrument_versions(
+    db: Database, date_from: str, date_to: str, status: str = "approved", opd_id: int | None = None
+) -> Counter:
+    """How many of the period's visits (of one OPD when given) used each (instrument, version)."""
+    where, params = records.visits_where(status, date_from, date_to, opd_id, alias="v.")
+    rows = db.execute(
+        "select i.instrument_id, i.instrument_version, count(*) from visits v "
+        f"join visit_instruments i on i.visit_uuid = v.uuid where {where} group by 1, 2",
+        params,
+    )
+    return Counter({(r[0], r[1]): r[2] for r in rows})
+
+
+def stored_versions(db: Database) -> list[tuple[str, int]]:
+    """Every stored (instrument, version), oldest version first."""
+    return [
+        (r[0], r[1]) for r in db.execute("select id, version from instruments order by version")
+    ]
+
+
+def service_briefs(
+    db: Database, opd_id: int, date_from: str, date_to: str, status: str = "approved"
+) -> list[tuple[int, dict]]:
+    """(service id, brief scores) of an OPD's visits in a period: timing and fee per service.
+
+    A visit without a brief (stored before briefs, or not reviewed) is read from its scores.
+    """
+    where, params = records.visits_where(status, date_from, date_to, opd_id)
+    rows = db.execute(f"select uuid, service_id, brief from visits where {where}", params)
+    return [
+        (r[1], orjson.loads(r[2]) if r[2] else records.scores_of(db, records.visit(db, r[0])))
+        for r in rows.fetchall()
+    ]
+
+
+def visit_services(db: Database, uuids: list[str]) -> dict[str, dict[str, Any]]:
+    """Per visit: its uuid, service id, service name and published maximum time."""
+    rows = db.execute(
+        "select v.uuid, v.service_id, s.name as service, s.max_minutes from visits v "
+        f"join services s on s.id = v.service_id where v.uuid {_IN}",
+        [json.dumps(uuids)],
+    )
+    return {r["uuid"]: dict(r) for r in rows}
+
+
+def visit_photos(db: Database, uuids: list[str]) -> dict[str, list[dict]]:
+    """The photos linked to each of these visits, in the order they were linked."""
+    photos: dict[str, list[dict]] = defaultdict(list)
+    rows = db.execute(
+        f"select * from visit_photos where visit_uuid {_IN} order by id", [json.dumps(uuids)]
+    )
+    for p in rows:
+        photos[p["visit_uuid"]].append(dict(p))
+    return photos
+
+
+def opd_row(db: Database, opd_id: int) -> dict[str, Any]:
+    """An OPD's slug, name, kind and address (what a document's cover shows)."""
+    row = db.execute("select slug, name, kind, address from opds where id = ?", [opd_id])
+    return dict(row.fetchone())
+
+
+def opd_slugs_with_visits(
+    db: Database, date_from: str, date_to: str, status: str = "approved"
+) -> list[str]:
+    """The OPDs that have visits in the period, by name."""
+    rows = db.execute(
+        "select distinct o.slug, o.name from visits v join opds o on o.id = v.opd_id "
+        "where v.status = ? and v.visit_date >= ? and v.visit_date <= ? order by o.name",
+        [status, date_from, date_to],
+    ).fetchall()
+    return [r["slug"] for r in rows]
 
 
 # --- exports -------------------------------------------------------------------

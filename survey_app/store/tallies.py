@@ -156,16 +156,45 @@ def in_period(
     db: Database, date_from: str, date_to: str, status: str = "approved"
 ) -> dict[int, dict[str, Any]]:
     """One tally per OPD with visits in [date_from, date_to] (ISO dates)."""
-    months, edges = split(date_from, date_to)
-    per_opd: dict[int, dict[str, Any]] = {}
-    found = [(opd_id, t) for opd_id, _month, t in kept(db, months, status)]
-    for start, end in edges:
-        found += counted(db, status, start, end).items()
+    return per_opd(by_month(db, date_from, date_to, status).values())
+
+
+def total(
+    db: Database, date_from: str, date_to: str, status: str = "approved", opd_id: int | None = None
+) -> dict[str, Any]:
+    """One tally of every visit in the period (of one OPD when given), merged once."""
+    months = by_month(db, date_from, date_to, status, opd_id).values()
     with records.collector_paused():
-        for opd_id, tally in found:
-            if tally["visits"]:
-                merge(per_opd.setdefault(opd_id, new()), tally)
-    return per_opd
+        return merged(t for month in months for t in month.values())
+
+
+def by_month(
+    db: Database, date_from: str, date_to: str, status: str = "approved", opd_id: int | None = None
+) -> dict[str, dict[int, dict[str, Any]]]:
+    """Per month the period touches ('YYYY-MM', in order): one tally per OPD with visits.
+
+    Whole months are read as kept; the part of a month at either end is counted.
+    With `opd_id`, only that OPD's tallies are read, kept or counted.
+    """
+    months, edges = split(date_from, date_to)
+    found = kept(db, months, status, opd_id)
+    for start, end in edges:
+        found += [(o, start[:7], t) for o, t in counted(db, status, start, end, opd_id).items()]
+    out: dict[str, dict[int, dict[str, Any]]] = {}
+    for opd_id, month, tally in sorted(found, key=lambda f: f[1]):
+        if tally["visits"]:
+            out.setdefault(month, {})[opd_id] = tally
+    return out
+
+
+def per_opd(months: Iterable[Mapping[int, Mapping[str, Any]]]) -> dict[int, dict[str, Any]]:
+    """One tally per OPD from by_month's tallies (all months, or those given)."""
+    out: dict[int, dict[str, Any]] = {}
+    with records.collector_paused():
+        for month in months:
+            for opd_id, tally in month.items():
+                merge(out.setdefault(opd_id, new()), tally)
+    return out
 
 
 def split(date_from: str, date_to: str) -> tuple[list[str], list[tuple[str, str]]]:
@@ -186,22 +215,31 @@ def split(date_from: str, date_to: str) -> tuple[list[str], list[tuple[str, str]
 FEW = 8  # missing tallies of a month counted OPD by OPD; more: the whole month at once
 
 
-def kept(db: Database, months: list[str], status: str) -> list[tuple[int, str, dict]]:
-    """(OPD id, month, tally) for every OPD and month; those missing are counted and kept."""
+def kept(
+    db: Database, months: list[str], status: str, opd_id: int | None = None
+) -> list[tuple[int, str, dict]]:
+    """(OPD id, month, tally) for every OPD (or the one given) and month.
+
+    Those missing are counted and kept.
+    """
     if not months:
         return []
     marks = ", ".join("?" * len(months))
     query = f"select opd_id, month, tally from tallies where status = ? and month in ({marks})"
-    rows = db.execute(query, [status, *months]).fetchall()
-    opds = [r[0] for r in db.execute("select id from opds")]
+    params: list[Any] = [status, *months]
+    if opd_id is not None:
+        query += " and opd_id = ?"
+        params.append(opd_id)
+    rows = db.execute(query, params).fetchall()
+    opds = [opd_id] if opd_id is not None else [r[0] for r in db.execute("select id from opds")]
     if len(rows) < len(opds) * len(months):
         with transaction(db):  # no visit can change between counting and keeping
-            have = {(r[0], r[1]) for r in db.execute(query, [status, *months])}
+            have = {(r[0], r[1]) for r in db.execute(query, params)}
             for month in months:
                 wanted = {o for o in opds if (o, month) not in have}
                 if wanted:
                     _keep(db, status, month, wanted)
-        rows = db.execute(query, [status, *months]).fetchall()
+        rows = db.execute(query, params).fetchall()
     with records.collector_paused():
         return [(r[0], r[1], _loads(r[2])) for r in rows]
 
