@@ -265,3 +265,10 @@ def test_aggregate_means_and_failed_counts():
         "cek.b": (1, 2),
     }
     assert agg["skm"] is None
+
+
+def test_ranking_puts_missing_scores_after_zero():
+    """An OPD with no compliance score ranks last, below one that scored 0,00."""
+    rows = [("none", None), ("zero", 0.0), ("good", 81.0), ("low", 12.5)]
+    ranked = sorted(rows, key=lambda r: (*scoring.best_first(r[1]), r[0]))
+    assert [name for name, _ in ranked] == ["good", "low", "zero", "none"]

@@ -48,3 +48,16 @@ def test_a_visit_without_a_brief_is_read_from_its_scores(seeded, db):
     db.execute("update visits set brief = null where rowid % 2 = 0")
     db.execute("update visits set brief = null, scores = null where rowid % 3 = 0")
     assert summaries.opd_summaries(db) == before
+
+
+def test_an_opd_without_a_compliance_score_ranks_below_zero(world, db):
+    """SKM only (no compliance items) ranks after an OPD whose every checked item failed.
+
+    The slugs are chosen so that a tie, as before, would put the unscored OPD first.
+    """
+    from . import supervisor_data
+
+    supervisor_data.gen_visit(db, "approved", opd="disdukcapil", instruments=("skm",))
+    supervisor_data.gen_visit(db, "approved", opd="dishub", instruments=("kepatuhan",), quality=0)
+    ranked = [(r["opd"], r["compliance"]) for r in summaries.opd_summaries(db)]
+    assert ranked == [("dishub", 0.0), ("disdukcapil", None)]

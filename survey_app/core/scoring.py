@@ -137,6 +137,11 @@ def round2(value: Fraction | float | int | None) -> float | None:
     return float(exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
+def best_first(score: float | None) -> tuple[bool, float]:
+    """Sort key: highest score first, a missing score after every real one (0,00 included)."""
+    return (score is None, -(score or 0))
+
+
 @dataclass(frozen=True)
 class Band:
     code: str

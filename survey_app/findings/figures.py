@@ -326,7 +326,7 @@ def ranking(
         prior = before.get(opd_id)
         prior_agg = tallies.aggregate(prior, population) if prior else None
         lines.append(_line(names[opd_id], tallies.aggregate(tally, population), prior_agg, items))
-    lines.sort(key=lambda s: (-(s["figures"]["compliance"] or -1), s["slug"]))
+    lines.sort(key=lambda s: (*scoring.best_first(s["figures"]["compliance"]), s["slug"]))
     for rank, line in enumerate(lines, 1):
         line["rank"] = rank
     return lines

@@ -52,7 +52,7 @@ def period_summaries(
         _shape(tallies.aggregate(t, populations.get(opd_id)), *names[opd_id])
         for opd_id, t in per_opd_tallies.items()
     ]
-    per_opd.sort(key=lambda s: (-(s["compliance"] or -1), s["opd"]))
+    per_opd.sort(key=lambda s: (*scoring.best_first(s["compliance"]), s["opd"]))
     return per_opd, _city_from_tallies(per_opd_tallies)
 
 
@@ -71,7 +71,7 @@ def summaries_from_briefs(
         for opd_id, scores in by_opd.items():
             agg = scoring.aggregate(scores, population=populations.get(opd_id))
             per_opd.append(_shape(agg, *names[opd_id]))
-    per_opd.sort(key=lambda s: (-(s["compliance"] or -1), s["opd"]))
+    per_opd.sort(key=lambda s: (*scoring.best_first(s["compliance"]), s["opd"]))
     return per_opd, _city([s for _, s in briefs])
 
 
