@@ -10,6 +10,7 @@ formats, whose rows are visits or answers only, as the companion "quality" file.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import zipfile
@@ -18,10 +19,12 @@ from typing import IO, Any
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
 from sqlite_utils import Database
 
 from survey_app.core import labels, quality, scoring
+from survey_app.core.i18n import N_
+from survey_app.core.instruments import Item
 from survey_app.store import records, summaries
 
 FORMATS = ("json", "csv", "csv-long", "xlsx", "zip", "quality")
@@ -127,15 +130,30 @@ def quality_csv(report: dict, locale: str = "id") -> str:
 
 
 # --- XLSX -----------------------------------------------------------------------------
+# For people: names and labels where the other formats hold codes (the codes are on the
+# sheet "Kode"), real dates, times and numbers with formats, a filter, fitted columns.
+
+WIB = dt.timezone(dt.timedelta(hours=7), "WIB")
+DATE_FORMAT = "dd/mm/yyyy"
+DATETIME_FORMAT = "dd/mm/yyyy hh:mm"
+TIME_FORMAT = "hh:mm"
+SCORE_FORMAT = "0.00"
+RUPIAH_FORMAT = '"Rp" #,##0'
+MIN_WIDTH, MAX_WIDTH = 8, 50  # characters; longer text wraps in its cell
+XLSX_VISIT_COLUMNS = (*VISIT_COLUMNS, "submitted_at", "reviewed_at", "compliance", "zone", "ikm")
+XLSX_LONG_COLUMNS = (*VISIT_COLUMNS, "instrument", "item", "label", "type", "value", "note")
+YESNO = {"yes": N_("Yes"), "no": N_("No"), "na": N_("Not applicable")}
+XLSX_LABELS = {"submitted_at": N_("Sent (WIB)"), "reviewed_at": N_("Reviewed (WIB)")}
+CODES = {"title": N_("Codes"), "kind": N_("Kind"), "code": N_("Code"), "label": N_("Label")}
 
 
-def _item_labels(db: Database, visits: list[dict], locale: str) -> dict[str, str]:
-    """'instrument.item' -> the item's label, from the versions the visits used."""
-    found: dict[str, str] = {}
+def _items(db: Database, visits: list[dict]) -> dict[str, Item]:
+    """'instrument.item' -> the item, from the versions the visits used (latest wins)."""
+    found: dict[str, Item] = {}
     versions = {(i["id"], i["version"]) for v in visits for i in v["instruments"]}
     for inst_id, version in sorted(versions, key=lambda iv: iv[1]):
         inst = records.instrument(db, inst_id, version)
-        found.update({f"{inst.id}.{item.id}": item.label.get(locale) for item in inst.items})
+        found.update({f"{inst.id}.{item.id}": item for item in inst.items})
     return found
 
 
@@ -150,77 +168,211 @@ def _columns(visits: list[dict]) -> list[str]:
 
 def _cell(sheet, value: Any, bold: bool = False) -> Cell:
     """A cell whose text stays text: no formula from user input, no illegal characters."""
+    value, number_format = value if isinstance(value, tuple) else (value, None)
     if isinstance(value, str):
         value = ILLEGAL_CHARACTERS_RE.sub("", value)
     cell = Cell(sheet, value=value)
     if isinstance(value, str):
         cell.data_type = "s"
+    if number_format and value is not None:
+        cell.number_format = number_format
     if bold:
         cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
     return cell
 
 
 def _append(sheet, values: list[Any]) -> None:
+    """One row; a (value, number_format) pair gives that cell its format."""
     sheet.append([_cell(sheet, v) for v in values])
 
 
 def _header(sheet, values: list[str]) -> None:
     sheet.append([_cell(sheet, v, bold=True) for v in values])
+
+
+def _finish(sheet) -> None:
+    """Header row frozen, a filter over the whole table, columns fitted to what they hold."""
     sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = sheet.dimensions
+    for column in sheet.iter_cols():
+        longest = max(_shown_width(c.value) for c in column)
+        width = min(MAX_WIDTH, max(MIN_WIDTH, longest + 2))
+        sheet.column_dimensions[column[0].column_letter].width = width
+
+
+def _shown_width(value: Any) -> int:
+    """About how many characters a value takes on screen in its number format."""
+    if isinstance(value, dt.datetime):
+        return 16
+    if isinstance(value, dt.date):
+        return 10
+    if isinstance(value, dt.time):
+        return 5
+    if isinstance(value, float):
+        return len(f"{value:,.2f}")
+    return max((len(line) for line in str(value).splitlines()), default=0) if value else 0
+
+
+def _date(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value[:10]) if value else None
+
+
+def _wib(value: str | None) -> dt.datetime | None:
+    """A stored UTC timestamp as the WIB wall-clock time (spreadsheets have no time zones)."""
+    if not value:
+        return None
+    moment = dt.datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(WIB).replace(tzinfo=None)
+
+
+def _time(value: str) -> Any:
+    """'08:34' as a time cell; anything else stays the text it is."""
+    try:
+        return (dt.time.fromisoformat(value), TIME_FORMAT)
+    except (TypeError, ValueError):
+        return value
+
+
+def _zone(scores: dict, locale: str) -> str | None:
+    """The compliance zone's label ('Zona Hijau'), from the scores' own scheme."""
+    scheme = scoring.load_schemes()[scores["scheme"]]
+    band = next((b for b in scheme.bands if b.code == scores["zone"]), None)
+    return band.label.get(locale) if band else scores["zone"]
+
+
+def _option(item: Item, value: Any, locale: str) -> str:
+    label = next((o.label for o in item.options if o.value == value), None)
+    return label.get(locale) if label else str(value)
+
+
+def _answer(item: Item | None, value: Any, locale: str, gettext) -> Any:
+    """An answer as people read it: labels for codes; numbers, money and times typed."""
+    if item is None or value is None:
+        return cell_text(value)
+    if item.type == "yesno" or (item.na and value == "na"):
+        return gettext(YESNO.get(value, str(value)))
+    if item.type == "choice":
+        return _option(item, value, locale)
+    if item.type == "multi":
+        return "; ".join(_option(item, v, locale) for v in value)
+    if item.type == "time":
+        return _time(value)
+    if item.role == "fee_asked":
+        return (value, RUPIAH_FORMAT)
+    if item.type == "photo":
+        return len(value)  # how many photos; the ZIP export holds them
+    return value
+
+
+def _visit_cells(v: dict, names: dict, locale: str, gettext) -> list[Any]:
+    """The fixed columns of one visit: names, labels, dates and scores as such."""
+    skm = v["scores"]["skm"] or {}
+    return [
+        v["uuid"],
+        names.get(v["opd"], v["opd"]),
+        names.get(f"{v['opd']}/{v['service']}", v["service"]),
+        v["evaluator_id"],
+        gettext(labels.STATUSES.get(v["status"], v["status"])),
+        (_date(v["visit_date"]), DATE_FORMAT),
+        (_wib(v.get("submitted_at")), DATETIME_FORMAT),
+        (_wib(v.get("reviewed_at")), DATETIME_FORMAT),
+        (scoring.round2(v["scores"]["compliance"]["score"]), SCORE_FORMAT),
+        _zone(v["scores"], locale),
+        (scoring.round2(skm.get("ikm_converted")), SCORE_FORMAT),
+    ]
+
+
+def _heading(key: str, items: dict[str, Item], locale: str, gettext) -> str:
+    """A column's header: the localized name of a fixed column, else the item's label."""
+    if key in XLSX_LABELS:
+        return gettext(XLSX_LABELS[key])
+    if key in labels.COLUMNS:
+        return gettext(labels.COLUMNS[key])
+    return items[key].label.get(locale) if key in items else key
 
 
 def xlsx(
     db: Database, visits: list[dict], locale: str = "id", quality_report: dict | None = None
 ) -> bytes:
-    """Workbook: visits (item labels as headers), answers (long), column key, data quality."""
+    """Workbook: visits (item labels as headers), answers (long), columns, codes, data quality."""
     gettext = labels.translations(locale).gettext
-    names = _item_labels(db, visits, locale)
+    items, names = _items(db, visits), records.names_by_slug(db)
     columns = _columns(visits)
     book = Workbook()
     wide = book.active
     wide.title = gettext(labels.SHEETS["visits"])
-    fixed = [*VISIT_COLUMNS, "compliance", "zone", "ikm"]
-    _header(wide, [gettext(labels.COLUMNS[c]) for c in fixed] + [names.get(c, c) for c in columns])
+    fixed = list(XLSX_VISIT_COLUMNS)
+    _header(wide, [_heading(k, items, locale, gettext) for k in fixed + columns])
     for v in visits:
         given = {f"{a['instrument']}.{a['item']}": a["value"] for a in v["answers"]}
-        skm = v["scores"]["skm"] or {}
-        figures = [
-            scoring.round2(v["scores"]["compliance"]["score"]),
-            v["scores"]["zone"],
-            scoring.round2(skm.get("ikm_converted")),
-        ]
-        _append(
-            wide,
-            [v.get(k) for k in VISIT_COLUMNS]
-            + figures
-            + [cell_text(given.get(c)) for c in columns],
-        )
-    _long_sheet(book, visits, gettext)
-    _key_sheet(book, fixed, columns, names, gettext)
+        answers = [_answer(items.get(c), given.get(c), locale, gettext) for c in columns]
+        _append(wide, _visit_cells(v, names, locale, gettext) + answers)
+    _finish(wide)
+    _long_sheet(book, visits, items, names, locale, gettext)
+    _key_sheet(book, fixed + columns, items, locale, gettext)
+    _codes_sheet(book, visits, columns, items, names, locale, gettext)
     if quality_report:
         sheet = book.create_sheet(gettext(labels.QUALITY["title"]))
         _header(sheet, [gettext(labels.QUALITY["measure"]), gettext(labels.QUALITY["value"])])
         for measure, value in quality.rows(quality_report, gettext):
             _append(sheet, [measure, value])
+        _finish(sheet)
     buf = io.BytesIO()
     book.save(buf)
     return buf.getvalue()
 
 
-def _long_sheet(book, visits: list[dict], gettext) -> None:
+def _long_sheet(book, visits: list[dict], items: dict, names: dict, locale: str, gettext) -> None:
+    """One row per answer: the visit's names and labels, the item's keys, label and answer."""
     sheet = book.create_sheet(gettext(labels.SHEETS["answers"]))
-    _header(sheet, list(LONG_COLUMNS))
-    for row in long_rows(visits):
-        _append(sheet, [row[c] for c in LONG_COLUMNS])
+    _header(sheet, [_heading(k, items, locale, gettext) for k in XLSX_LONG_COLUMNS])
+    for v in visits:
+        visit = _visit_cells(v, names, locale, gettext)[: len(VISIT_COLUMNS)]
+        for a in v["answers"]:
+            item = items.get(f"{a['instrument']}.{a['item']}")
+            question = item.label.get(locale) if item else None
+            value = _answer(item, a["value"], locale, gettext)
+            keys = [a["instrument"], a["item"], question, a["type"]]
+            _append(sheet, [*visit, *keys, value, a["note"]])
+    _finish(sheet)
 
 
-def _key_sheet(book, fixed: list[str], columns: list[str], names: dict, gettext) -> None:
+def _key_sheet(book, keys: list[str], items: dict, locale: str, gettext) -> None:
     """Which header stands for which stored key (labels may repeat across instruments)."""
     sheet = book.create_sheet(gettext(labels.SHEETS["columns"]))
     _header(sheet, [gettext(labels.COLUMNS["column"]), gettext(labels.COLUMNS["label"]), "key"])
-    for n, key in enumerate(fixed + columns, 1):
-        header = gettext(labels.COLUMNS[key]) if key in labels.COLUMNS else names.get(key, key)
-        _append(sheet, [n, header, key])
+    for n, key in enumerate(keys, 1):
+        _append(sheet, [n, _heading(key, items, locale, gettext), key])
+    _finish(sheet)
+
+
+def _codes_sheet(book, visits, columns, items: dict, names: dict, locale: str, gettext) -> None:
+    """Sheet "Kode": every label the workbook shows in place of a code, with that code."""
+    sheet = book.create_sheet(gettext(CODES["title"]))
+    _header(sheet, [gettext(CODES[k]) for k in ("kind", "code", "label")])
+    rows: dict[tuple[str, str], str] = {}
+    for v in visits:
+        service = f"{v['opd']}/{v['service']}"
+        rows[(gettext(labels.COLUMNS["opd"]), v["opd"])] = names.get(v["opd"], v["opd"])
+        rows[(gettext(labels.COLUMNS["service"]), service)] = names.get(service, service)
+        status = gettext(labels.STATUSES.get(v["status"], v["status"]))
+        rows[(gettext(labels.COLUMNS["status"]), v["status"])] = status
+        if v["scores"]["zone"]:
+            rows[(gettext(labels.COLUMNS["zone"]), v["scores"]["zone"])] = _zone(
+                v["scores"], locale
+            )
+    answer = gettext(labels.COLUMNS["value"])
+    rows.update({(answer, code): gettext(text) for code, text in YESNO.items()})
+    for key in columns:
+        for option in items[key].options if key in items else ():
+            rows[(answer, f"{key} = {option.value}")] = option.label.get(locale)
+    kinds = [gettext(labels.COLUMNS[k]) for k in ("opd", "service", "status", "zone", "value")]
+    for (kind, code), label in sorted(rows.items(), key=lambda r: (kinds.index(r[0][0]), r[0][1])):
+        _append(sheet, [kind, code, label])
+    _finish(sheet)
 
 
 # --- ZIP of photos ----------------------------------------------------------------------
