@@ -2,9 +2,14 @@
 
 No Flask: the CLI and the web both call visit_pdf / opd_pdf / city_pdf with a
 database, the photo store and a locale. The URL fetcher serves files under
-survey_app/static/ and the photo store and refuses everything else, so a
-note that smuggled in `<img src="file:///etc/passwd">` or a network address
-fetches nothing even if it were ever rendered unescaped.
+survey_app/static/ and the photo store, and the one configured emblem file,
+and refuses everything else, so a note that smuggled in
+`<img src="file:///etc/passwd">` or a network address fetches nothing even
+if it were ever rendered unescaped.
+
+OPD and city reports become official documents through official_opd_pdf /
+official_city_pdf: the next number of the register (store/documents.py),
+the letterhead and signer of an `Official`, and the PDF's checksum recorded.
 """
 
 from __future__ import annotations
