@@ -31,6 +31,18 @@ def create_app(test_config: dict | None = None, *, check_secret: bool = True) ->
         PHOTOS_DIR=str(Path(app.instance_path) / "photos"),
         INSTRUMENTS_DIR=str(_first_dir(ROOT / "instruments", PACKAGE / "shipped_instruments")),
         EXPORTS_DIR=str(_first_dir(ROOT / "exports", Path(app.instance_path) / "exports")),
+        # The official findings PDFs (README, Configuration). Blank keeps the default of
+        # findings.render.Official: Pemerintah Kota Jambi, Inspektorat, a placeholder
+        # emblem, numbers "{seq:03d}/LT-MS/{unit}/{roman_month}/{year}", Inspektur, Jambi.
+        REPORT_ISSUER="",
+        REPORT_UNIT="",
+        REPORT_ADDRESS="",
+        REPORT_EMBLEM="",
+        REPORT_NUMBER_PATTERN="",
+        REPORT_SIGNER_NAME="",
+        REPORT_SIGNER_POSITION="",
+        REPORT_SIGNER_NIP="",
+        REPORT_PLACE="",
         SECRET_KEY=None,
         DEMO=False,
         BABEL_DEFAULT_LOCALE="id",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import io
 import json
@@ -10,7 +11,7 @@ import zipfile
 
 from openpyxl import load_workbook
 
-from survey_app.core import labels, quality
+from survey_app.core import labels, quality, scoring
 from survey_app.findings import exports
 from survey_app.store import quality as quality_reads
 from survey_app.store import records, summaries
@@ -95,11 +96,27 @@ def test_every_export_carries_the_data_quality_report(seeded, db, app, runner, t
     assert side[0] == ["Ukuran", "Nilai"] and len(side) > 5
 
 
-def test_xlsx_has_item_labels_as_headers_and_the_stored_answers(seeded, db):
+def shown(item, value):
+    """How the XLSX shows a stored answer to people (labels for codes, typed values)."""
+    if value is None:
+        return None
+    options = {o.value: o.label.id for o in item.options}
+    if item.type == "yesno" or value == "na":
+        return {"yes": "Ya", "no": "Tidak", "na": "Tidak berlaku"}[value]
+    if item.type == "choice":
+        return options[value]
+    if item.type == "multi":
+        return "; ".join(options[v] for v in value)
+    if item.type == "time":
+        return dt.time.fromisoformat(value)
+    return len(value) if item.type == "photo" else value
+
+
+def test_xlsx_shows_labels_under_item_headers_and_keeps_the_codes(seeded, db):
     expected = stored_answers(db)
     visits = summaries.export_visits(db, status="approved")
     book = load_workbook(io.BytesIO(exports.render(db, "xlsx", visits, "")), read_only=True)
-    assert book.sheetnames == ["Kunjungan", "Jawaban", "Kolom"]  # no report given, no sheet
+    assert book.sheetnames == ["Kunjungan", "Jawaban", "Kolom", "Kode"]  # no report, no sheet
     keys = [r[2] for r in book["Kolom"].iter_rows(min_row=2, values_only=True)]
     sheet = list(book["Kunjungan"].iter_rows(values_only=True))
     items = {f"{i.id}.{item.id}": item for i in records.current_instruments(db) for item in i.items}
@@ -111,10 +128,47 @@ def test_xlsx_has_item_labels_as_headers_and_the_stored_answers(seeded, db):
         for key, cell in zip(keys, row, strict=True):
             if key in items and cell is not None:
                 found[(row[0], *key.split(".", 1))] = cell
-    assert found == {k: exports.cell_text(v) for k, v in expected.items()}
+    wanted = {k: shown(items[f"{k[1]}.{k[2]}"], v) for k, v in expected.items()}
+    assert found == {k: v for k, v in wanted.items() if v is not None}
     long = list(book["Jawaban"].iter_rows(values_only=True))
-    rows = {(r[0], r[6], r[7]): r[9] for r in long[1:]}
-    assert rows == {k: exports.cell_text(v) for k, v in expected.items()}
+    assert long[0][6:11] == ("Instrumen", "Butir", "Pertanyaan", "Jenis", "Jawaban")
+    assert {(r[0], r[6], r[7]): r[10] for r in long[1:]} == wanted
+    codes = {(r[0], r[1]): r[2] for r in book["Kode"].iter_rows(min_row=2, values_only=True)}
+    assert codes[("OPD", "dishub")] == "Dinas Perhubungan Kota Jambi"
+    assert codes[("Status", "approved")] == "Disetujui" and codes[("Zona", "hijau")] == "Zona Hijau"
+    assert codes[("Jawaban", "na")] == "Tidak berlaku"
+    book.close()
+
+
+def test_xlsx_cells_are_typed_formatted_filtered_and_fitted(seeded, db):
+    visits = summaries.export_visits(db, status="approved")
+    book = load_workbook(io.BytesIO(exports.render(db, "xlsx", visits, "")))
+    sheet = book["Kunjungan"]
+    header = [c.value for c in sheet[1]]
+    col = {name: header.index(name) for name in header}
+    first, record = sheet[2], visits[0]
+    assert first[col["OPD"]].value == records.opd_by_slug(db, record["opd"])["name"]
+    assert first[col["Status"]].value == "Disetujui"
+    visit_date = first[col["Tanggal kunjungan"]]
+    assert visit_date.is_date and visit_date.number_format == "dd/mm/yyyy"
+    assert visit_date.value.date() == dt.date.fromisoformat(record["visit_date"])
+    sent = first[col["Dikirim (WIB)"]]
+    utc = dt.datetime.fromisoformat(record["submitted_at"])
+    assert sent.value == (utc + dt.timedelta(hours=7)).replace(tzinfo=None)  # WIB wall clock
+    assert sent.number_format == "dd/mm/yyyy hh:mm"
+    score = first[col["Kepatuhan"]]
+    assert score.data_type == "n" and score.number_format == "0.00"
+    assert score.value == scoring.round2(record["scores"]["compliance"]["score"])
+    assert first[col["Zona"]].value.startswith("Zona ")
+    arrival = first[col["Jam tiba di lokasi pelayanan"]]
+    assert isinstance(arrival.value, dt.time) and arrival.number_format == "hh:mm"
+    fee = next(c for c in first if c.number_format == '"Rp" #,##0')
+    assert fee.data_type == "n"
+    for ws in book.worksheets:
+        assert ws.freeze_panes == "A2" and ws.auto_filter.ref == ws.dimensions
+    widths = {k: d.width for k, d in sheet.column_dimensions.items()}
+    assert widths["A"] == len(record["uuid"]) + 2  # the longest value, plus a margin
+    assert widths["E"] == len("Disetujui") + 2 and max(widths.values()) == 50  # labels capped
     book.close()
 
 

@@ -10,6 +10,7 @@ formats, whose rows are visits or answers only, as the companion "quality" file.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import zipfile
@@ -19,6 +20,8 @@ from typing import IO, Any
 from sqlite_utils import Database
 
 from survey_app.core import labels, quality, scoring
+from survey_app.core.i18n import N_
+from survey_app.core.instruments import Item
 from survey_app.store import records, summaries
 
 FORMATS = ("json", "csv", "csv-long", "xlsx", "zip", "quality")
@@ -124,15 +127,29 @@ def quality_csv(report: dict, locale: str = "id") -> str:
 
 
 # --- XLSX -----------------------------------------------------------------------------
+# For people: names and labels where the other formats hold codes (the codes are on the
+# sheet "Kode"), real dates, times and numbers with formats, a filter, fitted columns.
+
+WIB = dt.timezone(dt.timedelta(hours=7), "WIB")
+DATE_FORMAT = "dd/mm/yyyy"
+DATETIME_FORMAT = "dd/mm/yyyy hh:mm"
+TIME_FORMAT = "hh:mm"
+SCORE_FORMAT = "0.00"
+RUPIAH_FORMAT = '"Rp" #,##0'
+XLSX_VISIT_COLUMNS = (*VISIT_COLUMNS, "submitted_at", "reviewed_at", "compliance", "zone", "ikm")
+XLSX_LONG_COLUMNS = (*VISIT_COLUMNS, "instrument", "item", "label", "type", "value", "note")
+YESNO = {"yes": N_("Yes"), "no": N_("No"), "na": N_("Not applicable")}
+XLSX_LABELS = {"submitted_at": N_("Sent (WIB)"), "reviewed_at": N_("Reviewed (WIB)")}
+CODES = {"title": N_("Codes"), "kind": N_("Kind"), "code": N_("Code"), "label": N_("Label")}
 
 
-def _item_labels(db: Database, visits: list[dict], locale: str) -> dict[str, str]:
-    """'instrument.item' -> the item's label, from the versions the visits used."""
-    found: dict[str, str] = {}
+def _items(db: Database, visits: list[dict]) -> dict[str, Item]:
+    """'instrument.item' -> the item, from the versions the visits used (latest wins)."""
+    found: dict[str, Item] = {}
     versions = {(i["id"], i["version"]) for v in visits for i in v["instruments"]}
     for inst_id, version in sorted(versions, key=lambda iv: iv[1]):
         inst = records.instrument(db, inst_id, version)
-        found.update({f"{inst.id}.{item.id}": item.label.get(locale) for item in inst.items})
+        found.update({f"{inst.id}.{item.id}": item for item in inst.items})
     return found
 
 
@@ -145,59 +162,176 @@ def _columns(visits: list[dict]) -> list[str]:
     return list(seen)
 
 
+def _date(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value[:10]) if value else None
+
+
+def _wib(value: str | None) -> dt.datetime | None:
+    """A stored UTC timestamp as the WIB wall-clock time (spreadsheets have no time zones)."""
+    if not value:
+        return None
+    moment = dt.datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(WIB).replace(tzinfo=None)
+
+
+def _time(value: str) -> Any:
+    """'08:34' as a time cell; anything else stays the text it is."""
+    try:
+        return (dt.time.fromisoformat(value), TIME_FORMAT)
+    except (TypeError, ValueError):
+        return value
+
+
+def _zone(scores: dict, locale: str) -> str | None:
+    """The compliance zone's label ('Zona Hijau'), from the scores' own scheme."""
+    scheme = scoring.load_schemes()[scores["scheme"]]
+    band = next((b for b in scheme.bands if b.code == scores["zone"]), None)
+    return band.label.get(locale) if band else scores["zone"]
+
+
+def _option(item: Item, value: Any, locale: str) -> str:
+    label = next((o.label for o in item.options if o.value == value), None)
+    return label.get(locale) if label else str(value)
+
+
+def _answer(item: Item | None, value: Any, locale: str, gettext) -> Any:
+    """An answer as people read it: labels for codes; numbers, money and times typed."""
+    if item is None or value is None:
+        return cell_text(value)
+    if item.type == "yesno" or (item.na and value == "na"):
+        return gettext(YESNO.get(value, str(value)))
+    if item.type == "choice":
+        return _option(item, value, locale)
+    if item.type == "multi":
+        return "; ".join(_option(item, v, locale) for v in value)
+    if item.type == "time":
+        return _time(value)
+    if item.role == "fee_asked":
+        return (value, RUPIAH_FORMAT)
+    if item.type == "photo":
+        return len(value)  # how many photos; the ZIP export holds them
+    return value
+
+
+def _visit_cells(v: dict, names: dict, locale: str, gettext) -> list[Any]:
+    """The fixed columns of one visit: names, labels, dates and scores as such."""
+    skm = v["scores"]["skm"] or {}
+    return [
+        v["uuid"],
+        names.get(v["opd"], v["opd"]),
+        names.get(f"{v['opd']}/{v['service']}", v["service"]),
+        v["evaluator_id"],
+        gettext(labels.STATUSES.get(v["status"], v["status"])),
+        (_date(v["visit_date"]), DATE_FORMAT),
+        (_wib(v.get("submitted_at")), DATETIME_FORMAT),
+        (_wib(v.get("reviewed_at")), DATETIME_FORMAT),
+        (scoring.round2(v["scores"]["compliance"]["score"]), SCORE_FORMAT),
+        _zone(v["scores"], locale),
+        (scoring.round2(skm.get("ikm_converted")), SCORE_FORMAT),
+    ]
+
+
+def _heading(key: str, items: dict[str, Item], locale: str, gettext) -> str:
+    """A column's header: the localized name of a fixed column, else the item's label."""
+    if key in XLSX_LABELS:
+        return gettext(XLSX_LABELS[key])
+    if key in labels.COLUMNS:
+        return gettext(labels.COLUMNS[key])
+    return items[key].label.get(locale) if key in items else key
+
+
 def xlsx(
     db: Database, visits: list[dict], locale: str = "id", quality_report: dict | None = None
 ) -> bytes:
-    """Workbook: visits (item labels as headers), answers (long), column key, data quality."""
+    """Workbook: visits (item labels as headers), answers (long), columns, codes, data quality."""
     # Imported here, not above: openpyxl costs ~0.15 s a process, and only XLSX needs it.
     from survey_app.findings import workbook
 
     gettext = labels.translations(locale).gettext
-    names = _item_labels(db, visits, locale)
+    items, names = _items(db, visits), records.names_by_slug(db)
     columns = _columns(visits)
-    fixed = [*VISIT_COLUMNS, "compliance", "zone", "ikm"]
-    sheets = [
-        (
-            gettext(labels.SHEETS["visits"]),
-            [gettext(labels.COLUMNS[c]) for c in fixed] + [names.get(c, c) for c in columns],
-            (_wide_row(v, columns) for v in visits),
-        ),
-        (
-            gettext(labels.SHEETS["answers"]),
-            list(LONG_COLUMNS),
-            ([row[c] for c in LONG_COLUMNS] for row in long_rows(visits)),
-        ),
-        _key_sheet(fixed, columns, names, gettext),
-    ]
+    book = workbook.new()
+    wide = book.active
+    wide.title = gettext(labels.SHEETS["visits"])
+    fixed = list(XLSX_VISIT_COLUMNS)
+    workbook.header(wide, [_heading(k, items, locale, gettext) for k in fixed + columns])
+    for v in visits:
+        given = {f"{a['instrument']}.{a['item']}": a["value"] for a in v["answers"]}
+        answers = [_answer(items.get(c), given.get(c), locale, gettext) for c in columns]
+        workbook.append(wide, _visit_cells(v, names, locale, gettext) + answers)
+    workbook.finish(wide)
+    _long_sheet(book, visits, items, names, locale, gettext)
+    _key_sheet(book, fixed + columns, items, locale, gettext)
+    _codes_sheet(book, visits, columns, items, names, locale, gettext)
     if quality_report:
-        header = [gettext(labels.QUALITY["measure"]), gettext(labels.QUALITY["value"])]
-        rows = (list(row) for row in quality.rows(quality_report, gettext))
-        sheets.append((gettext(labels.QUALITY["title"]), header, rows))
-    return workbook.write(sheets)
+        sheet = book.create_sheet(gettext(labels.QUALITY["title"]))
+        workbook.header(
+            sheet, [gettext(labels.QUALITY["measure"]), gettext(labels.QUALITY["value"])]
+        )
+        for measure, value in quality.rows(quality_report, gettext):
+            workbook.append(sheet, [measure, value])
+        workbook.finish(sheet)
+    return workbook.save(book)
 
 
-def _wide_row(visit: dict, columns: list[str]) -> list[Any]:
-    """One visit: its fields, its three figures, then its answer to each item column."""
-    given = {f"{a['instrument']}.{a['item']}": a["value"] for a in visit["answers"]}
-    skm = visit["scores"]["skm"] or {}
-    figures = [
-        scoring.round2(visit["scores"]["compliance"]["score"]),
-        visit["scores"]["zone"],
-        scoring.round2(skm.get("ikm_converted")),
-    ]
-    return (
-        [visit.get(k) for k in VISIT_COLUMNS] + figures + [cell_text(given.get(c)) for c in columns]
-    )
+def _long_sheet(book, visits: list[dict], items: dict, names: dict, locale: str, gettext) -> None:
+    """One row per answer: the visit's names and labels, the item's keys, label and answer."""
+    from survey_app.findings import workbook  # loaded by xlsx() already
+
+    sheet = book.create_sheet(gettext(labels.SHEETS["answers"]))
+    workbook.header(sheet, [_heading(k, items, locale, gettext) for k in XLSX_LONG_COLUMNS])
+    for v in visits:
+        visit = _visit_cells(v, names, locale, gettext)[: len(VISIT_COLUMNS)]
+        for a in v["answers"]:
+            item = items.get(f"{a['instrument']}.{a['item']}")
+            question = item.label.get(locale) if item else None
+            value = _answer(item, a["value"], locale, gettext)
+            keys = [a["instrument"], a["item"], question, a["type"]]
+            workbook.append(sheet, [*visit, *keys, value, a["note"]])
+    workbook.finish(sheet)
 
 
-def _key_sheet(fixed: list[str], columns: list[str], names: dict, gettext):
+def _key_sheet(book, keys: list[str], items: dict, locale: str, gettext) -> None:
     """Which header stands for which stored key (labels may repeat across instruments)."""
-    header = [gettext(labels.COLUMNS["column"]), gettext(labels.COLUMNS["label"]), "key"]
-    rows = [
-        [n, gettext(labels.COLUMNS[key]) if key in labels.COLUMNS else names.get(key, key), key]
-        for n, key in enumerate(fixed + columns, 1)
-    ]
-    return gettext(labels.SHEETS["columns"]), header, rows
+    from survey_app.findings import workbook  # loaded by xlsx() already
+
+    sheet = book.create_sheet(gettext(labels.SHEETS["columns"]))
+    workbook.header(
+        sheet, [gettext(labels.COLUMNS["column"]), gettext(labels.COLUMNS["label"]), "key"]
+    )
+    for n, key in enumerate(keys, 1):
+        workbook.append(sheet, [n, _heading(key, items, locale, gettext), key])
+    workbook.finish(sheet)
+
+
+def _codes_sheet(book, visits, columns, items: dict, names: dict, locale: str, gettext) -> None:
+    """Sheet "Kode": every label the workbook shows in place of a code, with that code."""
+    from survey_app.findings import workbook  # loaded by xlsx() already
+
+    sheet = book.create_sheet(gettext(CODES["title"]))
+    workbook.header(sheet, [gettext(CODES[k]) for k in ("kind", "code", "label")])
+    rows: dict[tuple[str, str], str] = {}
+    for v in visits:
+        service = f"{v['opd']}/{v['service']}"
+        rows[(gettext(labels.COLUMNS["opd"]), v["opd"])] = names.get(v["opd"], v["opd"])
+        rows[(gettext(labels.COLUMNS["service"]), service)] = names.get(service, service)
+        status = gettext(labels.STATUSES.get(v["status"], v["status"]))
+        rows[(gettext(labels.COLUMNS["status"]), v["status"])] = status
+        if v["scores"]["zone"]:
+            rows[(gettext(labels.COLUMNS["zone"]), v["scores"]["zone"])] = _zone(
+                v["scores"], locale
+            )
+    answer = gettext(labels.COLUMNS["value"])
+    rows.update({(answer, code): gettext(text) for code, text in YESNO.items()})
+    for key in columns:
+        for option in items[key].options if key in items else ():
+            rows[(answer, f"{key} = {option.value}")] = option.label.get(locale)
+    kinds = [gettext(labels.COLUMNS[k]) for k in ("opd", "service", "status", "zone", "value")]
+    for (kind, code), label in sorted(rows.items(), key=lambda r: (kinds.index(r[0][0]), r[0][1])):
+        workbook.append(sheet, [kind, code, label])
+    workbook.finish(sheet)
 
 
 # --- ZIP of photos ----------------------------------------------------------------------

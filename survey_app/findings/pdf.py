@@ -31,9 +31,11 @@ class FetchRefused(ValueError):
 class LocalFetcher(URLFetcher):
     """WeasyPrint's fetcher, narrowed to files under the given folders."""
 
-    def __init__(self, *roots: str | Path):
+    def __init__(self, *roots: str | Path, files: tuple[str | Path, ...] = ()):
         super().__init__(allowed_protocols=("file",), allow_redirects=False, timeout=1)
         self.roots = tuple(Path(r).resolve() for r in roots)
+        # Exact files, not their folders: a configured emblem opens nothing beside it.
+        self.files = frozenset(Path(f).resolve() for f in files)
         self.asked: list[str] = []
         self.refused: list[str] = []
 
@@ -53,7 +55,9 @@ class LocalFetcher(URLFetcher):
         if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
             return None
         path = Path(url2pathname(parts.path)).resolve()
-        if path.is_file() and any(path.is_relative_to(root) for root in self.roots):
+        if path.is_file() and (
+            path in self.files or any(path.is_relative_to(root) for root in self.roots)
+        ):
             return path
         return None
 

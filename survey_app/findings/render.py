@@ -3,14 +3,21 @@
 No Flask: the CLI and the web both call visit_pdf / opd_pdf / city_pdf with a
 database, the photo store and a locale. WeasyPrint itself lives in pdf.py,
 loaded only when a PDF is laid out; its URL fetcher serves files under
-survey_app/static/ and the photo store and refuses everything else.
+survey_app/static/ and the photo store, and the one configured emblem file,
+and refuses everything else.
+
+OPD and city reports become official documents through official_opd_pdf /
+official_city_pdf: the next number of the register (store/documents.py),
+the letterhead and signer of an `Official`, and the PDF's checksum recorded.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -20,8 +27,9 @@ from markupsafe import Markup
 from sqlite_utils import Database
 
 from survey_app.core import formatting, labels, quality
+from survey_app.core.errors import DomainError
 from survey_app.findings import charts, figures
-from survey_app.store import records
+from survey_app.store import documents, records
 
 PACKAGE = Path(__file__).resolve().parent.parent
 TEMPLATES = PACKAGE / "templates"
@@ -38,6 +46,7 @@ class Rendered:
     pages: int
     asked: list[str] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
+    number: str | None = None  # the register's document number, when one was issued
 
 
 # --- Jinja ----------------------------------------------------------------------
@@ -122,7 +131,7 @@ def page_css(locale: str) -> Markup:
             parts.append("counter(pages)")
         elif piece:
             parts.append(_css_string(piece))
-    return Markup(f"@page {{ @bottom-center {{ content: {' '.join(parts)}; }} }}")
+    return Markup(f"@page {{ @bottom-right {{ content: {' '.join(parts)}; }} }}")
 
 
 def render_html(template: str, locale: str, **context: Any) -> str:
@@ -130,12 +139,12 @@ def render_html(template: str, locale: str, **context: Any) -> str:
     return environment(locale).get_template(template).render(**context)
 
 
-def html_to_pdf(html: str, photo_dir: str | Path) -> Rendered:
-    """Lay out and write the PDF; only static files and stored photos can be loaded."""
+def html_to_pdf(html: str, photo_dir: str | Path, files: tuple[str | Path, ...] = ()) -> Rendered:
+    """Lay out and write the PDF; only static files, stored photos and `files` can be loaded."""
     # Imported here, not above: WeasyPrint costs ~0.5 s and 28 MB, and only a PDF needs it.
     from survey_app.findings import pdf
 
-    fetcher = pdf.LocalFetcher(STATIC, photo_dir)
+    fetcher = pdf.LocalFetcher(STATIC, photo_dir, files=files)
     data, pages = pdf.write(html, STATIC.as_uri() + "/", fetcher)
     return Rendered(data, pages, fetcher.asked, fetcher.refused)
 
@@ -144,23 +153,44 @@ def html_to_pdf(html: str, photo_dir: str | Path) -> Rendered:
 
 
 def _document(
-    template: str, doc: dict, locale: str, photo_dir: str | Path, issuer: str, charts: dict
+    template: str,
+    doc: dict,
+    locale: str,
+    photo_dir: str | Path,
+    issuer: str,
+    charts: dict,
+    official: Official | None = None,
 ) -> Rendered:
     """Render one document's template and lay it out as PDF."""
-    return html_to_pdf(document_html(template, doc, locale, photo_dir, issuer, charts), photo_dir)
+    official = official or Official(issuer=issuer or DEFAULT_ISSUER)
+    html = document_html(template, doc, locale, photo_dir, issuer, charts, official)
+    rendered = html_to_pdf(html, photo_dir, files=(official.emblem,))
+    rendered.number = official.number
+    return rendered
 
 
 def document_html(
-    template: str, doc: dict, locale: str, photo_dir: str | Path, issuer: str, charts: dict
+    template: str,
+    doc: dict,
+    locale: str,
+    photo_dir: str | Path,
+    issuer: str,
+    charts: dict,
+    official: Official | None = None,
 ) -> str:
     """The print HTML of one document (what WeasyPrint is then given)."""
+    official = official or Official(issuer=issuer or DEFAULT_ISSUER)
+    printed_at = dt.datetime.now(WIB)
     return render_html(
         template,
         locale,
         doc=doc,
         charts=charts,
-        issuer=issuer or DEFAULT_ISSUER,
-        printed_at=dt.datetime.now(WIB),
+        issuer=official.issuer,
+        official=official,
+        signed_on=(official.issued_at or printed_at).date().isoformat(),
+        months=filled_months(doc) if "months" in doc else [],
+        printed_at=printed_at,
         page_css=page_css(locale),
         photo_src=lambda digest: records.print_copy(photo_dir, digest).as_uri(),
     )
@@ -182,10 +212,12 @@ def opd_pdf(
     photo_dir: str | Path,
     locale: str = "id",
     issuer: str = "",
+    official: Official | None = None,
 ) -> Rendered:
     """The findings report (laporan temuan) of one OPD for a period."""
     doc = figures.opd_report(db, slug, date_from, date_to)
-    return _document("findings/opd.html", doc, locale, photo_dir, issuer, opd_charts(doc, locale))
+    charts = opd_charts(doc, locale)
+    return _document("findings/opd.html", doc, locale, photo_dir, issuer, charts, official)
 
 
 def city_pdf(
@@ -195,10 +227,155 @@ def city_pdf(
     photo_dir: str | Path,
     locale: str = "id",
     issuer: str = "",
+    official: Official | None = None,
 ) -> Rendered:
     """The city-wide report (laporan kota) for a period."""
     doc = figures.city_report(db, date_from, date_to)
-    return _document("findings/city.html", doc, locale, photo_dir, issuer, city_charts(doc, locale))
+    charts = city_charts(doc, locale)
+    return _document("findings/city.html", doc, locale, photo_dir, issuer, charts, official)
+
+
+# --- official documents: letterhead, register number, approval -------------------------
+
+DEFAULT_UNIT = "Inspektorat"
+DEFAULT_PLACE = "Jambi"
+DEFAULT_SIGNER_POSITION = "Inspektur"
+DEFAULT_EMBLEM = STATIC / "print" / "emblem.svg"  # a neutral shield, no real coat of arms
+# LT-MS: laporan temuan mystery shopping; numbered per year as government letters are.
+DEFAULT_NUMBER_PATTERN = "{seq:03d}/LT-MS/{unit}/{roman_month}/{year}"
+ROMAN_MONTHS = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")
+
+
+# Official's fields read from the REPORT_* settings (REPORT_SIGNER_NAME -> signer_name).
+_SETTINGS = (
+    "issuer",
+    "unit",
+    "address",
+    "emblem",
+    "number_pattern",
+    "signer_name",
+    "signer_position",
+    "signer_nip",
+    "place",
+)
+
+
+@dataclass(frozen=True)
+class Official:
+    """What makes an OPD or city PDF an official document: letterhead, number, signer."""
+
+    issuer: str = DEFAULT_ISSUER
+    unit: str = DEFAULT_UNIT
+    address: str = ""
+    emblem: Path = DEFAULT_EMBLEM
+    number_pattern: str = DEFAULT_NUMBER_PATTERN
+    signer_name: str = ""
+    signer_position: str = DEFAULT_SIGNER_POSITION
+    signer_nip: str = ""
+    place: str = DEFAULT_PLACE
+    created_by: str = ""
+    number: str | None = None  # set once the register has issued one
+    issued_at: dt.datetime | None = None
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any], created_by: str = "") -> Official:
+        """The REPORT_* settings of an app's config (blank ones keep their default)."""
+        given = {name: config.get(f"REPORT_{name.upper()}") for name in _SETTINGS}
+        kept = {k: str(v) for k, v in given.items() if v not in (None, "")}
+        if "emblem" in kept:
+            kept["emblem"] = Path(kept["emblem"]).resolve()
+        return cls(**kept, created_by=created_by)
+
+    def number_for(self, seq: int, when: dt.datetime, kind: str) -> str:
+        """The printed number of the seq-th document of when's year, per the pattern."""
+        fields = {
+            "seq": seq,
+            "year": when.year,
+            "month": when.month,
+            "roman_month": ROMAN_MONTHS[when.month - 1],
+            "unit": re.sub(r"\s+", "-", self.unit.strip().upper()),
+            "kind": kind,
+        }
+        try:
+            return self.number_pattern.format_map(fields)
+        except (KeyError, ValueError, IndexError, AttributeError) as exc:
+            raise DomainError("bad_setting", f"REPORT_NUMBER_PATTERN: {exc}") from None
+
+
+def issue(
+    db: Database, official: Official, kind: str, period: tuple[str, str], opd_id: int | None
+) -> tuple[Official, dict]:
+    """Take the next number of this year from the register; the official, numbered, and its row."""
+    now = dt.datetime.now(WIB)
+    row = documents.issue(
+        db,
+        kind,
+        period,
+        opd_id,
+        official.created_by,
+        lambda seq, when: official.number_for(seq, when, kind),
+        now,
+    )
+    return replace(official, number=row["number"], issued_at=now), row
+
+
+def seal(db: Database, row: dict, rendered: Rendered) -> None:
+    """Record the SHA-256 of the bytes handed out, so verify-document can find them."""
+    documents.seal(db, row["id"], hashlib.sha256(rendered.pdf).hexdigest())
+
+
+def official_opd_pdf(
+    db: Database,
+    slug: str,
+    date_from: str,
+    date_to: str,
+    photo_dir: str | Path,
+    official: Official,
+    locale: str = "id",
+) -> Rendered:
+    """The OPD report under the next document number, its checksum registered."""
+    opd_id = records.opd_by_slug(db, slug)["id"]  # an unknown OPD takes no number
+    figures.period(date_from, date_to)  # nor does a bad period
+    numbered, row = issue(db, official, "opd", (date_from, date_to), opd_id)
+    rendered = opd_pdf(db, slug, date_from, date_to, photo_dir, locale, official=numbered)
+    seal(db, row, rendered)
+    return rendered
+
+
+def official_city_pdf(
+    db: Database,
+    date_from: str,
+    date_to: str,
+    photo_dir: str | Path,
+    official: Official,
+    locale: str = "id",
+) -> Rendered:
+    """The city report under the next document number, its checksum registered."""
+    figures.period(date_from, date_to)
+    numbered, row = issue(db, official, "city", (date_from, date_to), None)
+    rendered = city_pdf(db, date_from, date_to, photo_dir, locale, official=numbered)
+    seal(db, row, rendered)
+    return rendered
+
+
+def verify(db: Database, pdf: bytes) -> dict | None:
+    """The register's row for these exact bytes, or None when they were never issued."""
+    return documents.by_checksum(db, hashlib.sha256(pdf).hexdigest())
+
+
+def filled_months(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every month of the period, a month without visits as an empty row (a gap stays visible)."""
+    have = {m["month"]: m for m in doc["months"]}
+    start = dt.date.fromisoformat(doc["period"]["from"])
+    end = dt.date.fromisoformat(doc["period"]["to"])
+    empty = {"visits": 0, "compliance": None, "zone": None, "ikm_converted": None, "mutu": None}
+    months = []
+    year, month = start.year, start.month
+    while (year, month) <= (end.year, end.month):
+        key = f"{year:04d}-{month:02d}"
+        months.append(have.get(key) or {"month": key, **empty})
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
 
 
 # --- charts (SVG from survey_app.charts, labels escaped there) ------------------------
@@ -266,7 +443,7 @@ def city_charts(doc: dict[str, Any], locale: str) -> dict[str, Markup | None]:
         ),
         "priorities": _priorities(doc["figures"], locale),
         "months": _bars(
-            [(_month(m["month"], locale), m["compliance"], m["zone"]) for m in doc["months"]],
+            [(_month(m["month"], locale), m["compliance"], m["zone"]) for m in filled_months(doc)],
             locale,
         ),
         "change": _compare(

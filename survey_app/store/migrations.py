@@ -319,3 +319,33 @@ def m012_answers_without_rowid(db: Database) -> None:
     )
     db.execute("drop table answers")
     db.execute("alter table answers_new rename to answers")
+
+
+@migrations()
+def m013_documents(db: Database) -> None:
+    """Numbered findings documents: the register an official's signature points back to.
+
+    One row per OPD or city PDF issued: its number (unique per year, seq
+    counting up from 1 each year), what it covers, and the SHA-256 of the
+    bytes handed out, so a file can later be checked against the register.
+    """
+    db.table("documents").create(
+        {
+            "id": int,
+            "number": str,
+            "year": int,
+            "seq": int,
+            "kind": str,
+            "period_from": str,
+            "period_to": str,
+            "opd_id": int,
+            "sha256": str,
+            "created_at": str,
+            "created_by": str,
+        },
+        pk="id",
+        not_null={"number", "year", "seq", "kind", "created_at"},
+        foreign_keys=[("opd_id", "opds", "id")],
+    )
+    db.table("documents").create_index(["year", "seq"], unique=True)
+    db.table("documents").create_index(["sha256"])

@@ -235,6 +235,17 @@ def opd_by_slug(db: Database, slug: str) -> dict:
     return row
 
 
+def names_by_slug(db: Database) -> dict[str, str]:
+    """Every OPD's and service's name by slug ('dishub', 'dishub/kir'), for exports."""
+    rows = db.execute(
+        "select o.slug, o.name, o.slug || '/' || s.slug as service, s.name as service_name "
+        "from opds o left join services s on s.opd_id = o.id"
+    ).fetchall()
+    names = {r["slug"]: r["name"] for r in rows}
+    names.update({r["service"]: r["service_name"] for r in rows if r["service"]})
+    return names
+
+
 def service(db: Database, service_id: int) -> dict:
     """One service with its published standard."""
     row = _first(db, "select * from services where id = ?", [service_id])

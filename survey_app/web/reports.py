@@ -106,6 +106,13 @@ def _render_args() -> dict:
     return {"photo_dir": cfg["PHOTOS_DIR"], "issuer": cfg.get("REPORT_ISSUER", "")}
 
 
+def _official_args() -> dict:
+    """Letterhead, numbering and signer from the REPORT_* settings; the register notes who."""
+    cfg = current_app.config
+    official = render.Official.from_config(cfg, created_by=g.user["username"])
+    return {"photo_dir": cfg["PHOTOS_DIR"], "official": official}
+
+
 @bp.route("/")
 @login_required("supervisor", "admin")
 def index():
@@ -139,8 +146,8 @@ def visit_pdf(visit_uuid: str):
 def opd_pdf(slug: str):
     """The findings report of one OPD for the period."""
     f = _filters()
-    rendered = render.opd_pdf(
-        get_db(), slug, f["date_from"], f["date_to"], locale=f["lang"], **_render_args()
+    rendered = render.official_opd_pdf(
+        get_db(), slug, f["date_from"], f["date_to"], **_official_args(), locale=f["lang"]
     )
     return _pdf(rendered, render.opd_filename(slug, f["date_from"], f["date_to"]))
 
@@ -150,8 +157,8 @@ def opd_pdf(slug: str):
 def city_pdf():
     """The city-wide report for the period."""
     f = _filters()
-    rendered = render.city_pdf(
-        get_db(), f["date_from"], f["date_to"], locale=f["lang"], **_render_args()
+    rendered = render.official_city_pdf(
+        get_db(), f["date_from"], f["date_to"], **_official_args(), locale=f["lang"]
     )
     return _pdf(rendered, render.city_filename(f["date_from"], f["date_to"]))
 
