@@ -255,3 +255,48 @@ def test_web_exports_are_filtered_and_carry_no_names(seeded, client, auth, db):
         assert not any(name.encode() in body for name in names), fmt
         response.close()
     assert client.get("/reports/export/pdf").status_code == 404
+
+
+FORMULAS = ['=HYPERLINK("http://example.org","klik")', "+1", "-2+3", "@SUM(A1)", "\tx", "\rx"]
+
+
+def gen_hostile_visit(db) -> str:
+    """An approved visit whose answers and notes start like formulas, one a real -3."""
+    visit_uuid = gen_approved_visit(db, "dishub", quality=0.9)
+    items = [
+        r[0]
+        for r in db.execute(
+            "select item_id from answers where visit_uuid = ? order by item_id", [visit_uuid]
+        )
+    ]
+    texts = [*FORMULAS, "a\x00b"]
+    for item, text in zip(items, texts, strict=False):
+        db.execute(
+            "update answers set value = ?, note = ? where visit_uuid = ? and item_id = ?",
+            [json.dumps(text), text, visit_uuid, item],
+        )
+    db.execute(
+        "update answers set value = '-3' where visit_uuid = ? and item_id = ?",
+        [visit_uuid, items[len(texts)]],
+    )
+    return visit_uuid
+
+
+def assert_neutralised(text: str) -> None:
+    """No cell starts a formula or holds NUL; the texts are kept behind a quote."""
+    cells = [cell for row in csv.reader(io.StringIO(text)) for cell in row]
+    assert "\x00" not in text and "'ab" not in cells and "ab" in cells
+    for cell in cells:
+        assert cell == "-3" or not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
+    assert {"'" + f for f in FORMULAS} <= set(cells) and "-3" in cells
+
+
+def test_csv_exports_neutralise_formulas(world, db, runner, tmp_path):
+    gen_hostile_visit(db)
+    visits = summaries.export_visits(db)
+    for fmt in ("csv", "csv-long"):
+        assert_neutralised(exports.render(db, fmt, visits, "").decode())
+    out = tmp_path / "export.csv"
+    result = runner.invoke(args=["export", "--format", "csv", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert_neutralised(out.read_bytes().decode("utf-8"))  # bytes: keep the \r as written

@@ -40,11 +40,16 @@ def backup_command(target):
 
 @click.command("restore")
 @click.argument("source", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--force", is_flag=True, help="Replace an existing database.")
+@click.option(
+    "--force", is_flag=True, help="Replace an existing database (never one a server has open)."
+)
 @with_appcontext
 @domain_errors
 def restore_command(source, force):
-    """Check a backup, then restore it as the configured database and photo store."""
+    """Check a backup, then restore it as the configured database and photo store.
+
+    Stop the server first: a database in use is refused.
+    """
     cfg = current_app.config
     summary = maintenance.restore(source, cfg["DATABASE"], cfg["PHOTOS_DIR"], force=force)
     click.echo(

@@ -26,6 +26,10 @@ MESSAGES = {
         409,
         N_("A database already exists at %(detail)s (use --force to replace it)."),
     ),
+    "database_in_use": (
+        409,
+        N_("The database %(detail)s is in use: stop the server (survey-app run) first."),
+    ),
     "no_secret_key": (500, N_("SURVEY_APP_SECRET_KEY must be set outside demo and test mode.")),
 }
 

@@ -111,7 +111,7 @@ def long_csv(visits: list[dict]) -> str:
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=LONG_COLUMNS)
     writer.writeheader()
-    writer.writerows(long_rows(visits))
+    writer.writerows(map(summaries.csv_row, long_rows(visits)))
     return buf.getvalue()
 
 
@@ -122,7 +122,7 @@ def quality_csv(report: dict, locale: str = "id") -> str:
     writer = csv.writer(buf)
     writer.writerow([gettext(labels.QUALITY["measure"]), gettext(labels.QUALITY["value"])])
     if report:
-        writer.writerows(quality.rows(report, gettext))
+        writer.writerows([map(summaries.csv_cell, row) for row in quality.rows(report, gettext)])
     return buf.getvalue()
 
 
@@ -391,7 +391,7 @@ def write_photos_zip(
             else:
                 archive.write(path, entry["file"], compress_type=zipfile.ZIP_STORED)
                 written += 1
-            writer.writerow(entry)
+            writer.writerow(summaries.csv_row(entry))  # captions are the evaluator's text
         archive.writestr("photos.csv", manifest.getvalue(), compress_type=zipfile.ZIP_DEFLATED)
         if quality_report is not None:
             archive.writestr(

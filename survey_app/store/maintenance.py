@@ -1,4 +1,4 @@
-"""Backup, restore and import (no Flask): safe while the server is serving."""
+"""Backup, restore and import (no Flask): backup and import are safe while serving."""
 
 from __future__ import annotations
 
@@ -82,15 +82,25 @@ def verify(backup_dir: str | Path) -> dict:
 def restore(
     backup_dir: str | Path, db_path: str | Path, photo_dir: str | Path, force: bool = False
 ) -> dict:
-    """Verify a backup, then put its database and photos in place."""
+    """Verify a backup, then put its database and photos in place.
+
+    :raises DomainError: the backup is damaged, or the target exists (without
+        force) or is open in another process, such as a running server.
+    """
     summary = verify(backup_dir)
     db_path = Path(db_path)
     if db_path.exists() and not force:
         raise DomainError("target_exists", str(db_path))
+    if db_path.exists():
+        _refuse_if_in_use(db_path)
     db_path.parent.mkdir(parents=True, exist_ok=True)
+    # Only now, with no connection left: the old WAL and its index belong to the old
+    # file, and replayed onto the restored one they would corrupt it.
     for suffix in ("-wal", "-shm"):
         Path(f"{db_path}{suffix}").unlink(missing_ok=True)
-    shutil.copy2(Path(backup_dir) / DB_NAME, db_path)
+    partial = db_path.with_name(f"{db_path.name}.restoring")
+    shutil.copy2(Path(backup_dir) / DB_NAME, partial)
+    partial.replace(db_path)
     for path in (Path(backup_dir) / "photos").rglob("*"):
         if path.is_file():
             dst = records.photo_path(photo_dir, path.name)
@@ -98,6 +108,29 @@ def restore(
             if not dst.exists():
                 shutil.copy2(path, dst)
     return summary
+
+
+def _refuse_if_in_use(db_path: Path) -> None:
+    """Refuse a database that any connection has open (a running server keeps them open).
+
+    Replaced under a server, the database answered every write with "database disk
+    image is malformed" until the server restarted, and its orphaned WAL grew.
+    """
+    probe = sqlite3.connect(str(db_path), timeout=0, isolation_level=None)
+    try:
+        # In exclusive locking mode the lock conflicts with the shared WAL lock that
+        # every open connection holds, even an idle one; timeout 0: no waiting for it.
+        probe.execute("PRAGMA locking_mode = EXCLUSIVE")
+        probe.execute("BEGIN EXCLUSIVE")
+        probe.execute("ROLLBACK")
+    except sqlite3.OperationalError as exc:
+        if exc.sqlite_errorcode & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+            raise DomainError("database_in_use", str(db_path)) from None
+        raise
+    except sqlite3.DatabaseError:
+        pass  # not a database at all: nobody can be using it, --force replaces it
+    finally:
+        probe.close()
 
 
 def import_visits(db: Database, visits: Iterable[dict], actor_id: int | None = None) -> int:

@@ -524,9 +524,14 @@ def store_photo(
     mime: str,
     width: int | None = None,
     height: int | None = None,
+    digest: str | None = None,
 ) -> str:
-    """Keep a photo under its SHA-256 (stored once however often it arrives)."""
-    digest = hashlib.sha256(data).hexdigest()
+    """Keep a photo under its SHA-256 (stored once however often it arrives).
+
+    digest: the SHA-256 of data where the caller has checked it already (the sync API
+    does, to match the URL), so a photo is hashed once.
+    """
+    digest = digest or hashlib.sha256(data).hexdigest()
     path = photo_path(photo_dir, digest)
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)

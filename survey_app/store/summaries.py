@@ -334,5 +334,25 @@ def visits_csv(visits: list[dict]) -> str:
             row[f"{a['instrument']}.{a['item']}"] = (
                 json.dumps(value, ensure_ascii=False) if isinstance(value, list) else value
             )
-        writer.writerow(row)
+        writer.writerow(csv_row(row))
     return buf.getvalue()
+
+
+# What a spreadsheet reads as the start of a formula (OWASP "CSV injection")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> Any:
+    """A CSV cell no spreadsheet runs: text starting a formula gets a leading ', NUL goes.
+
+    Only text: a number (a negative delta) stays a number.
+    """
+    if not isinstance(value, str):
+        return value
+    value = value.replace("\x00", "")
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def csv_row(row: dict) -> dict:
+    """Every cell of a CSV row through csv_cell."""
+    return {key: csv_cell(value) for key, value in row.items()}

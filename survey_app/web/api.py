@@ -142,7 +142,8 @@ def put_photo(sha256: str):
         )
     except photos.PhotoRejected as exc:
         raise ApiError(400, "bad_photo", str(exc)) from None
-    records.store_photo(db, current_app.config["PHOTOS_DIR"], data, mime, width, height)
+    photo_dir = current_app.config["PHOTOS_DIR"]
+    records.store_photo(db, photo_dir, data, mime, width, height, digest=sha256)
     return jsonify(sha256=sha256, stored=True), 201
 
 
