@@ -11,7 +11,7 @@ from survey_app.store import records
 from survey_app.store import sync as store_sync
 from survey_app.web.api import check_answers
 
-from .test_api import gen_payload
+from .test_api import gen_kunjungan, gen_payload
 
 SHA = "ab" * 32
 TODAY = dt.date.today()
@@ -21,25 +21,6 @@ TODAY = dt.date.today()
 def api(client, auth, world):
     auth.login("evaluator1")
     return client
-
-
-def kunjungan(**times):
-    """A kunjungan answer set with the four times given (HH:MM), else in order."""
-    answers = {
-        "layanan_diminta": "KTP",
-        "jam_tiba": "08:00",
-        "ada_antrian": "yes",
-        "jam_tiket": "08:01",
-        "jam_mulai": "08:10",
-        "jam_selesai": "08:20",
-        "biaya_diminta": 0,
-        "tanpa_imbalan": "yes",
-        "persyaratan_sesuai": "yes",
-        "produk_diperoleh": "selesai",
-        "narasi": "Lancar.",
-        "petugas_ramah": "yes",
-    }
-    return {**answers, **times}
 
 
 def refused(api, body):
@@ -107,7 +88,7 @@ def test_a_time_before_an_earlier_step_is_refused_per_field(api, db, times, late
     body = gen_payload(
         db,
         instruments=[{"id": "kunjungan", "version": 1}],
-        answers={"kunjungan": kunjungan(**times)},
+        answers={"kunjungan": gen_kunjungan(**times)},
     )
     status, answer = refused(api, body)
     assert status == 422 and answer["error"] == "invalid"
@@ -116,7 +97,7 @@ def test_a_time_before_an_earlier_step_is_refused_per_field(api, db, times, late
 
 
 def test_times_in_order_and_equal_times_are_accepted(api, db):
-    answers = kunjungan(jam_tiket="08:00", jam_mulai="08:00", jam_selesai="08:00")
+    answers = gen_kunjungan(jam_tiket="08:00", jam_mulai="08:00", jam_selesai="08:00")
     body = gen_payload(
         db, instruments=[{"id": "kunjungan", "version": 1}], answers={"kunjungan": answers}
     )
