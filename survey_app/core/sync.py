@@ -96,21 +96,26 @@ class Accepted:
 
 
 def validate_visit(
-    payload: Any, known: Known, check_answers: CheckAnswers, today: dt.date
+    payload: Any,
+    known: Known,
+    check_answers: CheckAnswers,
+    today: dt.date,
+    evaluator_id: int | None = None,
 ) -> Accepted:
     """A posted visit checked exactly as the sync API checks it; Refused if it fails."""
-    return check_visit(read_visit(payload, today), known, check_answers)
+    return check_visit(read_visit(payload, today, evaluator_id), known, check_answers)
 
 
-def read_visit(payload: Any, today: dt.date) -> Visit:
-    """The visit in a posted body, its shape, types and dates checked; Refused (400) if not."""
+def read_visit(payload: Any, today: dt.date, evaluator_id: int | None = None) -> Visit:
+    """The submitted visit in a posted body, shape, types and dates checked; else Refused (400)."""
     if not isinstance(payload, dict):
         raise Refused(400, "bad_request", "body")
     problem = _shape_problem(payload, today)
     if problem:
         name, reason = problem
         raise Refused(400, "bad_request", name, fields={name: [reason]} if reason else {})
-    return Visit.from_payload({**payload, "uuid": str(uuid_mod.UUID(payload["uuid"]))})
+    payload = {**payload, "uuid": str(uuid_mod.UUID(payload["uuid"]))}
+    return Visit.from_payload(payload, evaluator_id)
 
 
 def check_visit(visit: Visit, known: Known, check_answers: CheckAnswers) -> Accepted:

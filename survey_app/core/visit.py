@@ -72,21 +72,26 @@ class Visit:
     scores: Mapping[str, Any] | None = None
 
     @classmethod
-    def from_payload(cls, payload: Mapping[str, Any]) -> Visit:
-        """A visit as a tablet posted it, its shape already checked (core.sync.read_visit)."""
-        visit = cls(
+    def from_payload(cls, payload: Mapping[str, Any], evaluator_id: int | None = None) -> Visit:
+        """A visit as a tablet posted it (shape checked by core.sync.read_visit): submitted."""
+        content = {
+            "opd_id": payload["opd_id"],
+            "service_id": payload["service_id"],
+            "visit_date": payload["visit_date"],
+            "instruments": tuple((i["id"], i["version"]) for i in payload["instruments"]),
+            "answers": payload.get("answers") or {},
+        }
+        return cls(
             uuid=payload["uuid"],
-            opd_id=payload["opd_id"],
-            service_id=payload["service_id"],
-            visit_date=payload["visit_date"],
-            instruments=tuple((i["id"], i["version"]) for i in payload["instruments"]),
-            answers=payload.get("answers") or {},
+            **content,
             notes=payload.get("notes") or {},
             photos=tuple(PhotoLink.from_mapping(p) for p in payload.get("photos") or ()),
+            evaluator_id=evaluator_id,
+            status="submitted",
             revision=payload.get("revision", 1),
+            content_hash=_fingerprint(content),
             assignment_id=payload.get("assignment_id"),
         )
-        return dataclasses.replace(visit, content_hash=visit.fingerprint())
 
     def to_payload(self) -> dict[str, Any]:
         """The visit as the API hands it back to a tablet (GET /api/v1/visits/<uuid>)."""
@@ -141,17 +146,16 @@ class Visit:
         return [{"id": i, "version": v} for i, v in self.instruments]
 
     def fingerprint(self) -> str:
-        """What a tablet sent, canonically hashed (photos apart: a resend may add them).
+        """What a tablet sent, canonically hashed (photos apart: a resend may add them)."""
+        return _fingerprint({k: getattr(self, k) for k in HASHED})
 
-        Compared with the content_hash stored from the first sending, so it
-        must stay byte for byte what it was: keys, order and JSON options.
-        """
-        content = {
-            "opd_id": self.opd_id,
-            "service_id": self.service_id,
-            "visit_date": self.visit_date,
-            "instruments": self.instrument_refs,
-            "answers": self.answers,
-        }
-        canonical = json.dumps(content, sort_keys=True, ensure_ascii=False)
-        return hashlib.sha256(canonical.encode()).hexdigest()
+
+# What a visit's content hash covers, and how: compared with the hash stored
+# from a visit's first sending, so it must stay byte for byte what it was.
+HASHED = ("opd_id", "service_id", "visit_date", "instruments", "answers")
+
+
+def _fingerprint(content: Mapping[str, Any]) -> str:
+    refs = [{"id": i, "version": v} for i, v in content["instruments"]]
+    canonical = json.dumps({**content, "instruments": refs}, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()

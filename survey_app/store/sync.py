@@ -7,7 +7,6 @@ decided on and the one write, made in the shared write transaction
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -83,7 +82,7 @@ def receive(
     A resend of what is stored is answered before anything else is checked;
     it was checked when it was stored.
     """
-    visit = sync.read_visit(payload, dt.date.today())
+    visit = sync.read_visit(payload, dt.date.today(), evaluator["id"])
     row = stored(db, visit.uuid)
     if row and sync.decide(row, visit, evaluator["id"]) == sync.REPEAT:
         _refuse_missing(db, visit)
@@ -91,7 +90,7 @@ def receive(
         return Stored("repeat", visit, row)
     accepted = sync.check_visit(visit, Known(db, evaluator, limits), check_answers)
     _refuse_missing(db, visit)
-    visit = dataclasses.replace(accepted.visit, evaluator_id=evaluator["id"], status="submitted")
+    visit = accepted.visit
     prepared = records.prepare_visit(db, visit, accepted.instruments, accepted.service)
     # Written in the write lock after looking again, so of two tablets (or
     # tabs) sending the same visit at once exactly one stores it, and of
