@@ -40,6 +40,25 @@ def gen_payload(db, slug="disdukcapil", **overrides):
     return body
 
 
+def gen_kunjungan(**changes):
+    """Every kunjungan answer, times in order (08:00 arrival ... 08:20 end), with changes."""
+    answers = {
+        "layanan_diminta": "KTP",
+        "jam_tiba": "08:00",
+        "ada_antrian": "yes",
+        "jam_tiket": "08:01",
+        "jam_mulai": "08:10",
+        "jam_selesai": "08:20",
+        "biaya_diminta": 0,
+        "tanpa_imbalan": "yes",
+        "persyaratan_sesuai": "yes",
+        "produk_diperoleh": "selesai",
+        "narasi": "Lancar.",
+        "petugas_ramah": "yes",
+    }
+    return {**answers, **changes}
+
+
 @pytest.fixture
 def api(client, auth, world):
     auth.login("evaluator1")
@@ -174,25 +193,9 @@ def test_invalid_and_missing_answers_refused_per_field(api, db):
 
 
 def test_hidden_answers_are_not_stored(api, db):
+    answers = gen_kunjungan(ada_antrian="no")  # so jam_tiket is hidden
     body = gen_payload(
-        db,
-        instruments=[{"id": "kunjungan", "version": 1}],
-        answers={
-            "kunjungan": {
-                "layanan_diminta": "KTP",
-                "jam_tiba": "08:00",
-                "ada_antrian": "no",
-                "jam_tiket": "08:01",
-                "jam_mulai": "08:10",
-                "jam_selesai": "08:20",
-                "biaya_diminta": 0,
-                "tanpa_imbalan": "yes",
-                "persyaratan_sesuai": "yes",
-                "produk_diperoleh": "selesai",
-                "narasi": "Lancar.",
-                "petugas_ramah": "yes",
-            }
-        },
+        db, instruments=[{"id": "kunjungan", "version": 1}], answers={"kunjungan": answers}
     )
     response = api.post("/api/v1/visits", json=body)
     assert response.status_code == 201, response.get_json()

@@ -40,10 +40,20 @@ def may_visit(
     exclude_uuid: str | None = None,
 ) -> Refusal | None:
     """None when the evaluator may visit the OPD today, else why not and until when."""
-    received = [
-        dt.date.fromisoformat(r[0][:10])
-        for r in db.execute(RECEIVED, [evaluator["id"], opd_id, *COUNTED, exclude_uuid or ""])
-    ]
     return rules.judge(
-        evaluator.get("opd_id"), opd_id, today, limits(db, opd_id, defaults), received
+        evaluator.get("opd_id"),
+        opd_id,
+        today,
+        limits(db, opd_id, defaults),
+        received(db, evaluator["id"], opd_id, exclude_uuid),
     )
+
+
+def received(
+    db: Database, evaluator_id: int, opd_id: int, exclude_uuid: str | None = None
+) -> list[dt.date]:
+    """The server dates of the evaluator's counted visits to the OPD, oldest first."""
+    return [
+        dt.date.fromisoformat(r[0][:10])
+        for r in db.execute(RECEIVED, [evaluator_id, opd_id, *COUNTED, exclude_uuid or ""])
+    ]

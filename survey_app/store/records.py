@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import gc
 import hashlib
@@ -23,6 +24,7 @@ from survey_app.core import instruments as inst_mod
 from survey_app.core import scoring
 from survey_app.core.errors import DomainError
 from survey_app.core.instruments import Instrument, Kept
+from survey_app.core.visit import Visit
 from survey_app.store.briefs import brief_of, join_scores, split_scores
 from survey_app.store.connection import transaction
 
@@ -258,7 +260,7 @@ def service(db: Database, service_id: int) -> dict:
 # --- visits ---------------------------------------------------------------------
 
 
-def save_visit(db: Database, visit: Mapping[str, Any], actor_id: int | None) -> bool:
+def save_visit(db: Database, visit: Visit | Mapping[str, Any], actor_id: int | None) -> bool:
     """Store a visit and its answers in one transaction; True if it was new.
 
     Keyed by the client's UUID, so saving the same visit again replaces its
@@ -266,45 +268,55 @@ def save_visit(db: Database, visit: Mapping[str, Any], actor_id: int | None) -> 
     dropped, as they are neither required nor stored. A visit saved as
     reviewed (REVIEWED) gets its scores computed and stored in the same go;
     any other loses scores stored before, which its new answers may change.
+    A dict is read as Visit.from_row reads records.visit()'s.
     """
     return write_visit(db, prepare_visit(db, visit), actor_id)
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """What write_visit writes: the visit (answers kept, scores if reviewed) and its rows."""
+
+    visit: Visit
+    row: dict[str, Any]  # the visits columns, scores split as stored
+    rows: str  # instrument and answer rows as one JSON text (_answer_rows)
+
+
 def prepare_visit(
     db: Database,
-    visit: Mapping[str, Any],
+    visit: Visit | Mapping[str, Any],
     insts: list[Instrument] | None = None,
     svc: Mapping[str, Any] | None = None,
-    **columns: Any,
-) -> dict[str, Any]:
+) -> Prepared:
     """Everything save_visit writes, worked out by reading only.
 
     Done before the write transaction where writers queue (the sync API), so
     that working out a visit's rows does not hold the database's one write
     lock. A caller that has already read the visit's instruments and service
-    passes them;
-    `columns` are further visit columns to write (content_hash, revision).
+    passes them.
     """
+    if not isinstance(visit, Visit):
+        visit = Visit.from_row(visit)
     if insts is None:
-        insts = instruments(db, [(i["id"], int(i["version"])) for i in visit["instruments"]])
-    kept = {i.id: _kept_answers(i, visit.get("answers", {}).get(i.id, {})) for i in insts}
-    row = {k: visit.get(k) for k in ("uuid", "opd_id", "service_id", "evaluator_id", "visit_date")}
-    row.update(columns, status=visit.get("status", "draft"))
-    row["scores"] = row["item_results"] = row["brief"] = None  # none kept from before
-    if row["status"] in REVIEWED:
-        svc = svc or service(db, row["service_id"])
-        row["scores"], row["item_results"], row["brief"] = split_scores(
-            scoring.visit_scores(
-                insts, kept, max_minutes=svc["max_minutes"], published_fee=svc["fee"]
-            )
+        insts = instruments(db, visit.instruments)
+    kept = {i.id: _kept_answers(i, visit.answers.get(i.id, {})) for i in insts}
+    scores = None  # none kept from before
+    if visit.status in REVIEWED:
+        svc = svc or service(db, visit.service_id)
+        scores = scoring.visit_scores(
+            insts, kept, max_minutes=svc["max_minutes"], published_fee=svc["fee"]
         )
-    notes = visit.get("notes", {})
-    return {"row": row, "insts": insts, "kept": kept, "rows": _answer_rows(insts, kept, notes)}
+    visit = dataclasses.replace(visit, answers=kept, scores=scores)
+    row = visit.to_row()
+    row["scores"], row["item_results"], row["brief"] = (
+        split_scores(scores) if scores else (None, None, None)
+    )
+    return Prepared(visit, row, _answer_rows(insts, kept, visit.notes))
 
 
-def write_visit(db: Database, prepared: Mapping[str, Any], actor_id: int | None) -> bool:
+def write_visit(db: Database, prepared: Prepared, actor_id: int | None) -> bool:
     """Write what prepare_visit worked out, in one transaction; True if it was new."""
-    row = dict(prepared["row"])
+    row = dict(prepared.row)
     with transaction(db):
         existing = _first(db, "select uuid from visits where uuid = ?", [row["uuid"]])
         row["updated_at"] = now()
@@ -313,7 +325,7 @@ def write_visit(db: Database, prepared: Mapping[str, Any], actor_id: int | None)
         if row["status"] == "submitted":
             row["submitted_at"] = row["updated_at"]
         _upsert_visit(db, row)
-        _replace_answers(db, row["uuid"], prepared["rows"], fresh=not existing)
+        _replace_answers(db, row["uuid"], prepared.rows, fresh=not existing)
         audit(
             db,
             actor_id,
@@ -390,6 +402,11 @@ def _replace_answers(db: Database, uuid: str, rows: str, fresh: bool = False) ->
         "from json_each(?, '$.answers')",
         [uuid, rows],
     )
+
+
+def load_visit(db: Database, uuid: str) -> Visit:
+    """A stored visit as a Visit; DomainError if unknown."""
+    return Visit.from_row(visit(db, uuid))
 
 
 def visit(db: Database, uuid: str) -> dict:

@@ -8,6 +8,7 @@ from flask import current_app, g
 from flask_babel import gettext as _
 
 from survey_app.core import formatting
+from survey_app.core.rules import Refusal
 from survey_app.store import lockout
 
 
@@ -22,8 +23,11 @@ def visit_refusal(db, opd_id: int, exclude_uuid: str | None = None) -> str | Non
         (cfg["LOCKOUT_MIN_DAYS"], cfg["LOCKOUT_MAX_PER_QUARTER"]),
         exclude_uuid,
     )
-    if refusal is None:
-        return None
+    return None if refusal is None else refusal_message(refusal)
+
+
+def refusal_message(refusal: Refusal) -> str:
+    """A lockout judgement (core.rules.Refusal) in the user's language."""
     if refusal.code == "own_opd":
         return _("You cannot assess your own OPD: you would be recognised. Choose another OPD.")
     until = formatting.long_date(refusal.until, g.lang)
