@@ -214,7 +214,13 @@ def _one_visit(db, rng, insts, svc, people, day, quality, photo_dir) -> None:
     )
     if rng.random() < 0.4:
         digest = records.store_photo(
-            db, photo_dir, demo_photo(rng, svc["name"]), "image/jpeg", 640, 480
+            db,
+            photo_dir,
+            demo_photo(rng, svc["name"]),
+            "image/jpeg",
+            640,
+            480,
+            holder_id=evaluator_id,
         )
         records.attach_photo(db, visit_uuid, digest, caption="Ruang pelayanan")
     records.set_status(db, visit_uuid, "submitted", evaluator_id)

@@ -349,3 +349,22 @@ def m013_documents(db: Database) -> None:
     )
     db.table("documents").create_index(["year", "seq"], unique=True)
     db.table("documents").create_index(["sha256"])
+
+
+@migrations()
+def m014_photo_holders(db: Database) -> None:
+    """Who has shown the server a photo's bytes: knowing its hash is not enough to use it.
+
+    The sync API answers "held" and lets a visit link a photo only for an
+    evaluator who uploaded those bytes (or whose visit already holds them);
+    the photo itself is still stored once.
+    """
+    db.table("photo_holders").create(
+        {"sha256": str, "user_id": int},
+        pk=("sha256", "user_id"),
+        foreign_keys=[("sha256", "photos", "sha256"), ("user_id", "users", "id")],
+    )
+    db.execute(
+        "insert or ignore into photo_holders (sha256, user_id) "
+        "select p.sha256, v.evaluator_id from visit_photos p join visits v on v.uuid = p.visit_uuid"
+    )

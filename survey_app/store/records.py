@@ -542,11 +542,13 @@ def store_photo(
     width: int | None = None,
     height: int | None = None,
     digest: str | None = None,
+    holder_id: int | None = None,
 ) -> str:
     """Keep a photo under its SHA-256 (stored once however often it arrives).
 
     digest: the SHA-256 of data where the caller has checked it already (the sync API
-    does, to match the URL), so a photo is hashed once.
+    does, to match the URL), so a photo is hashed once. holder_id: the user who
+    sent these bytes, who may then link the photo to their visits.
     """
     digest = digest or hashlib.sha256(data).hexdigest()
     path = photo_path(photo_dir, digest)
@@ -567,6 +569,8 @@ def store_photo(
                     "stored_at": now(),
                 }
             )
+        if holder_id is not None:
+            hold_photo(db, digest, holder_id)
     return digest
 
 
@@ -636,6 +640,22 @@ def detach_photo(db: Database, uuid: str, digest: str, item_id: str = "") -> Non
 def photo(db: Database, digest: str) -> dict | None:
     """A stored photo's row (mime, size, width, height), or None."""
     return _first(db, "select * from photos where sha256 = ?", [digest])
+
+
+def hold_photo(db: Database, digest: str, user_id: int) -> None:
+    """Record that this user sent the photo's bytes (they hold it)."""
+    db.execute(
+        "insert or ignore into photo_holders (sha256, user_id) values (?, ?)", [digest, user_id]
+    )
+
+
+def holds_photo(db: Database, digest: str, user_id: int) -> bool:
+    """Whether this user has sent the photo's bytes; its hash alone proves nothing."""
+    return bool(
+        db.execute(
+            "select 1 from photo_holders where sha256 = ? and user_id = ?", [digest, user_id]
+        ).fetchone()
+    )
 
 
 def photo_used_by(db: Database, digest: str, evaluator_id: int) -> bool:

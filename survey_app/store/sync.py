@@ -62,11 +62,13 @@ def stored(db: Database, visit_uuid: str) -> dict | None:
 
 
 def missing_photos(db: Database, visit: Visit) -> list[str]:
-    """The hashes of the visit's photos the server does not hold yet."""
+    """The hashes of the visit's photos whose bytes its evaluator has not sent.
+
+    Per evaluator, not per server: another evaluator's photo, known only by its
+    hash, must be sent (proving its bytes) before it can be linked.
+    """
     return [
-        p.sha256
-        for p in visit.photos
-        if not db.execute("select 1 from photos where sha256 = ?", [p.sha256]).fetchone()
+        p.sha256 for p in visit.photos if not records.holds_photo(db, p.sha256, visit.evaluator_id)
     ]
 
 

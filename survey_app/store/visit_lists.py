@@ -113,3 +113,15 @@ def of_assignment(db: Database, assignment_id: int) -> list[dict[str, Any]]:
         params,
     )
     return [dict(r) for r in rows]
+
+
+def synced(db: Database, evaluator_id: int) -> list[dict[str, Any]]:
+    """An evaluator's visits as the tablet shows their outcome, newest change first."""
+    return [
+        dict(r)
+        for r in db.execute(
+            "select uuid, status, visit_date, opd_id, service_id, review_note, updated_at, "
+            "revision from visits where evaluator_id = ? order by updated_at desc",
+            [evaluator_id],
+        )
+    ]

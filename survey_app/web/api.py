@@ -19,8 +19,10 @@ from flask_wtf.csrf import generate_csrf
 from survey_app.core import photos, sync
 from survey_app.core.errors import DomainError
 from survey_app.store import assignments as plans
-from survey_app.store import records
+from survey_app.store import opds as opd_store
+from survey_app.store import records, visit_lists
 from survey_app.store import sync as store_sync
+from survey_app.store.connection import transaction
 from survey_app.web import forms
 from survey_app.web.database import get_db
 from survey_app.web.lockout import refusal_message, visit_refusal
@@ -48,8 +50,8 @@ def _api_error(exc: ApiError):
 def bootstrap():
     """Everything the tablet needs to work offline: who, where, which instruments."""
     db = get_db()
-    opds = [dict(r) for r in db.execute("select id, slug, name from opds order by name")]
-    services = [records.service(db, r["id"]) for r in db.execute("select id from services")]
+    opds = opd_store.names(db)
+    services = [records.service(db, i) for i in sorted(s["id"] for s in opd_store.services(db))]
     instruments = [
         {
             "id": i.id,
@@ -98,22 +100,18 @@ def session_info():
 @login_required("evaluator")
 def list_visits():
     """The evaluator's visits as the server holds them (status, review note)."""
-    rows = get_db().execute(
-        "select uuid, status, visit_date, opd_id, service_id, review_note, updated_at, revision "
-        "from visits where evaluator_id = ? order by updated_at desc",
-        [g.user["id"]],
-    )
-    return jsonify(visits=[dict(r) for r in rows])
+    return jsonify(visits=visit_lists.synced(get_db(), g.user["id"]))
 
 
 @bp.route("/photos/<sha256>", methods=("HEAD", "GET"))
 @login_required("evaluator")
 def photo_status(sha256: str):
-    """200 when the server already holds this photo, 404 otherwise."""
-    found = (
-        _SHA.match(sha256)
-        and get_db().execute("select 1 from photos where sha256 = ?", [sha256]).fetchone()
-    )
+    """200 when this evaluator has sent the photo already, 404 otherwise.
+
+    Per evaluator: another's photo is not confirmed by its hash alone, so this
+    tells no one what others photographed.
+    """
+    found = _SHA.match(sha256) and records.holds_photo(get_db(), sha256, g.user["id"])
     return (jsonify(sha256=sha256, stored=True), 200) if found else (jsonify(stored=False), 404)
 
 
@@ -131,7 +129,9 @@ def put_photo(sha256: str):
             _("The photo arrived incomplete or damaged; it will be sent again."),
         )
     db = get_db()
-    if db.execute("select 1 from photos where sha256 = ?", [sha256]).fetchone():
+    if records.photo(db, sha256):  # the bytes match the hash: the sender holds the photo
+        with transaction(db):
+            records.hold_photo(db, sha256, g.user["id"])
         return jsonify(sha256=sha256, stored=True), 200
     try:
         data, mime, width, height = photos.check(
@@ -140,7 +140,9 @@ def put_photo(sha256: str):
     except photos.PhotoRejected as exc:
         raise ApiError(400, "bad_photo", str(exc)) from None
     photo_dir = current_app.config["PHOTOS_DIR"]
-    records.store_photo(db, photo_dir, data, mime, width, height, digest=sha256)
+    records.store_photo(
+        db, photo_dir, data, mime, width, height, digest=sha256, holder_id=g.user["id"]
+    )
     return jsonify(sha256=sha256, stored=True), 201
 
 

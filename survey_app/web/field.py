@@ -247,7 +247,9 @@ def upload_photo(visit_uuid: str):
     except photos.PhotoRejected as exc:
         return jsonify(error=str(exc)), 400
     db = get_db()
-    digest = records.store_photo(db, current_app.config["PHOTOS_DIR"], data, mime, width, height)
+    digest = records.store_photo(
+        db, current_app.config["PHOTOS_DIR"], data, mime, width, height, holder_id=g.user["id"]
+    )
     records.attach_photo(
         db,
         visit_uuid,
