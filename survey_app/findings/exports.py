@@ -339,12 +339,7 @@ def _codes_sheet(book, visits, columns, items: dict, names: dict, locale: str, g
 
 def photo_entries(db: Database, visits: list[dict]) -> list[dict[str, Any]]:
     """Each visit's photos and their file names, <date>_<uuid>/<instrument.item>_<n>.<ext>."""
-    uuids = json.dumps([v["uuid"] for v in visits])
-    rows = db.execute(
-        "select vp.*, p.mime from visit_photos vp join photos p on p.sha256 = vp.sha256 "
-        "where vp.visit_uuid in (select value from json_each(?)) order by vp.id",
-        [uuids],
-    ).fetchall()
+    rows = records.photos_of_visits(db, [v["uuid"] for v in visits])
     dates = {v["uuid"]: (v["visit_date"], v["opd"]) for v in visits}
     counts: dict[str, int] = {}
     entries = []

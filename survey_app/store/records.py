@@ -642,6 +642,18 @@ def photo(db: Database, digest: str) -> dict | None:
     return _first(db, "select * from photos where sha256 = ?", [digest])
 
 
+def photos_of_visits(db: Database, uuids: list[str]) -> list[dict[str, Any]]:
+    """The photo links of these visits with each photo's mime type, in the order taken."""
+    return [
+        dict(r)
+        for r in db.execute(
+            "select vp.*, p.mime from visit_photos vp join photos p on p.sha256 = vp.sha256 "
+            "where vp.visit_uuid in (select value from json_each(?)) order by vp.id",
+            [json.dumps(uuids)],
+        )
+    ]
+
+
 def hold_photo(db: Database, digest: str, user_id: int) -> None:
     """Record that this user sent the photo's bytes (they hold it)."""
     db.execute(
