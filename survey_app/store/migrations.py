@@ -319,3 +319,13 @@ def m012_answers_without_rowid(db: Database) -> None:
     )
     db.execute("drop table answers")
     db.execute("alter table answers_new rename to answers")
+
+
+@migrations()
+def m013_session_version(db: Database) -> None:
+    """A generation number per user: a session cookie carries it and dies when it changes.
+
+    Flask's sessions live in a signed cookie, so the server cannot forget one;
+    bumping the number (logout, new password, deactivation) ends them all.
+    """
+    db.table("users").add_column("session_version", int, not_null_default=0)

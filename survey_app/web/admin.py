@@ -29,6 +29,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 from survey_app.core.instruments import load_directory
 from survey_app.store import records
 from survey_app.store.connection import transaction
+from survey_app.store.users import end_sessions
 from survey_app.web import forms
 from survey_app.web.audit import audit_trail, changes
 from survey_app.web.database import get_db
@@ -337,6 +338,8 @@ def user(user_id: int):
         if diff:
             with transaction(db):
                 db.table("users").update(user_id, new)
+                if "password" in diff or "active" in diff:  # old cookies must not outlive these
+                    end_sessions(db, user_id)
                 records.audit(db, g.user["id"], "update", "user", user_id, {"changes": diff})
         flash(_("User saved."), "success")
         return redirect(url_for(".users"))

@@ -6,22 +6,22 @@ import functools
 
 from flask import abort, g, redirect, request, session, url_for
 
+from survey_app.store import users
 from survey_app.web.database import get_db
 
 SUPERVISORS = ("supervisor", "admin")
 
 
 def load_user() -> None:
-    """Put the logged-in, active user (or None) on g before each request."""
+    """Put the logged-in, active user (or None) on g before each request.
+
+    A session from before the user's last logout, password change or
+    deactivation carries an older session_version and counts as logged out.
+    """
     user_id = session.get("user_id")
     g.user = None
     if user_id is not None:
-        row = (
-            get_db()
-            .execute("select * from users where id = ? and active = 1", [user_id])
-            .fetchone()
-        )
-        g.user = dict(row) if row else None
+        g.user = users.session_user(get_db(), user_id, session.get("session_version"))
 
 
 def login_required(*roles: str):
