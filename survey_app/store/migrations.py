@@ -368,3 +368,13 @@ def m014_photo_holders(db: Database) -> None:
         "insert or ignore into photo_holders (sha256, user_id) "
         "select p.sha256, v.evaluator_id from visit_photos p join visits v on v.uuid = p.visit_uuid"
     )
+
+
+@migrations()
+def m015_session_version(db: Database) -> None:
+    """A generation number per user: a session cookie carries it and dies when it changes.
+
+    Flask's sessions live in a signed cookie, so the server cannot forget one;
+    bumping the number (logout, new password, deactivation) ends them all.
+    """
+    db.table("users").add_column("session_version", int, not_null_default=0)
