@@ -323,9 +323,7 @@ def _answer_changes(db: Database, uuid: str, rows: str) -> dict[str, list]:
     }
     after = {f"{a[0]}.{a[1]}": a[2] for a in json.loads(rows)["answers"]}
     changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
-    return {
-        k: [_shown(before.get(k)), _shown(after.get(k))] for k in changed[:AUDIT_CHANGES]
-    }
+    return {k: [_shown(before.get(k)), _shown(after.get(k))] for k in changed[:AUDIT_CHANGES]}
 
 
 def _shown(value: str | None) -> Any:

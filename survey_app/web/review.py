@@ -235,7 +235,7 @@ def _photos_by_item(photos: list[dict], shown: dict[str, str]) -> dict[str, list
 
 
 def _failed_rows(sheet: dict[str, Any]) -> list[tuple[dict, dict]]:
-    """(instrument, row) of every answer that did not meet its item: the reviewer reads them first."""
+    """(instrument, row) of each answer that did not meet its item: read first in review."""
     return [
         (inst, row)
         for inst in sheet["instruments"]
