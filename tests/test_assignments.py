@@ -171,3 +171,16 @@ def test_filter_the_plan(supervisor, db):
         "/assignments/?state=open&opd=" + str(records.opd_by_slug(db, "dishub")["id"])
     )
     assert re.findall(r'<tr id="a(\d+)"', page.get_data(as_text=True)) == [str(first)]
+
+
+def test_plan_form_prompts_instead_of_defaults(supervisor, db):
+    page = supervisor.get("/assignments/").get_data(as_text=True)
+    form = page[page.index('id="new-assignment"') :]
+    for name, prompt in (("evaluator", "Pilih evaluator"), ("opd", "Pilih OPD")):
+        select = re.search(rf'<select[^>]*id="{name}".*?</select>', form, re.S).group(0)
+        assert f'<option selected value="">{prompt}</option>' in select
+    service = re.search(r'<select[^>]*id="service".*?</select>', form, re.S).group(0)
+    assert '<option selected value="">Pilih OPD terlebih dahulu</option>' in service
+    assert 'data-opd="' in service  # what static/js/assignments.js filters on
+    response = supervisor.post("/assignments/", data={**plan_data(db), "opd": "", "service": ""})
+    assert response.status_code == 400 and "Pilih OPD." in response.get_data(as_text=True)

@@ -148,10 +148,10 @@ def test_an_empty_period(supervisor):
     assert supervisor.get("/dashboard/opd/nowhere").status_code == 404
 
 
-def test_default_period_is_the_last_full_quarter_with_data(seeded, db):
+def test_default_period_is_the_current_quarter_to_date(seeded, db):
     def default(today):
         return tuple(d.isoformat() for d in default_period(db, today))
 
-    assert default(dt.date(2026, 11, 28)) == Q3
-    assert default(dt.date(2026, 8, 15)) == ("2026-04-01", "2026-06-30")
-    assert default(dt.date(2026, 3, 1)) == ("2026-01-01", "2026-03-31")  # none: this quarter
+    assert default(dt.date(2026, 11, 28)) == ("2026-10-01", "2026-11-28")
+    assert default(dt.date(2026, 8, 15)) == ("2026-07-01", "2026-08-15")
+    assert default(dt.date(2026, 10, 1)) == ("2026-10-01", "2026-10-01")  # today included

@@ -3,6 +3,7 @@
 import io
 import json
 import re
+import subprocess
 
 import pytest
 from PIL import Image
@@ -210,3 +211,63 @@ def test_supervisor_nav_only_for_supervisors(app, world):
     assert 'href="/dashboard/"' in supervisor_page and 'href="/admin/"' in supervisor_page
     evaluator_page = login(app, "evaluator1").get("/visits/").get_data(as_text=True)
     assert 'href="/dashboard/"' not in evaluator_page
+
+
+def test_reject_starts_without_a_reason(supervisor, db):
+    visit = gen_visit(db)
+    page = supervisor.get(f"/review/{visit}").get_data(as_text=True)
+    select = re.search(r'<select[^>]*name="reject-reason".*?</select>', page, re.S).group(0)
+    assert "required" in select and "selected" not in select
+    assert re.search(r"<select[^>]*><option value=\"\">Pilih alasan</option>", select)
+    refused = supervisor.post(f"/review/{visit}/reject", data={"reject-reason": ""})
+    assert refused.status_code == 400 and "Pilih alasan." in refused.get_data(as_text=True)
+    assert records.visit(db, visit)["status"] == "submitted"
+
+
+def test_a_decision_opens_the_next_visit_of_the_same_queue(supervisor, db):
+    first = gen_visit(db, seed=1, visit_date="2026-08-01")
+    second = gen_visit(db, seed=2, visit_date="2026-08-02")
+    dishub = gen_visit(db, seed=3, opd="dishub", visit_date="2026-08-03")
+    page = supervisor.get(f"/review/{first}").get_data(as_text=True)
+    assert f'id="next-visit" rel="next" href="/review/{second}"' in page
+    response = supervisor.post(f"/review/{first}/approve", data={})
+    assert response.headers["Location"] == f"/review/{second}"
+    opd = records.opd_by_slug(db, "dishub")["id"]
+    response = supervisor.post(f"/review/{dishub}/approve?opd={opd}", data={})
+    assert response.headers["Location"] == f"/review/?opd={opd}"  # none left under that filter
+
+
+def test_photo_item_shows_its_photos_beside_the_answer(supervisor, app, db, tmp_path):
+    visit = gen_visit(db)
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 120, 40)).save(buf, "JPEG")
+    digest = records.store_photo(db, app.config["PHOTOS_DIR"], buf.getvalue(), "image/jpeg", 64, 48)
+    records.attach_photo(db, visit, digest, "kunjungan", "foto_bukti", caption="Kuitansi")
+    page = supervisor.get(f"/review/{visit}").get_data(as_text=True)
+    row = re.search(r'<tr data-item="kunjungan.foto_bukti".*?</tr>', page, re.S).group(0)
+    assert "1 foto, ditampilkan di sampingnya" in row and "Tidak dijawab" not in row
+    assert f'<a class="thumb" href="/visits/photo/{digest}"' in row
+    # the visit sheet PDF reads the same answer the same way
+    sheet = tmp_path / "visit.pdf"
+    sheet.write_bytes(supervisor.get(f"/reports/visit/{visit}.pdf").data)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(sheet), "-"], capture_output=True, text=True
+    ).stdout
+    line = next(x for x in text.splitlines() if x.strip().startswith("Foto bukti"))
+    assert "Tidak dijawab" not in line and "1 foto" in line, line
+
+
+def test_the_audit_log_shows_what_a_save_changed(supervisor, db):
+    visit = gen_visit(db, "draft")
+    record = records.visit(db, visit)
+    answers = {**record["answers"], "kunjungan": {**record["answers"]["kunjungan"]}}
+    answers["kunjungan"]["biaya_diminta"] = 75000
+    keys = ("uuid", "opd_id", "service_id", "evaluator_id", "visit_date", "instruments")
+    changed = {**{k: record[k] for k in keys}, "answers": answers, "status": "draft"}
+    records.save_visit(db, changed, record["evaluator_id"])
+    detail = json.loads(audit_rows(db, "visit", visit)[-1]["detail"])
+    before = record["answers"]["kunjungan"].get("biaya_diminta")
+    assert detail["changes"] == {"kunjungan.biaya_diminta": [before, 75000]}
+    page = supervisor.get(f"/review/{visit}").get_data(as_text=True)
+    text = re.sub(r"<[^>]+>", "", page)
+    assert f"{before if before is not None else '-'} → 75000" in text

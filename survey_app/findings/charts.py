@@ -10,6 +10,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
+# The label column: 300 px holds about 40 characters of 12 px DejaVu Sans; a longer label
+# wraps onto a second line (OPD names run to 65 characters), a third is clipped with "…".
+LABEL_W, LABEL_CHARS, LABEL_LINES = 300, 40, 2
 ZONE_COLOURS = {"hijau": "#2e7d32", "kuning": "#f9a825", "merah": "#c62828", None: "#90a4ae"}
 
 
@@ -29,7 +32,7 @@ def bar_chart(
     title: str = "",
 ) -> str:
     """Horizontal bars, one row per item, coloured by zone, value printed at the end."""
-    row, label_w, pad = 30, 230, 8
+    row, label_w, pad = 36, LABEL_W, 8
     height = pad * 2 + row * max(1, len(bars)) + (24 if title else 0)
     plot_w = width - label_w - 80
     top = pad + (24 if title else 0)
@@ -41,10 +44,7 @@ def bar_chart(
         )
     for n, bar in enumerate(bars):
         y = top + n * row
-        parts.append(
-            f'<text x="{label_w - 8}" y="{y + 19}" text-anchor="end" '
-            f'font-size="12">{escape(_clip(bar.label, 34))}</text>'
-        )
+        parts.append(_label(bar.label, label_w - 8, y + row // 2, 12))
         parts.append(
             f'<rect x="{label_w}" y="{y + 5}" width="{plot_w}" height="{row - 10}" fill="#eceff1"/>'
         )
@@ -56,7 +56,7 @@ def bar_chart(
             )
         text = number(bar.value) if bar.value is not None else "-"
         parts.append(
-            f'<text x="{label_w + plot_w + 6}" y="{y + 19}" font-size="12">'
+            f'<text x="{label_w + plot_w + 6}" y="{y + row // 2 + 4}" font-size="12">'
             f"{escape(text)}{escape(bar.note)}</text>"
         )
     parts.append("</svg>")
@@ -73,7 +73,7 @@ def compare_chart(
     number=lambda v: f"{v:.2f}",
 ) -> str:
     """Pairs of bars (this period against the previous one) per label."""
-    row, label_w = 40, 230
+    row, label_w = 40, LABEL_W
     height = 30 + row * max(1, len(labels))
     plot_w = width - label_w - 80
     parts = [
@@ -85,10 +85,7 @@ def compare_chart(
     ]
     for n, label in enumerate(labels):
         y = 26 + n * row
-        parts.append(
-            f'<text x="{label_w - 8}" y="{y + 20}" text-anchor="end" font-size="12">'
-            f"{escape(_clip(label, 34))}</text>"
-        )
+        parts.append(_label(label, label_w - 8, y + 20, 12))
         for k, (value, colour) in enumerate(((current[n], "#1565c0"), (previous[n], "#b0bec5"))):
             top = y + 4 + k * 16
             if value is not None:
@@ -111,6 +108,30 @@ def _svg_open(width: int, height: int, title: str) -> str:
         f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
         f'font-family="DejaVu Sans, sans-serif"><title>{escape(title)}</title>'
     )
+
+
+def _label(text: str, x: int, middle: int, size: int) -> str:
+    """A right-aligned label on one or two lines, centred on `middle`."""
+    lines = _wrap(text, LABEL_CHARS, LABEL_LINES)
+    first = middle + size // 3 - (len(lines) - 1) * (size + 1) // 2
+    spans = "".join(
+        f'<tspan x="{x}" y="{first + n * (size + 1)}">{escape(line)}</tspan>'
+        for n, line in enumerate(lines)
+    )
+    return f'<text text-anchor="end" font-size="{size}"><title>{escape(text)}</title>{spans}</text>'
+
+
+def _wrap(text: str, width: int, most: int) -> list[str]:
+    """Words on lines of at most `width` characters; past `most` lines the last is clipped."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    if len(lines) > most:
+        lines = [*lines[: most - 1], _clip(" ".join(lines[most - 1 :]), width)]
+    return [_clip(line, width) for line in lines] or [""]
 
 
 def _clip(text: str, limit: int) -> str:

@@ -62,11 +62,11 @@ def _last_day(start: dt.date) -> dt.date:
 
 
 def default_period(db: Database, today: dt.date) -> tuple[dt.date, dt.date]:
-    """The last full quarter that has approved visits, else the current quarter."""
-    current = quarter_bounds(today)[0]
-    last = summaries.approved_dates(db, before=current.isoformat())[1]
-    start = quarter_bounds(dt.date.fromisoformat(last))[0] if last else current
-    return start, _last_day(start)
+    """The current quarter to date, today included: a visit approved today shows at once.
+
+    `db` stays for callers; the last full quarter is one preset button away.
+    """
+    return quarter_bounds(today)[0], today
 
 
 def chosen(

@@ -324,17 +324,34 @@ def write_visit(db: Database, prepared: Prepared, actor_id: int | None) -> bool:
             row["created_at"] = row["updated_at"]
         if row["status"] == "submitted":
             row["submitted_at"] = row["updated_at"]
+        detail: dict[str, Any] = {"status": row["status"]}
+        if existing:  # what the save changed, item by item, for the review's audit log
+            detail["changes"] = _answer_changes(db, row["uuid"], prepared.rows)
         _upsert_visit(db, row)
         _replace_answers(db, row["uuid"], prepared.rows, fresh=not existing)
-        audit(
-            db,
-            actor_id,
-            "update" if existing else "create",
-            "visit",
-            row["uuid"],
-            {"status": row["status"]},
-        )
+        audit(db, actor_id, "update" if existing else "create", "visit", row["uuid"], detail)
     return not existing
+
+
+AUDIT_CHANGES = 40  # changed items an audit entry keeps: a whole re-entry is not a diff to read
+
+
+def _answer_changes(db: Database, uuid: str, rows: str) -> dict[str, list]:
+    """'instrument.item' -> [before, after] for the answers this save changes."""
+    before = {
+        f"{r[0]}.{r[1]}": r[2]
+        for r in db.execute(
+            "select instrument_id, item_id, value from answers where visit_uuid = ?", [uuid]
+        )
+    }
+    after = {f"{a[0]}.{a[1]}": a[2] for a in json.loads(rows)["answers"]}
+    changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+    return {k: [_shown(before.get(k)), _shown(after.get(k))] for k in changed[:AUDIT_CHANGES]}
+
+
+def _shown(value: str | None) -> Any:
+    """A stored answer (JSON text) as the audit log shows it."""
+    return None if value is None else json.loads(value)
 
 
 def _upsert_visit(db: Database, row: dict[str, Any]) -> None:

@@ -321,9 +321,14 @@ def instruments():
             "version": inst.version,
             "source": inst.source,
             "state": _file_state(stored.get((inst.id, inst.version)), inst.content_hash),
+            "title": inst.title.get(g.lang),
         }
         for inst in loaded
     ]
+    # The stored title is Indonesian; each version's own definition has both languages.
+    versions = records.instruments(db, [(r["id"], r["version"]) for r in rows])
+    titles = {(i.id, i.version): i.title.get(g.lang) for i in versions}
+    rows = [{**r, "title": titles.get((r["id"], r["version"])) or r["title"]} for r in rows]
     return render_template(
         "admin/instruments.html",
         rows=rows,

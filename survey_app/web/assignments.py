@@ -49,10 +49,22 @@ STATES = {
 }
 
 
+def _id(value: Any) -> int | None:
+    """A select's value as an id; the empty prompt is None (then InputRequired refuses it)."""
+    return int(value) if value not in (None, "") else None
+
+
 class AssignmentForm(Form):
-    evaluator = SelectField(_l("Evaluator"), coerce=int, validators=[InputRequired()])
-    opd = SelectField(_l("OPD to visit"), coerce=int, validators=[InputRequired()])
-    service = SelectField(_l("Service"), coerce=int, validators=[InputRequired()])
+    # Each select opens on a prompt: no evaluator, OPD or service is chosen for the supervisor.
+    evaluator = SelectField(
+        _l("Evaluator"), coerce=_id, validators=[InputRequired(_l("Choose an evaluator."))]
+    )
+    opd = SelectField(
+        _l("OPD to visit"), coerce=_id, validators=[InputRequired(_l("Choose an OPD."))]
+    )
+    service = SelectField(
+        _l("Service"), coerce=_id, validators=[InputRequired(_l("Choose a service."))]
+    )
     instruments = MultiCheckboxField(_l("Instruments"))
     window_start = DateField(_l("From"), validators=[InputRequired()])
     window_end = DateField(_l("Until"), validators=[InputRequired()])
@@ -157,12 +169,19 @@ def _allowed(form: AssignmentForm, db: Database, today: dt.date) -> bool:
 
 def _fill_choices(form: AssignmentForm, db: Database) -> None:
     form.evaluator.choices = forms.choices(
-        (r["id"], f"{r['name']} ({r['home'] or '-'})")
-        for r in users.evaluators(db, active_only=True)
+        [("", _("Choose an evaluator"))]
+        + [
+            (r["id"], f"{r['name']} ({r['home'] or '-'})")
+            for r in users.evaluators(db, active_only=True)
+        ]
     )
-    form.opd.choices = forms.choices((r["id"], r["name"]) for r in opd_store.names(db))
-    form.service.choices = [
-        SelectChoice(r["id"], r["name"], optgroup=r["opd"]) for r in opd_store.services(db)
+    form.opd.choices = forms.choices(
+        [("", _("Choose an OPD"))] + [(r["id"], r["name"]) for r in opd_store.names(db)]
+    )
+    # Grouped by OPD; static/js/assignments.js shows only the chosen OPD's group.
+    form.service.choices = [SelectChoice("", _("Choose the OPD first"))] + [
+        SelectChoice(r["id"], r["name"], optgroup=r["opd"], render_kw={"data-opd": r["opd_id"]})
+        for r in opd_store.services(db)
     ]
     form.instruments.choices = forms.choices(
         (i.id, i.title.get(g.lang)) for i in records.current_instruments(db)

@@ -35,6 +35,15 @@ def changes(old: dict[str, Any], new: dict[str, Any]) -> dict[str, list]:
     return {k: [old.get(k), v] for k, v in new.items() if old.get(k) != v}
 
 
+def _merge_changes(detail: dict[str, Any], later: dict[str, list]) -> None:
+    """A run of autosaves as one change per item: its first before, its last after."""
+    merged = detail.setdefault("changes", {})
+    for key, (before, after) in later.items():
+        merged[key] = [merged[key][0] if key in merged else before, after]
+        if merged[key][0] == merged[key][1]:
+            del merged[key]  # changed and changed back: nothing to read
+
+
 def audit_trail(db: Database, entity: str, entity_id: Any) -> list[dict[str, Any]]:
     """The audit log of one record, oldest first; runs of autosaves by one user merged."""
     trail: list[dict[str, Any]] = []
@@ -47,6 +56,7 @@ def audit_trail(db: Database, entity: str, entity_id: Any) -> list[dict[str, Any
             and (entry["user_id"] == last["user_id"])
         ):
             last.update(times=last["times"] + 1, last_at=entry["at"])
+            _merge_changes(last["detail"], entry["detail"].get("changes") or {})
             continue
         labels_ = VISIT_ACTIONS if entity == "visit" else RECORD_ACTIONS
         entry["label"] = str(labels_.get(entry["action"], entry["action"]))

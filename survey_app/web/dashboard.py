@@ -24,7 +24,6 @@ from survey_app.web.periods import date_arg
 from survey_app.web.roles import SUPERVISORS, login_required
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
-LABEL_CHARS = 30  # what fits the 230 px label column of charts.bar_chart at 12 px
 # Display orders the OPD table accepts (the rank itself is always by compliance).
 SORTS = {
     "rank": lambda r: r["rank"],
@@ -42,6 +41,8 @@ SORT_LABELS = {
 }
 # The city's change table: these headline figures, then the four priorities.
 CHANGE = ("visits", "compliance", "ikm_converted", "waiting_minutes")
+# Which way each change is an improvement: shorter waits are better; a count is neither.
+BETTER = {"visits": None, "waiting_minutes": "down", "service_minutes": "down"}
 CHANGE_LABELS = {
     "visits": _l("Approved visits"),
     "compliance": _l("Compliance"),
@@ -83,6 +84,7 @@ def index():
         city=city["figures"],
         change=findings.change(city["figures"], city["previous"], CHANGE),
         change_labels=CHANGE_LABELS,
+        better_direction=BETTER,
         failed=city["findings"],
         pending=summaries.pending_counts(db, span["from"], span["to"]),
         overdue=overdue_by_slug(db, today),
@@ -104,15 +106,10 @@ def _number(value: float) -> str:
     return formatting.number(value, 2, g.lang)
 
 
-def _label(text: str) -> str:
-    """An OPD name short enough for the chart's label column (about 30 characters)."""
-    return text if len(text) <= LABEL_CHARS else text[: LABEL_CHARS - 1] + "…"
-
-
 def _bars(rows: list[dict[str, Any]], value: str, band: str) -> list[charts.Bar]:
     """One bar per OPD line: a figure, coloured by the zone of its band."""
     return [
-        charts.Bar(_label(r["name"]), r["figures"][value], (r["figures"][band] or {}).get("zone"))
+        charts.Bar(r["name"], r["figures"][value], (r["figures"][band] or {}).get("zone"))
         for r in rows
     ]
 
@@ -127,7 +124,7 @@ def city_charts(rows: list[dict[str, Any]]) -> dict[str, Markup]:
         "ikm": Markup(charts.bar_chart(ikm, number=_number, title=_("IKM per OPD"))),
         "change": Markup(
             charts.compare_chart(
-                [_label(r["name"]) for r in rows],
+                [r["name"] for r in rows],
                 [r["figures"]["compliance"] for r in rows],
                 [r["previous_compliance"] for r in rows],
                 legend=(_(labels.THIS_PERIOD), _(labels.PREVIOUS_PERIOD)),

@@ -68,8 +68,11 @@ class ReturnForm(Form):
 
 
 class RejectForm(Form):
+    # No reason preselected: the supervisor has to pick one (an empty value is refused).
     reason = SelectField(
-        _l("Reason"), choices=forms.choices(REJECT_REASONS), validators=[InputRequired()]
+        _l("Reason"),
+        choices=forms.choices((("", _l("Choose a reason")), *REJECT_REASONS)),
+        validators=[InputRequired(message=_l("Choose a reason."))],
     )
     note = TextAreaField(_l("Details"), validators=[Optional(), Length(max=NOTE_MAX)])
 
@@ -110,6 +113,9 @@ def queue():
     db = get_db()
     filters = _queue_filters(request.args)
     visits = visit_lists.queue(db, _visit_filter(filters), filters["sort"], QUEUE_LIMIT)
+    titles = instrument_titles(db)
+    for v in visits:
+        v["instruments"] = ", ".join(titles.get(i, i) for i in (v["instruments"] or "").split(", "))
     return render_template(
         "review/queue.html",
         visits=visits,
@@ -136,6 +142,12 @@ def _queue_filters(args) -> dict[str, Any]:
     }
 
 
+def _filter_args(filters: dict[str, Any]) -> dict[str, Any]:
+    """The filters as query arguments, so a visit opened from the queue keeps them."""
+    defaults = {"status": REVIEWABLE, "sort": "waiting"}
+    return {k: v for k, v in filters.items() if v not in (None, "", defaults.get(k))}
+
+
 def _int(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() else None
 
@@ -160,11 +172,20 @@ def _status_counts(db: Database, filters: dict[str, Any]) -> dict[str, int]:
 
 def _filter_choices(db: Database) -> dict[str, list]:
     """OPDs, evaluators and instruments to filter by."""
+    titles = instrument_titles(db)
     return {
         "opds": opds.names(db),
         "evaluators": users.evaluators(db),
-        "instruments": records.instrument_titles(db),
+        "instruments": [{"id": i, "title": t} for i, t in titles.items()],
     }
+
+
+def instrument_titles(db: Database) -> dict[str, str]:
+    """Instrument id -> title in the reader's language (the stored title is Indonesian)."""
+    titles = {r["id"]: r["title"] for r in records.instrument_titles(db)}
+    for inst in records.current_instruments(db):
+        titles[inst.id] = inst.title.get(g.lang) or titles.get(inst.id, inst.id)
+    return titles
 
 
 # --- one visit ---------------------------------------------------------------------
@@ -173,13 +194,15 @@ def _filter_choices(db: Database) -> dict[str, list]:
 @bp.route("/<visit_uuid>")
 @login_required(*SUPERVISORS)
 def detail(visit_uuid: str):
-    """A visit with its answers, scores, times and fee against the standard, photos, log."""
+    """A visit with its answers beside their photos, failed first; times, fee, log, actions."""
     return _render_detail(visit_uuid)
 
 
 def _render_detail(visit_uuid: str, posted: dict | None = None, status: int = 200):
     db = get_db()
     sheet = figures.visit_sheet(db, visit_uuid)
+    filters = _queue_filters(request.args)
+    item_labels = _item_labels(sheet)
     forms_ = {
         name: (posted or {}).get(name) or cls(prefix=name, formdata=None)
         for name, cls in FORMS.items()
@@ -190,10 +213,62 @@ def _render_detail(visit_uuid: str, posted: dict | None = None, status: int = 20
         people=visit_lists.people(db, visit_uuid),
         trail=audit_trail(db, "visit", visit_uuid),
         forms=forms_,
+        opened=next(iter(posted or {}), None),
         reviewable=sheet["status"] == REVIEWABLE,
+        photos=_photos_by_item(sheet["photos"], item_labels),
+        failed=_failed_rows(sheet),
+        item_labels=item_labels,
+        nav=_neighbours(db, filters, visit_uuid),
+        args=_filter_args(filters),
         dimension_labels=labels.DIMENSIONS,
         unsur_labels=labels.UNSUR,
     ), status
+
+
+def _photos_by_item(photos: list[dict], shown: dict[str, str]) -> dict[str, list[dict]]:
+    """The visit's photos by 'instrument.item' key; '' holds the whole visit's and those
+    of items not shown (a hidden item's photo must not vanish from the review)."""
+    grouped: dict[str, list[dict]] = {}
+    for photo in photos:
+        grouped.setdefault(photo["key"] if photo["key"] in shown else "", []).append(photo)
+    return grouped
+
+
+def _failed_rows(sheet: dict[str, Any]) -> list[tuple[dict, dict]]:
+    """(instrument, row) of each answer that did not meet its item: read first in review."""
+    return [
+        (inst, row)
+        for inst in sheet["instruments"]
+        for section in inst["sections"]
+        for row in section["rows"]
+        if row["passed"] is False
+    ]
+
+
+def _item_labels(sheet: dict[str, Any]) -> dict[str, str]:
+    """'instrument.item' -> the item's label in the reader's language (for the audit log)."""
+    return {
+        f"{inst['id']}.{row['id']}": row["label"][g.lang]
+        for inst in sheet["instruments"]
+        for section in inst["sections"]
+        for row in section["rows"]
+    }
+
+
+def _neighbours(db: Database, filters: dict[str, Any], visit_uuid: str) -> dict[str, str | None]:
+    """The visits before and after this one in the queue as filtered (None at either end)."""
+    order = [v["uuid"] for v in _queue_uuids(db, filters)]
+    if visit_uuid not in order:
+        return {"prev": None, "next": order[0] if order else None}
+    at = order.index(visit_uuid)
+    return {
+        "prev": order[at - 1] if at > 0 else None,
+        "next": order[at + 1] if at + 1 < len(order) else None,
+    }
+
+
+def _queue_uuids(db: Database, filters: dict[str, Any]) -> list[dict[str, Any]]:
+    return visit_lists.queue(db, _visit_filter(filters), filters["sort"], QUEUE_LIMIT)
 
 
 # --- actions -----------------------------------------------------------------------
@@ -209,6 +284,8 @@ def act(visit_uuid: str, action: str):
     if not form.validate_on_submit():
         return _render_detail(visit_uuid, {action: form}, 400)
     db = get_db()
+    filters = _queue_filters(request.args)
+    following = _neighbours(db, filters, visit_uuid)["next"]
     with transaction(db):
         status = records.visit_status(db, visit_uuid)
         if status is None:
@@ -217,7 +294,10 @@ def act(visit_uuid: str, action: str):
             return _refused(status)
         records.set_status(db, visit_uuid, ACTIONS[action], g.user["id"], _note(form, action))
     flash(_flash_text(action), "success")
-    return redirect(url_for(".queue"))
+    # Straight on to the next visit in the same queue: reviewing is done in runs.
+    if following and following != visit_uuid:
+        return redirect(url_for(".detail", visit_uuid=following, **_filter_args(filters)))
+    return redirect(url_for(".queue", **_filter_args(filters)))
 
 
 def _note(form: Form, action: str) -> str | None:

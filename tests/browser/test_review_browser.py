@@ -54,6 +54,7 @@ def test_return_correct_resubmit_approve(live_app, browser):
         open_in_queue(desk, base)
         assert desk.locator("#visit-status").inner_text() == "Terkirim"
         shot(desk, "review-01-submitted")
+        desk.get_by_role("button", name="Kembalikan…").click()  # the note is asked in a dialog
         desk.fill("textarea[name=return-note]", NOTE)
         desk.get_by_role("button", name="Kembalikan dengan catatan").click()
         desk.wait_for_url("**/review/")
@@ -70,6 +71,7 @@ def test_return_correct_resubmit_approve(live_app, browser):
         open_in_queue(desk, base)
         trail = desk.locator("#audit").inner_text()
         assert NOTE in trail and "Terkirim → Dikembalikan" in trail
+        desk.get_by_role("button", name="Setujui…").click()
         desk.get_by_role("button", name="Setujui kunjungan").click()
         desk.wait_for_url("**/review/")
         desk.goto(f"{base}/review/?status=approved")
