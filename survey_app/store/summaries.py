@@ -41,7 +41,7 @@ def period_summaries(
     """(one aggregate per OPD, the city's) for a period.
 
     With both dates given, from the kept per-OPD monthly tallies (see
-    survey_app.tallies); otherwise from one read of the period's briefs.
+    store/tallies.py); otherwise from one read of the period's briefs.
     """
     if not (date_from and date_to):
         return summaries_from_briefs(db, date_from, date_to, status)
