@@ -63,13 +63,19 @@ def create_app(test_config: dict | None = None, *, check_secret: bool = True) ->
         RETRY_AFTER_SECONDS=30,
         LOCKOUT_MIN_DAYS=14,
         LOCKOUT_MAX_PER_QUARTER=3,
-        LOGIN_MAX_FAILURES=5,
+        LOGIN_MAX_FAILURES=5,  # per account at one address
+        LOGIN_ADDRESS_MAX_FAILURES=50,  # per address, over all accounts (an office's NAT)
         LOGIN_WINDOW_SECONDS=15 * 60,
+        # A form's CSRF token is good for as long as its session (a day at most,
+        # ended by logout): a return note written over an hour is not lost.
+        WTF_CSRF_TIME_LIMIT=None,
+        TRUST_PROXY=0,  # how many reverse proxies in front set X-Forwarded-For/-Proto
     )
     app.config.from_prefixed_env("SURVEY_APP")
     if test_config:
         app.config.update(test_config)
     _secret_key(app, check_secret)
+    _trust_proxy(app)
 
     web.init_app(app)
     return app
@@ -94,3 +100,16 @@ def _secret_key(app: Flask, required: bool) -> None:
         from survey_app.core.errors import DomainError
 
         raise DomainError("no_secret_key")
+
+
+def _trust_proxy(app: Flask) -> None:
+    """Behind TRUST_PROXY proxies, take the client's address and scheme from their headers.
+
+    Off by default: without a proxy that sets them, anyone could send these
+    headers (and pick the address their failed logins are counted under).
+    """
+    hops = int(app.config["TRUST_PROXY"] or 0)
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)

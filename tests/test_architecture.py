@@ -156,7 +156,6 @@ def test_domain_errors_are_translated_without_flask():
 # Modules other helpers are still converting to store functions; each is expected to
 # fail (strict), so a module that no longer speaks SQL fails here until it leaves the list.
 SQL_STILL_IN = {
-    "survey_app.web.auth": "login and lockout of failed logins: being moved to the store",
 }
 # Database calls a module above the store must not make (sqlite-utils and sqlite3).
 SQL_CALLS = {"execute", "executemany", "executescript", "query", "table", "rows_where"}

@@ -374,6 +374,16 @@ def m014_photo_holders(db: Database) -> None:
 
 
 @migrations()
+def m015_session_version(db: Database) -> None:
+    """A generation number per user: a session cookie carries it and dies when it changes.
+
+    Flask's sessions live in a signed cookie, so the server cannot forget one;
+    bumping the number (logout, new password, deactivation) ends them all.
+    """
+    db.table("users").add_column("session_version", int, not_null_default=0)
+
+
+@migrations()
 def m016_standard_kept_scored(db: Database) -> None:
     """Re-score the reviewed visits: keeping the published time and fee now counts (DOMAIN.md).
 

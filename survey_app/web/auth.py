@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+import math
+import secrets
 import time
+import unicodedata
+from urllib.parse import unquote
 
 from flask import (
     Blueprint,
@@ -17,11 +22,11 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import generate_csrf
-from werkzeug.security import check_password_hash
+from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from survey_app.store.connection import transaction
+from survey_app.store import users
 from survey_app.web.database import get_db
 from survey_app.web.forms import Form
 from survey_app.web.language import LANGUAGES
@@ -45,34 +50,29 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         username, address = form.username.data.strip(), request.remote_addr or "-"
-        wait = _throttled(username, address)
+        attempt, wait = users.begin_attempt(get_db(), username, address, time.time(), _limits())
         if wait:
             form.username.errors.append(
-                _("Too many failed attempts. Try again in %(minutes)d minutes.", minutes=wait)
+                _(
+                    "Too many failed attempts. Try again in %(minutes)d minutes.",
+                    minutes=max(1, math.ceil(wait / 60)),
+                )
             )
         else:
             user = _check(username, form.password.data)
             if user:
-                lang = session.get("lang", "id")
-                session.clear()
-                session.permanent = True
-                session["user_id"], session["lang"] = user["id"], lang
-                # One CSRF secret for the new session now: otherwise the pages and
-                # the service worker's parallel first requests each mint their own,
-                # and whichever cookie lands last makes the others' forms "expired".
-                # Flask-WTF keeps this request's token on g: drop it so a new
-                # secret goes into the cleared session.
-                g.pop("csrf_token", None)
-                generate_csrf()
+                users.forgive(get_db(), username, address)
+                _start_session(user)
                 return redirect(_safe_next(request.args.get("next")))
-            _record_failure(username, address)
             form.password.errors.append(_("Wrong username or password."))
     return render_template("auth/login.html", form=form), 200 if not form.errors else 400
 
 
 @bp.route("/logout", methods=("POST",))
 def logout():
-    """Forget the session (the language choice stays)."""
+    """End this user's sessions everywhere (the language choice stays)."""
+    if g.user is not None:
+        users.end_sessions(get_db(), g.user["id"])
     lang = session.get("lang")
     session.clear()
     if lang:
@@ -89,43 +89,64 @@ def language():
     return redirect(_safe_next(form.next.data))
 
 
-def _check(username: str, password: str) -> dict | None:
-    row = (
-        get_db()
-        .execute("select * from users where username = ? and active = 1", [username])
-        .fetchone()
+def _start_session(user: dict) -> None:
+    """A fresh session for `user`, tied to their current session generation."""
+    lang = session.get("lang", "id")
+    session.clear()
+    session.permanent = True
+    session["user_id"], session["lang"] = user["id"], lang
+    session["session_version"] = user["session_version"]
+    # One CSRF secret for the new session now: otherwise the pages and
+    # the service worker's parallel first requests each mint their own,
+    # and whichever cookie lands last makes the others' forms "expired".
+    # Flask-WTF keeps this request's token on g: drop it so a new
+    # secret goes into the cleared session.
+    g.pop("csrf_token", None)
+    generate_csrf()
+
+
+def _limits() -> users.Limits:
+    cfg = current_app.config
+    return users.Limits(
+        pair=cfg["LOGIN_MAX_FAILURES"],
+        address=cfg["LOGIN_ADDRESS_MAX_FAILURES"],
+        window=cfg["LOGIN_WINDOW_SECONDS"],
     )
-    if row and check_password_hash(row["password_hash"], password):
-        return dict(row)
+
+
+def _check(username: str, password: str) -> dict | None:
+    """The active user when the password matches; as slow for unknown names as for known."""
+    user = users.active_by_name(get_db(), username)
+    # An unknown name is checked against a dummy hash, so the answer takes as
+    # long as for a real account and does not tell which names exist.
+    stored = user["password_hash"] if user else _dummy_hash()
+    if check_password_hash(stored, password) and user:
+        return user
     return None
 
 
-def _throttled(username: str, address: str) -> int:
-    """Minutes to wait when the account or address has too many recent failures."""
-    cfg = current_app.config
-    since = time.time() - cfg["LOGIN_WINDOW_SECONDS"]
-    db = get_db()
-    for column, value in (("username", username), ("address", address)):
-        rows = db.execute(
-            f"select at from login_failures where {column} = ? and at > ? order by at",
-            [value, since],
-        ).fetchall()
-        if len(rows) >= cfg["LOGIN_MAX_FAILURES"]:
-            oldest = rows[-cfg["LOGIN_MAX_FAILURES"]]["at"]
-            return max(1, int((oldest - since) // 60) + 1)
-    return 0
-
-
-def _record_failure(username: str, address: str) -> None:
-    db = get_db()
-    with transaction(db):
-        db.table("login_failures").insert(
-            {"username": username, "address": address, "at": time.time()}
-        )
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash made the way real ones are (same method and cost), of a random password."""
+    return generate_password_hash(secrets.token_hex(16))
 
 
 def _safe_next(target: str | None) -> str:
-    """Only same-site relative paths are followed after login."""
-    if target and target.startswith("/") and not target.startswith("//"):
+    """A same-site path to go to after login, else the start page.
+
+    Browsers drop tabs and newlines from URLs and read a backslash as a slash,
+    so "/<tab>/host" or "/<backslash>host" leave the site as "//host" does.
+    The percent-decoded form is checked too, as something may decode it once.
+    """
+    if target and all(_on_site(candidate) for candidate in (target, unquote(target))):
         return target
     return url_for("index")
+
+
+def _on_site(path: str) -> bool:
+    return (
+        path.startswith("/")
+        and not path.startswith("//")
+        and "\\" not in path
+        and not any(c.isspace() or unicodedata.category(c)[0] == "C" for c in path)
+    )

@@ -298,8 +298,9 @@ def photo(digest: str):
     response = send_file(
         records.photo_path(current_app.config["PHOTOS_DIR"], digest),
         mimetype=row["mime"],
-        max_age=86400,
     )
+    # Evidence: never kept by a shared tablet's cache for the next user to see.
+    response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 

@@ -13,9 +13,15 @@ SUPERVISORS = ("supervisor", "admin")
 
 
 def load_user() -> None:
-    """Put the logged-in, active user (or None) on g before each request."""
+    """Put the logged-in, active user (or None) on g before each request.
+
+    A session from before the user's last logout, password change or
+    deactivation carries an older session_version and counts as logged out.
+    """
     user_id = session.get("user_id")
-    g.user = users.active(get_db(), user_id) if user_id is not None else None
+    g.user = None
+    if user_id is not None:
+        g.user = users.session_user(get_db(), user_id, session.get("session_version"))
 
 
 def login_required(*roles: str):
