@@ -155,8 +155,7 @@ def test_domain_errors_are_translated_without_flask():
 
 # Modules other helpers are still converting to store functions; each is expected to
 # fail (strict), so a module that no longer speaks SQL fails here until it leaves the list.
-SQL_STILL_IN = {
-}
+SQL_STILL_IN = {}
 # Database calls a module above the store must not make (sqlite-utils and sqlite3).
 SQL_CALLS = {"execute", "executemany", "executescript", "query", "table", "rows_where"}
 
