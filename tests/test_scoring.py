@@ -272,3 +272,25 @@ def test_ranking_puts_missing_scores_after_zero():
     rows = [("none", None), ("zero", 0.0), ("good", 81.0), ("low", 12.5)]
     ranked = sorted(rows, key=lambda r: (*scoring.best_first(r[1]), r[0]))
     assert [name for name, _ in ranked] == ["good", "low", "zero", "none"]
+
+
+def test_keeping_the_published_time_and_fee_is_scored_not_only_flagged():
+    """Rp 75.000 asked against a published Rp 50.000 fails 'biaya' in kesesuaian harapan."""
+    answers = {"kunjungan": {"tiba": "08:00", "mulai": "08:10", "selesai": "08:20", "biaya": 75000}}
+    over = scoring.visit_scores([VISIT_RECORD], answers, max_minutes=30, published_fee=50000)
+    comp = over["compliance"]
+    assert comp["failed"] == ["standar.biaya"] and comp["passed"] == ["standar.waktu"]
+    assert comp["dimensions"]["kesesuaian_harapan"] == 50.0
+    assert comp["components"] == {"biaya": 0.0, "jangka_waktu": 100.0}
+    assert comp["score"] == 50.0
+    kept = scoring.visit_scores([VISIT_RECORD], answers, max_minutes=30, published_fee=75000)
+    assert kept["compliance"]["score"] == 100.0
+    # no published standard: nothing to keep, so neither item counts
+    unknown = scoring.visit_scores([VISIT_RECORD], answers)
+    assert unknown["compliance"]["score"] is None and unknown["compliance"]["failed"] == []
+
+
+def test_the_standard_items_have_labels_for_documents():
+    items = scoring.standard_items()
+    assert set(items) == {"standar.waktu", "standar.biaya"}
+    assert all(i.checkable and i.finding and i.label.get("en") for i in items.values())

@@ -61,3 +61,25 @@ def test_an_opd_without_a_compliance_score_ranks_below_zero(world, db):
     supervisor_data.gen_visit(db, "approved", opd="dishub", instruments=("kepatuhan",), quality=0)
     ranked = [(r["opd"], r["compliance"]) for r in summaries.opd_summaries(db)]
     assert ranked == [("dishub", 0.0), ("disdukcapil", None)]
+
+
+def test_m016_rescores_reviewed_visits_with_the_standard_kept(seeded, db):
+    """Scores stored before time and fee were scored get the two items, and the figures follow."""
+    uuid = db.execute(
+        "select v.uuid from visits v where v.status = 'approved' and exists "
+        "(select 1 from answers a where a.visit_uuid = v.uuid and a.instrument_id = 'kunjungan') "
+        "limit 1"
+    ).fetchone()[0]
+    record = records.visit(db, uuid)
+    expected = record["scores"]["compliance"]
+    assert any(k.startswith("standar.") for k in expected["passed"] + expected["failed"])
+    # as stored before m015: scored without the standard (no item for time or fee kept)
+    insts = records.visit_instruments(db, record)
+    old = scoring.visit_scores(insts, record["answers"])
+    db.execute(
+        "update visits set scores = ?, item_results = ?, brief = ? where uuid = ?",
+        [*records.split_scores(old), uuid],
+    )
+    assert records.visit(db, uuid)["scores"]["compliance"] != expected
+    migrations.m016_standard_kept_scored(db)
+    assert records.visit(db, uuid)["scores"]["compliance"] == expected

@@ -106,7 +106,7 @@ class Item:
     @property
     def checkable(self) -> bool:
         """Whether the item passes or fails (and so counts in compliance)."""
-        return self.type == "yesno" or (self.type == "choice" and bool(self.passes))
+        return self.type in ("yesno", "kept") or (self.type == "choice" and bool(self.passes))
 
     def passed(self, value: Any) -> bool | None:
         """True/False for a checkable answer; None when it leaves the denominator."""

@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from survey_app.core.instruments import UNSUR, Instrument, Label
+from survey_app.core.instruments import UNSUR, Instrument, Item, Label
 
 SCHEMES_FILE = Path(__file__).with_name("schemes.yaml")
 COMPLIANCE_DEFAULT_SCHEME = "ombudsman-2015"
@@ -120,6 +120,70 @@ KREJCIE_MORGAN = (
     (75000, 382),
     (100000, 384),  # the table's last row (DOMAIN.md); beyond it the sample stays 384
 )
+
+
+# --- the published standard kept -------------------------------------------------
+
+# DOMAIN.md: keeping the published time and fee is compliance (kesesuaian harapan,
+# components jangka waktu and biaya), scored like any item, not only flagged. Two items
+# derived from the visit's timing and fee against its service's standard; each leaves
+# the denominator when the visit or the service does not give what it needs.
+STANDARD = "standar"
+STANDARD_ITEMS = {
+    "waktu": Item(
+        id="waktu",
+        type="kept",
+        section=STANDARD,
+        label=Label(
+            "Layanan selesai dalam waktu maksimal yang dipublikasikan",
+            "Service completed within the published maximum time",
+        ),
+        tags={"dimension": "kesesuaian_harapan", "component": "jangka_waktu"},
+        finding=Label(
+            "Lama layanan melebihi waktu maksimal dalam standar pelayanan.",
+            "The service took longer than the maximum time in the service standard.",
+        ),
+        recommendation=Label(
+            "Tepati jangka waktu penyelesaian yang dipublikasikan, atau tinjau standarnya.",
+            "Keep to the published completion time, or review the standard.",
+        ),
+    ),
+    "biaya": Item(
+        id="biaya",
+        type="kept",
+        section=STANDARD,
+        label=Label(
+            "Biaya yang diminta tidak melebihi tarif yang dipublikasikan",
+            "Fee asked no higher than the published tariff",
+        ),
+        tags={"dimension": "kesesuaian_harapan", "component": "biaya"},
+        finding=Label(
+            "Biaya yang diminta melebihi tarif dalam standar pelayanan (potensi pungli).",
+            "The fee asked was above the tariff in the service standard (possible illegal levy).",
+        ),
+        recommendation=Label(
+            "Pungut hanya tarif yang dipublikasikan dan umumkan dasar hukumnya.",
+            "Charge only the published tariff and display its legal basis.",
+        ),
+    ),
+}
+
+
+def standard_items() -> dict[str, Item]:
+    """The derived items by 'standar.<id>', as documents and exports name items."""
+    return {f"{STANDARD}.{key}": item for key, item in STANDARD_ITEMS.items()}
+
+
+def kept_standard(time: Mapping[str, Any], paid: Mapping[str, Any]) -> dict[str, bool | None]:
+    """Whether the visit kept the published time and fee; None where either is unknown."""
+    return {
+        "waktu": None
+        if time["total_minutes"] is None or time["max_minutes"] is None
+        else not time["over_max"],
+        "biaya": None
+        if paid["asked"] is None or paid["published"] is None
+        else not paid["over_published"],
+    }
 
 
 # --- numbers and bands --------------------------------------------------------
@@ -270,7 +334,9 @@ def _checkable_units(instruments: Sequence[Instrument]) -> tuple[int, list]:
 
 
 def compliance(
-    instruments: Sequence[Instrument], answers: Mapping[str, Mapping[str, Any]]
+    instruments: Sequence[Instrument],
+    answers: Mapping[str, Mapping[str, Any]],
+    kept: Mapping[str, bool | None] | None = None,
 ) -> dict[str, Any]:
     """Weighted share of applicable checkable items passed, 0-100, with breakdowns.
 
@@ -297,6 +363,15 @@ def compliance(
             if key in item.tags:
                 groups[axis][item.tags[key]].add(units, verdict)
         (passed if verdict else failed).append(f"{inst.id}.{item.id}")
+    for key, verdict in (kept or {}).items():
+        if verdict is None:
+            continue
+        item = STANDARD_ITEMS[key]
+        total.add(scale, verdict)  # weight 1, as the instruments' own items
+        groups["sections"][f"{STANDARD}.{STANDARD}"].add(scale, verdict)
+        groups["dimensions"][item.tags["dimension"]].add(scale, verdict)
+        groups["components"][item.tags["component"]].add(scale, verdict)
+        (passed if verdict else failed).append(f"{STANDARD}.{key}")
     result: dict[str, Any] = {
         "score": _float(total.score),
         "passed_weight": total.passed / scale,
@@ -446,7 +521,9 @@ def visit_scores(
 ) -> dict[str, Any]:
     """Every score of one visit, JSON-able, ready to store beside the visit."""
     answers = {i.id: i.relevant_answers(answers.get(i.id, {})) for i in instruments}
-    comp = compliance(instruments, answers)
+    time = timing(instruments, answers, max_minutes)
+    paid = fee(instruments, answers, published_fee)
+    comp = compliance(instruments, answers, kept_standard(time, paid))
     scheme_id = compliance_scheme(instruments)
     band = load_schemes()[scheme_id].band(comp["score"])
     values = skm_values(instruments, answers)
@@ -456,8 +533,8 @@ def visit_scores(
         "zone": band.code if band else None,
         "skm": skm(values, unsur_weights(instruments)),
         "skm_values": values,
-        "timing": timing(instruments, answers, max_minutes),
-        "fee": fee(instruments, answers, published_fee),
+        "timing": time,
+        "fee": paid,
     }
 
 

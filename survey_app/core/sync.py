@@ -27,6 +27,8 @@ from survey_app.core.rules import Refusal
 from survey_app.core.visit import Visit
 
 MAX_INSTRUMENTS = 20  # per visit; three are shipped
+MAX_PHOTOS = 200  # per visit: 100,000 links once made a 28.6 MB review page
+MAX_ID = 2**63 - 1  # SQLite's largest integer: beyond it a lookup fails, not refuses
 TEXT_MAX = 5000  # a note is bounded like a text answer (web/forms.TEXT_MAX)
 # No visit of this programme is older, and a year 1 or 1900 is a blank or a
 # broken clock; one day ahead because the tablet's day (WIB, UTC+7) starts
@@ -208,6 +210,9 @@ def _shape_problem(body: dict, today: dt.date) -> tuple[str, LazyText | None] | 
     for key in ("opd_id", "service_id"):
         if not _is_int(body.get(key)):
             return key, None
+    assignment = body.get("assignment_id")
+    if assignment is not None and not _is_int(assignment):
+        return "assignment_id", None
     day = _date_problem(body.get("visit_date"), today)
     if day:
         return "visit_date", day
@@ -216,6 +221,8 @@ def _shape_problem(body: dict, today: dt.date) -> tuple[str, LazyText | None] | 
         isinstance(i, dict) and isinstance(i.get("id"), str) and _is_int(i.get("version"))
         for i in insts
     ):
+        return "instruments", None
+    if len({i["id"] for i in insts}) != len(insts):  # one instrument once: answers key by id
         return "instruments", None
     if not isinstance(body.get("answers", {}), dict):
         return "answers", None
@@ -228,8 +235,10 @@ def _shape_problem(body: dict, today: dt.date) -> tuple[str, LazyText | None] | 
 
 
 def _photos_problem(pics: Any) -> tuple[str, LazyText | None] | None:
-    if not isinstance(pics, list) or not all(
-        isinstance(p, dict) and _SHA.fullmatch(str(p.get("sha256", ""))) for p in pics
+    if (
+        not isinstance(pics, list)
+        or len(pics) > MAX_PHOTOS
+        or not all(isinstance(p, dict) and _SHA.fullmatch(str(p.get("sha256", ""))) for p in pics)
     ):
         return "photos", None
     for n, pic in enumerate(pics):
@@ -240,7 +249,8 @@ def _photos_problem(pics: Any) -> tuple[str, LazyText | None] | None:
 
 
 def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+    """An integer id or version SQLite can hold (not a bool, not past 2**63 - 1)."""
+    return isinstance(value, int) and not isinstance(value, bool) and -MAX_ID <= value <= MAX_ID
 
 
 def _notes_ok(notes: Any) -> bool:

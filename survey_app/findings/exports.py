@@ -145,7 +145,7 @@ CODES = {"title": N_("Codes"), "kind": N_("Kind"), "code": N_("Code"), "label": 
 
 def _items(db: Database, visits: list[dict]) -> dict[str, Item]:
     """'instrument.item' -> the item, from the versions the visits used (latest wins)."""
-    found: dict[str, Item] = {}
+    found: dict[str, Item] = scoring.standard_items()
     versions = {(i["id"], i["version"]) for v in visits for i in v["instruments"]}
     for inst_id, version in sorted(versions, key=lambda iv: iv[1]):
         inst = records.instrument(db, inst_id, version)

@@ -253,7 +253,7 @@ def items_of(db: Database, versions: Iterable[tuple[str, int]]) -> dict[str, Ite
     Documents name items as the versions their visits used (summaries.instrument_versions);
     screens by every stored version (summaries.stored_versions), which needs no visit read.
     """
-    items: dict[str, Item] = {}
+    items: dict[str, Item] = scoring.standard_items()
     for inst_id, version in sorted(versions, key=lambda iv: iv[1]):
         inst = records.instrument(db, inst_id, version)
         items.update({f"{inst.id}.{item.id}": item for item in inst.items})

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from survey_app.core import scoring
 from survey_app.core.errors import DomainError
 from survey_app.store import records, summaries
 from survey_app.store.connection import transaction
@@ -29,12 +30,18 @@ def failed_items(
     return [{**c, **texts.get(c["item"], {})} for c in counts]
 
 
+def _with_standard(instruments) -> list[tuple[str, list]]:
+    """Each instrument's items, and the derived standard items (time and fee kept)."""
+    pairs = [(inst.id, list(inst.items)) for inst in instruments]
+    return [*pairs, (scoring.STANDARD, list(scoring.STANDARD_ITEMS.values()))]
+
+
 def _texts(db: Database) -> dict[str, dict[str, str]]:
     out = {}
-    for inst in records.current_instruments(db):
-        for item in inst.items:
+    for inst_id, items in _with_standard(records.current_instruments(db)):
+        for item in items:
             if item.checkable and item.finding:
-                out[f"{inst.id}.{item.id}"] = {
+                out[f"{inst_id}.{item.id}"] = {
                     "label": item.label.id,
                     "finding": item.finding.id,
                     "recommendation": item.recommendation.id if item.recommendation else "",

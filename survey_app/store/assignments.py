@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from typing import Any
 
 from sqlite_utils import Database
@@ -115,7 +116,7 @@ def for_evaluator(
 
 def own(db: Database, assignment_id: Any, evaluator_id: int) -> dict[str, Any] | None:
     """The evaluator's own, not cancelled assignment with this id, else None."""
-    if not str(assignment_id or "").isdigit():
+    if not re.fullmatch(r"[0-9]{1,18}", str(assignment_id or "")):  # ASCII digits, in range
         return None
     row = db.execute(
         "select * from assignments where id = ? and evaluator_id = ? and status != 'cancelled'",

@@ -1,10 +1,13 @@
 """The schema, declared as sqlite-utils migrations. Never edit a shipped one: append."""
 
+from typing import Any
+
 import orjson
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from survey_app.store.briefs import brief_of
+from survey_app.core import instruments, scoring
+from survey_app.store.briefs import brief_of, split_scores
 
 migrations = Migrations("survey_app")
 
@@ -378,3 +381,48 @@ def m015_session_version(db: Database) -> None:
     bumping the number (logout, new password, deactivation) ends them all.
     """
     db.table("users").add_column("session_version", int, not_null_default=0)
+
+
+@migrations()
+def m016_standard_kept_scored(db: Database) -> None:
+    """Re-score the reviewed visits: keeping the published time and fee now counts (DOMAIN.md).
+
+    Their stored scores had time and fee only as flags. The write drops the
+    affected tallies (m010's triggers), so every figure follows. Reads its
+    own rows: the records module builds on this one, not the other way round.
+    """
+    built: dict[tuple[str, int], Any] = {}
+    rows = db.execute(
+        "select v.uuid, s.max_minutes, s.fee from visits v join services s on s.id = v.service_id "
+        "where v.scores is not null"
+    ).fetchall()
+    for uuid, max_minutes, fee in rows:
+        insts = [
+            _built(db, built, r[0], r[1])
+            for r in db.execute(
+                "select instrument_id, instrument_version from visit_instruments "
+                "where visit_uuid = ? order by position",
+                [uuid],
+            )
+        ]
+        answers: dict[str, dict] = {}
+        for inst_id, item_id, value in db.execute(
+            "select instrument_id, item_id, value from answers where visit_uuid = ?", [uuid]
+        ):
+            answers.setdefault(inst_id, {})[item_id] = orjson.loads(value)
+        scores = scoring.visit_scores(insts, answers, max_minutes=max_minutes, published_fee=fee)
+        db.execute(
+            "update visits set scores = ?, item_results = ?, brief = ? where uuid = ?",
+            [*split_scores(scores), uuid],
+        )
+
+
+def _built(db: Database, built: dict, inst_id: str, version: int):
+    """An instrument version as stored, built once per migration."""
+    if (inst_id, version) not in built:
+        source, definition = db.execute(
+            "select source, definition from instruments where id = ? and version = ?",
+            [inst_id, version],
+        ).fetchone()
+        built[(inst_id, version)] = instruments.build(orjson.loads(definition), source=source)
+    return built[(inst_id, version)]

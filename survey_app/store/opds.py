@@ -78,6 +78,14 @@ def services_of(db: Database, opd_id: int) -> list[dict[str, Any]]:
     return [records.service(db, r[0]) for r in rows.fetchall()]
 
 
+def service_by_slug(db: Database, opd_id: int, slug: str) -> dict[str, Any] | None:
+    """One OPD's service by its slug, or None."""
+    row = db.execute(
+        "select * from services where opd_id = ? and slug = ?", [opd_id, slug]
+    ).fetchone()
+    return dict(row) if row else None
+
+
 def service_opd(db: Database, service_id: int) -> int | None:
     """The id of the OPD a service belongs to, or None for an unknown service."""
     row = db.execute("select opd_id from services where id = ?", [service_id]).fetchone()

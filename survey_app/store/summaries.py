@@ -265,6 +265,8 @@ def export_visits(
                         "sha256": p["sha256"],
                         "instrument": p["instrument_id"] or None,
                         "item": p["item_id"] or None,
+                        "caption": p.get("caption") or "",
+                        "captured_at": p.get("captured_at"),
                     }
                     for p in record["photos"]
                 ],

@@ -37,6 +37,7 @@ from survey_app.web import forms
 from survey_app.web.audit import audit_trail
 from survey_app.web.database import get_db
 from survey_app.web.forms import Form, MultiCheckboxField
+from survey_app.web.periods import int_arg
 from survey_app.web.roles import SUPERVISORS, login_required
 
 bp = Blueprint("assignments", __name__, url_prefix="/assignments")
@@ -138,7 +139,7 @@ def plan():
         new_id = plans.create(db, {k: form[k].data for k in _FIELDS}, g.user["id"])
         flash(_("Assignment #%(id)s planned.", id=new_id), "success")
         return redirect(url_for(".plan", _anchor=f"a{new_id}"))
-    filters = {k: request.args.get(k, type=int) for k in ("evaluator", "opd")}
+    filters = {k: int_arg(request.args.get(k)) for k in ("evaluator", "opd")}
     chosen_state = request.args.get("state") if request.args.get("state") in STATES else None
     rows = [
         a

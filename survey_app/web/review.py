@@ -28,7 +28,7 @@ from survey_app.web.audit import audit_trail
 from survey_app.web.database import get_db
 from survey_app.web.forms import Form
 from survey_app.web.language import status_label
-from survey_app.web.periods import date_arg
+from survey_app.web.periods import date_arg, int_arg
 from survey_app.web.roles import SUPERVISORS, login_required
 
 bp = Blueprint("review", __name__, url_prefix="/review")
@@ -133,8 +133,8 @@ def _queue_filters(args) -> dict[str, Any]:
     sort = args.get("sort", "waiting")
     return {
         "status": status if status in (*records.STATUSES, "all") else REVIEWABLE,
-        "opd": _int(args.get("opd")),
-        "evaluator": _int(args.get("evaluator")),
+        "opd": int_arg(args.get("opd")),
+        "evaluator": int_arg(args.get("evaluator")),
         "instrument": (args.get("instrument") or "").strip()[:64] or None,
         "from": date_arg(args.get("from")),
         "to": date_arg(args.get("to")),
@@ -146,10 +146,6 @@ def _filter_args(filters: dict[str, Any]) -> dict[str, Any]:
     """The filters as query arguments, so a visit opened from the queue keeps them."""
     defaults = {"status": REVIEWABLE, "sort": "waiting"}
     return {k: v for k, v in filters.items() if v not in (None, "", defaults.get(k))}
-
-
-def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
 
 
 def _visit_filter(filters: dict[str, Any], with_status: bool = True) -> VisitFilter:
