@@ -293,15 +293,7 @@ def _store_import(db, visit, insts, svc, status, actor_id, photo_bytes, photo_di
             data, mime, width, height = _checked_photo(pic.sha256, photo_bytes[pic.sha256])
             records.store_photo(db, photo_dir, data, mime, width, height, digest=pic.sha256)
         records.hold_photo(db, pic.sha256, visit.evaluator_id)
-        records.attach_photo(
-            db,
-            visit.uuid,
-            pic.sha256,
-            pic.instrument_id,
-            pic.item_id,
-            caption=pic.caption,
-            captured_at=pic.captured_at,
-        )
+    store_sync.attach_photos(db, visit, captions=True)
     records.audit(db, actor_id, "import", "visit", visit.uuid, {"status_kept": status})
     if status != "submitted":
         records.set_status(db, visit.uuid, status, actor_id, note="import")

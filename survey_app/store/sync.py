@@ -88,7 +88,7 @@ def receive(
     row = stored(db, visit.uuid)
     if row and sync.decide(row, visit, evaluator["id"]) == sync.REPEAT:
         _refuse_missing(db, visit)
-        _attach_photos(db, visit)
+        attach_photos(db, visit)
         return Stored("repeat", visit, row)
     accepted = sync.check_visit(visit, Known(db, evaluator, limits), check_answers)
     _refuse_missing(db, visit)
@@ -126,7 +126,7 @@ def _write(
     row = stored(db, visit.uuid)
     decision = sync.decide(row, visit, user_id)
     if decision == sync.REPEAT:
-        _attach_photos(db, visit)
+        attach_photos(db, visit)
         return Stored("repeat", visit, row)
     if decision in sync.REFUSED_STORED:
         raise sync.Refused(409, decision)
@@ -134,7 +134,7 @@ def _write(
     if decision == sync.REVISE:
         _audit_revision(db, row, visit, user_id)
     records.write_visit(db, prepared, user_id)
-    _attach_photos(db, visit, captions=True)
+    attach_photos(db, visit, captions=True)
     records.audit(db, user_id, "submitted", "visit", visit.uuid, {"revision": visit.revision})
     return Stored("revised" if decision == sync.REVISE else "stored", visit, row)
 
@@ -174,8 +174,8 @@ def _audit_revision(db: Database, row: Mapping[str, Any], visit: Visit, user_id:
     )
 
 
-def _attach_photos(db: Database, visit: Visit, captions: bool = False) -> None:
-    """Link the visit's photos, once each; captions only with a first storing."""
+def attach_photos(db: Database, visit: Visit, captions: bool = False) -> None:
+    """Link the visit's photos, once each; captions only with a first storing (or an import)."""
     for pic in visit.photos:
         records.attach_photo(
             db,
