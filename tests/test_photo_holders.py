@@ -41,3 +41,38 @@ def test_sending_the_bytes_proves_the_photo_and_stores_it_once(app, world, db):
     body = gen_payload(db, slug="dishub", photos=[{"sha256": digest}])
     assert other.post("/api/v1/visits", json=body).status_code == 201
     assert db.execute("select count(*) from photos").fetchone()[0] == 1
+
+
+def test_photo_rows_join_the_shared_write_transaction(app, world, db):
+    """Photos arriving while the write lock is busy queue in one batch (group commit)."""
+    import fcntl
+    import threading
+    import time
+
+    from survey_app.store import connection
+
+    app.config["WRITE_WAIT_SECONDS"] = 120  # the queue, not a timeout, is under test
+    clients = [_login(app, "evaluator1") for _ in range(3)]
+    bodies = [jpeg(color=(n * 60, 10, 10)) for n in range(3)]
+    results: list[int] = []
+    lock_path = app.config["DATABASE"] + "-writer"
+    with open(lock_path, "ab") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # another writer holds the database
+        threads = [
+            threading.Thread(target=lambda c=c, b=b: results.append(_put(c, b)[1]))
+            for c, b in zip(clients, bodies, strict=True)
+        ]
+        for t in threads:
+            t.start()
+        batch = connection._batches.get(lock_path)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # a condition, not a sleep: all three queued
+            batch = batch or connection._batches.get(lock_path)
+            if batch and len(batch.pending) + (1 if batch.turn.locked() else 0) >= 3:
+                break
+            time.sleep(0.01)
+        assert batch is not None and len(batch.pending) >= 2  # the rows wait in the batch
+    for t in threads:
+        t.join()
+    assert sorted(results) == [201, 201, 201]
+    assert db.execute("select count(*) from photos").fetchone()[0] == 3

@@ -568,27 +568,49 @@ def store_photo(
     sent these bytes, who may then link the photo to their visits.
     """
     digest = digest or hashlib.sha256(data).hexdigest()
+    keep_photo_file(photo_dir, data, digest)
+    with transaction(db):
+        photo_row(db, digest, mime, len(data), width, height, holder_id)
+    return digest
+
+
+def keep_photo_file(photo_dir: str | Path, data: bytes, digest: str) -> None:
+    """Write the photo's file under its hash (atomically), unless it is there already."""
     path = photo_path(photo_dir, digest)
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".part")
         tmp.write_bytes(data)
         tmp.replace(path)
-    with transaction(db):
-        if not _get(db.table("photos"), digest):
-            db.table("photos").insert(
-                {
-                    "sha256": digest,
-                    "mime": mime,
-                    "size": len(data),
-                    "width": width,
-                    "height": height,
-                    "stored_at": now(),
-                }
-            )
-        if holder_id is not None:
-            hold_photo(db, digest, holder_id)
-    return digest
+
+
+def photo_row(
+    db: Database,
+    digest: str,
+    mime: str,
+    size: int,
+    width: int | None,
+    height: int | None,
+    holder_id: int | None = None,
+) -> None:
+    """The photo's row, once, and who holds it: the part of storing a photo that writes SQL.
+
+    Apart from the file so the sync API can write it in the shared write
+    transaction (write_batched) after the file is safely on disk.
+    """
+    if not _get(db.table("photos"), digest):
+        db.table("photos").insert(
+            {
+                "sha256": digest,
+                "mime": mime,
+                "size": size,
+                "width": width,
+                "height": height,
+                "stored_at": now(),
+            }
+        )
+    if holder_id is not None:
+        hold_photo(db, digest, holder_id)
 
 
 def photo_path(photo_dir: str | Path, digest: str) -> Path:

@@ -22,7 +22,7 @@ from survey_app.store import assignments as plans
 from survey_app.store import opds as opd_store
 from survey_app.store import records, visit_lists
 from survey_app.store import sync as store_sync
-from survey_app.store.connection import transaction
+from survey_app.store.connection import write_batched
 from survey_app.web import forms
 from survey_app.web.database import get_db
 from survey_app.web.lockout import refusal_message, visit_refusal
@@ -128,10 +128,9 @@ def put_photo(sha256: str):
             "hash_mismatch",
             _("The photo arrived incomplete or damaged; it will be sent again."),
         )
-    db = get_db()
+    db, user_id = get_db(), g.user["id"]
     if records.photo(db, sha256):  # the bytes match the hash: the sender holds the photo
-        with transaction(db):
-            records.hold_photo(db, sha256, g.user["id"])
+        write_batched(db, lambda conn: records.hold_photo(conn, sha256, user_id))
         return jsonify(sha256=sha256, stored=True), 200
     try:
         data, mime, width, height = photos.check(
@@ -139,9 +138,12 @@ def put_photo(sha256: str):
         )
     except photos.PhotoRejected as exc:
         raise ApiError(400, "bad_photo", str(exc)) from None
-    photo_dir = current_app.config["PHOTOS_DIR"]
-    records.store_photo(
-        db, photo_dir, data, mime, width, height, digest=sha256, holder_id=g.user["id"]
+    # The file first, outside the lock; then its row joins the shared write transaction
+    # (group commit), as visits do, instead of a transaction of its own per photo.
+    records.keep_photo_file(current_app.config["PHOTOS_DIR"], data, sha256)
+    size = len(data)
+    write_batched(
+        db, lambda conn: records.photo_row(conn, sha256, mime, size, width, height, user_id)
     )
     return jsonify(sha256=sha256, stored=True), 201
 
