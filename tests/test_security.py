@@ -30,6 +30,7 @@ PUBLIC = {
 }
 # endpoint prefix -> roles allowed
 ALLOWED = {
+    "auth.csrf_token": {OWNER, OTHER, SUPERVISOR, ADMIN},  # any logged-in user, own session
     "field.review": {OWNER, SUPERVISOR, ADMIN},
     "field.photo": {OWNER, SUPERVISOR, ADMIN},
     "field.": {OWNER, OTHER},  # any evaluator; OWN_ONLY narrows the visit routes

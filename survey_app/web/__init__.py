@@ -113,10 +113,23 @@ def _domain_error(exc: DomainError):
 
 
 def _csrf_error(exc: CSRFError):
-    message = str(_l("The form expired. Reload the page and try again."))
     if _wants_json():
+        message = str(_l("The form expired. Reload the page and try again."))
         return jsonify(error="csrf", message=message), 400
-    return render_template("error.html", message=message), 400
+    message = str(
+        _l(
+            "The form expired, so nothing was saved. Go back to it: what you typed is "
+            "still there, and it can be sent again."
+        )
+    )
+    # history.back() (static/js/forms.js) brings the form back as typed; the link is the
+    # way without JavaScript, to our own pages only
+    back = request.referrer if _same_site(request.referrer) else url_for("index")
+    return render_template("error.html", message=message, back=back), 400
+
+
+def _same_site(url: str | None) -> bool:
+    return bool(url) and url.startswith(request.host_url)
 
 
 def _http_error(exc: HTTPException):

@@ -13,6 +13,7 @@ from flask import (
     Blueprint,
     current_app,
     g,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -30,6 +31,7 @@ from survey_app.store import users
 from survey_app.web.database import get_db
 from survey_app.web.forms import Form
 from survey_app.web.language import LANGUAGES
+from survey_app.web.roles import login_required
 
 bp = Blueprint("auth", __name__)
 
@@ -150,3 +152,10 @@ def _on_site(path: str) -> bool:
         and "\\" not in path
         and not any(c.isspace() or unicodedata.category(c)[0] == "C" for c in path)
     )
+
+
+@bp.route("/csrf-token")
+@login_required()
+def csrf_token():
+    """A fresh CSRF token for this session: a form brought back from history sends again."""
+    return jsonify(csrf_token=generate_csrf())
