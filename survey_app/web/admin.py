@@ -68,12 +68,15 @@ class ServiceForm(Form):
     max_minutes = IntegerField(
         _l("Published maximum time (minutes)"), validators=[Optional(), NumberRange(1, 100000)]
     )
-    fee = IntegerField(_l("Published fee (rupiah)"), validators=[Optional(), NumberRange(min=0)])
+    # upper bounds keep values inside SQLite's integers (a larger one was a 500, not an error)
+    fee = IntegerField(
+        _l("Published fee (rupiah)"), validators=[Optional(), NumberRange(0, 10**12)]
+    )
     requirements = TextAreaField(
         _l("Published requirements (one per line)"), validators=[Optional(), Length(max=5000)]
     )
     yearly_volume = IntegerField(
-        _l("Yearly service volume"), validators=[Optional(), NumberRange(min=0)]
+        _l("Yearly service volume"), validators=[Optional(), NumberRange(0, 10**9)]
     )
 
 

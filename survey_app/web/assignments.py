@@ -40,6 +40,7 @@ from survey_app.web.forms import Form, MultiCheckboxField
 from survey_app.web.periods import int_arg
 from survey_app.web.roles import SUPERVISORS, login_required
 
+PLAN_AHEAD = dt.timedelta(days=366)  # a plan is for the coming year; 9999-12-31 overflowed
 bp = Blueprint("assignments", __name__, url_prefix="/assignments")
 STATES = {
     "open": _l("Open"),
@@ -95,6 +96,8 @@ def problems(
         found["opd"] = _(
             "This evaluator works at this OPD and would be recognised. Choose another evaluator."
         )
+    elif data["window_end"] and data["window_end"] > today + PLAN_AHEAD:
+        found["window_end"] = _("The window must end within a year from today.")
     elif data["window_end"] and data["window_end"] >= today:
         refusal = lockout.may_visit(db, evaluator, data["opd"], data["window_end"], limits)
         if refusal is not None and refusal.code == "too_soon":
@@ -116,7 +119,7 @@ def problems(
     if not data["instruments"]:
         found["instruments"] = _("Choose at least one instrument.")
     if data["window_end"] < data["window_start"]:
-        found["window_end"] = _("The window must end on or after its first day.")
+        found.setdefault("window_end", _("The window must end on or after its first day."))
     elif data["window_end"] < today:
         found["window_end"] = _("The window has already ended.")
     return found
