@@ -37,8 +37,9 @@ def test_two_users_on_one_tablet(live_app, browser):
     context.set_offline(True)
     fill_skm_visit(page, "Dinas Perhubungan Kota Jambi")
     assert outbox(page) == "1 menunggu dikirim"
+    # server out of reach; routed before the network returns, when the app sends by itself
+    page.route("**/api/v1/visits", lambda route: route.abort())
     context.set_offline(False)
-    page.route("**/api/v1/visits", lambda route: route.abort())  # server out of reach
     page.locator("#logout").tap()
     page.wait_for_url("**/login")
     page.unroute("**/api/v1/visits")
@@ -49,7 +50,10 @@ def test_two_users_on_one_tablet(live_app, browser):
     assert page.locator(".visit-list li").count() == 0
     assert "Dinas Perhubungan" not in page.locator("#app").inner_text()
     page.get_by_role("button", name="Kirim sekarang").tap()
-    page.wait_for_timeout(1000)
+    page.wait_for_function(  # evaluator2's sync has run to its end
+        """() => fetch('/api/v1/session').then(r => r.json())
+            .then(s => LocalDB.get('meta', 'lastSync:' + s.user.id)).then(m => !!m)"""
+    )
     assert visits_by(live_app) == []  # evaluator1's visit is not sent under evaluator2
     shot(page, "trust-01-second-user")
     page.locator("#logout").tap()
