@@ -62,6 +62,31 @@ def rupiah(value, locale: str = "id") -> str:
     return "Rp " + f"{int(value):,}".replace(",", ".")
 
 
+SHORT_MONTHS = {
+    "id": ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"),
+    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+}
+MINUTE_UNIT = {"id": "menit", "en": "min"}
+
+
+def short_date(value, locale: str = "id") -> str:
+    """'2026-12-02' -> '2 Des 2026' (or '2 Dec 2026'): dates in lists."""
+    if value is None or value == "":
+        return "-"
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(value[:10])
+    lang = locale if locale in SHORT_MONTHS else "id"
+    return f"{value.day} {SHORT_MONTHS[lang][value.month - 1]} {value.year}"
+
+
+def minutes(value, locale: str = "id") -> str:
+    """12 -> '12 menit' (or '12 min'); None -> '-'."""
+    if value is None:
+        return "-"
+    lang = locale if locale in MINUTE_UNIT else "id"
+    return f"{int(value):,}".replace(",", "." if lang == "id" else ",") + " " + MINUTE_UNIT[lang]
+
+
 def long_date(value, locale: str = "id") -> str:
     """'2021-03-26' -> 'Jumat, 26 Maret 2021' (or 'Friday, 26 March 2021')."""
     if value is None or value == "":

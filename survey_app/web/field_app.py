@@ -21,6 +21,7 @@ STATIC = PACKAGE / "static"
 PRECACHE = (
     "css/app.css",
     "js/relevant.js",
+    "js/format.js",
     "js/form-core.js",
     "js/idb.js",
     "js/offline-app.js",

@@ -75,6 +75,17 @@
     box.classList.toggle("over", !!box.dataset.max && total !== null && total > Number(box.dataset.max));
   }
 
+  /* Whether an answer fails a checkable item, from the item's definition: a yesno
+     item fails on its `fails_on` answer ("no" unless the instrument says "yes"),
+     a choice item with `pass` on any other option. The server's rule is
+     survey_app/core/scoring.py; tests/failing_cases.json holds both to it. */
+  function failing(def, value) {
+    if (!def || value === null || value === undefined || value === "na") return false;
+    if (def.type === "yesno") return value === (def.fails_on || "no");
+    if (def.type === "choice" && Array.isArray(def.pass)) return def.pass.indexOf(value) < 0;
+    return false;
+  }
+
   function stampNow(input) {
     var now = new Date();
     input.value = String(now.getHours()).padStart(2, "0") + ":" + String(now.getMinutes()).padStart(2, "0");
@@ -101,6 +112,7 @@
 
   global.FormCore = {
     fieldValue: fieldValue, setFieldValue: setFieldValue, applyRelevance: applyRelevance,
-    minutes: minutes, showTiming: showTiming, stampNow: stampNow, downscale: downscale
+    minutes: minutes, showTiming: showTiming, stampNow: stampNow, downscale: downscale,
+    failing: failing
   };
 })(window);
