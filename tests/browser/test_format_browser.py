@@ -13,12 +13,19 @@ CASES = Path(__file__).resolve().parents[1] / "format_cases.json"
 
 RUN_CASES = """text => {
   const c = JSON.parse(text), wrong = [];
-  const check = (kind, args, expected, got) => { if (got !== expected) wrong.push([kind, args, expected, got]); };
-  for (const [v, places, locale, e] of c.number) check("number", [v, places, locale], e, Format.number(v, places, locale));
+  const check = (kind, args, expected, got) => {
+    if (got !== expected) wrong.push([kind, args, expected, got]);
+  };
+  for (const [v, places, locale, e] of c.number) {
+    check("number", [v, places, locale], e, Format.number(v, places, locale));
+  }
   for (const [v, e] of c.rupiah) check("rupiah", [v], e, Format.rupiah(v));
-  for (const [v, locale, e] of c.minutes) check("minutes", [v, locale], e, Format.minutes(v, locale));
-  for (const [v, locale, e] of c.short_date) check("short_date", [v, locale], e, Format.shortDate(v, locale));
-  return { wrong, checked: c.number.length + c.rupiah.length + c.minutes.length + c.short_date.length };
+  for (const [v, loc, e] of c.minutes) check("minutes", [v, loc], e, Format.minutes(v, loc));
+  for (const [v, loc, e] of c.short_date) {
+    check("short_date", [v, loc], e, Format.shortDate(v, loc));
+  }
+  const checked = c.number.length + c.rupiah.length + c.minutes.length + c.short_date.length;
+  return { wrong, checked };
 }"""
 
 
