@@ -92,14 +92,37 @@ def check(data: bytes, max_bytes: int, downscale: bool = True) -> tuple[bytes, s
         raise PhotoRejected(lazy("The photo is damaged or incomplete.")) from exc
 
 
+_RANGE = re.compile(r"bytes (\d{1,12})-(\d{1,12})/(\d{1,12})")
+
+
+def content_range(header: str, length: int, max_bytes: int) -> tuple[int, int]:
+    """(start, total) of one part of a photo, from its Content-Range header.
+
+    :raises PhotoRejected: not a byte range, a part that is not the range's
+        length, or a whole photo larger than max_bytes.
+    """
+    match = _RANGE.fullmatch(header.strip())
+    if match is None:
+        raise PhotoRejected(lazy("Not a byte range: %(detail)s", detail=header[:80]))
+    start, end, total = (int(n) for n in match.groups())
+    if total > max_bytes:
+        raise PhotoRejected(_too_large(max_bytes))
+    if not start <= end < total or end - start + 1 != length:
+        raise PhotoRejected(lazy("This part of the photo does not match its byte range."))
+    return start, total
+
+
+def _too_large(max_bytes: int):
+    """The refusal of a photo over the size bound."""
+    return lazy("The photo is too large (at most %(mb)s MB).", mb=max_bytes // (1024 * 1024))
+
+
 def _kind(data: bytes, max_bytes: int) -> tuple[str, str]:
     """(mime, format) of an upload that is not empty, not too large and of our types."""
     if not data:
         raise PhotoRejected(lazy("The photo is empty."))
     if len(data) > max_bytes:
-        raise PhotoRejected(
-            lazy("The photo is too large (at most %(mb)s MB).", mb=max_bytes // (1024 * 1024))
-        )
+        raise PhotoRejected(_too_large(max_bytes))
     kind = sniff(data)
     if kind is None:
         raise PhotoRejected(lazy("Only JPEG, PNG or WebP photos are accepted."))

@@ -20,7 +20,7 @@ from survey_app.core import photos, sync
 from survey_app.core.errors import DomainError
 from survey_app.store import assignments as plans
 from survey_app.store import opds as opd_store
-from survey_app.store import records, visit_lists
+from survey_app.store import records, uploads, visit_lists
 from survey_app.store import sync as store_sync
 from survey_app.store.connection import write_batched
 from survey_app.web import forms
@@ -106,22 +106,35 @@ def list_visits():
 @bp.route("/photos/<sha256>", methods=("HEAD", "GET"))
 @login_required("evaluator")
 def photo_status(sha256: str):
-    """200 when this evaluator has sent the photo already, 404 otherwise.
+    """200 when this evaluator has sent the photo already, else 404 with the bytes held of it.
 
     Per evaluator: another's photo is not confirmed by its hash alone, so this
     tells no one what others photographed.
     """
-    found = _SHA.match(sha256) and records.holds_photo(get_db(), sha256, g.user["id"])
-    return (jsonify(sha256=sha256, stored=True), 200) if found else (jsonify(stored=False), 404)
+    if not _SHA.match(sha256):
+        return jsonify(stored=False, held=0), 404
+    if records.holds_photo(get_db(), sha256, g.user["id"]):
+        return jsonify(sha256=sha256, stored=True), 200
+    # Only this evaluator's own partial: another's upload of the same photo stays unseen.
+    held = uploads.held(current_app.config["PHOTOS_DIR"], g.user["id"], sha256)
+    return jsonify(stored=False, held=held), 404
 
 
 @bp.route("/photos/<sha256>", methods=("PUT",))
 @login_required("evaluator")
 def put_photo(sha256: str):
-    """Store a photo under its SHA-256; the bytes must match it (else 400)."""
+    """Store a photo under its SHA-256; the bytes must match it (else 400).
+
+    With a Content-Range header the body is one part: 202 with the bytes held
+    until the last part completes the photo, which is then checked whole.
+    """
     if not _SHA.match(sha256):
         raise ApiError(400, "bad_hash", _("Not a photo hash: %(detail)s", detail=sha256[:80]))
     data = request.get_data(cache=False)
+    if "Content-Range" in request.headers:
+        held, data = _gather_part(sha256, data)
+        if data is None:
+            return jsonify(sha256=sha256, stored=False, held=held), 202
     if hashlib.sha256(data).hexdigest() != sha256:
         raise ApiError(
             400,
@@ -146,6 +159,32 @@ def put_photo(sha256: str):
         db, lambda conn: records.photo_row(conn, sha256, mime, size, width, height, user_id)
     )
     return jsonify(sha256=sha256, stored=True), 201
+
+
+def _gather_part(sha256: str, part: bytes) -> tuple[int, bytes | None]:
+    """Add a part to what this evaluator sent of the photo: (bytes held, the whole or None).
+
+    The whole is handed back once its last byte is in, and the partial is
+    gone then: a whole that fails its hash is sent again from the start.
+    """
+    cfg, user_id = current_app.config, g.user["id"]
+    try:
+        start, total = photos.content_range(
+            request.headers["Content-Range"], len(part), cfg["MAX_PHOTO_BYTES"]
+        )
+    except photos.PhotoRejected as exc:
+        raise ApiError(400, "bad_range", str(exc)) from None
+    if start == 0 and len(part) == total:  # all in one part: nothing to keep
+        uploads.drop(cfg["PHOTOS_DIR"], user_id, sha256)
+        return total, part
+    try:
+        held = uploads.append(cfg["PHOTOS_DIR"], user_id, sha256, start, part)
+    except uploads.Gap as gap:
+        message = _("The server holds %(n)s bytes of this photo; send from there.", n=gap.held)
+        raise ApiError(416, "wrong_offset", message, held=gap.held) from None
+    if held < total:
+        return held, None
+    return held, uploads.take(cfg["PHOTOS_DIR"], user_id, sha256)
 
 
 @bp.route("/visits", methods=("POST",))
