@@ -125,13 +125,16 @@ def test_connection_cut_mid_sync_loses_and_doubles_nothing(live_app, browser, tm
     cut = {"started": False, "done": False}
 
     def drop_first_answer(route):
-        if route.request.method == "POST" and not cut["started"]:
-            cut["started"] = True
-            route.fetch()  # the server stores the visit...
-            route.abort("connectionreset")  # ...but the tablet never hears back
-            cut["done"] = True  # only now: the server has answered
-        else:
+        if route.request.method != "POST" or cut["started"]:
             route.continue_()
+            return
+        answer = route.fetch()
+        if answer.status != 201:  # the first post learns which photos to send
+            route.fulfill(response=answer)
+            return
+        cut["started"] = True  # the server stored the visit...
+        route.abort("connectionreset")  # ...but the tablet never hears back
+        cut["done"] = True  # only now: the server has answered
 
     page.route("**/api/v1/visits", drop_first_answer)
     login(page, base, "evaluator1")
