@@ -3,6 +3,9 @@
 (function (global) {
   "use strict";
   var MAX_SIDE = 1600;
+  /* JPEG quality of a downscaled photo: the notice's smallest print stays readable
+     (benchmarks/bench_photo_quality.py and README.md: bytes against quality). */
+  var QUALITY = 0.7;
 
   function fieldValue(item) {
     var inputs = item.querySelectorAll("input:not([type=file]), textarea, select");
@@ -93,7 +96,7 @@
   }
 
   /* At most 1600 px on the long side, re-encoded as JPEG, before it is kept. */
-  function downscale(file) {
+  function downscale(file, quality) {
     return new Promise(function (resolve, reject) {
       var img = new Image();
       img.onload = function () {
@@ -103,7 +106,7 @@
         canvas.height = Math.round(img.naturalHeight * scale);
         canvas.getContext("2d").drawImage(img, 0, 0, canvas.width, canvas.height);
         URL.revokeObjectURL(img.src);
-        canvas.toBlob(function (blob) { blob ? resolve(blob) : reject(new Error("encode")); }, "image/jpeg", 0.85);
+        canvas.toBlob(function (blob) { blob ? resolve(blob) : reject(new Error("encode")); }, "image/jpeg", quality || QUALITY);
       };
       img.onerror = function () { reject(new Error("decode")); };
       img.src = URL.createObjectURL(file);
