@@ -60,15 +60,19 @@ def fill_skm_visit(page, base_opd, picture=None):
 
 
 def answer_skm_and_submit(page, picture=None, value=3):
-    """On a started visit: every unsur answered `value`, reviewed, submitted to the outbox."""
+    """On a started visit: every unsur answered `value`, reviewed, submitted to the outbox.
+
+    picture: a photo's path, or a list of them, added to the whole visit.
+    """
     for n in range(1, 10):
         page.locator(f"input[name=skm__u{n}][value='{value}']").check()
     page.locator(".saved", has_text="Tersimpan di tablet ini").wait_for()
     page.get_by_role("link", name="Periksa dan kirim").tap()
     page.wait_for_selector("#submit-visit")
-    if picture:
-        page.locator(".visit-photos input[type=file]").first.set_input_files(picture)
-        page.locator(".visit-photos .thumbs img").wait_for()
+    pictures = [picture] if isinstance(picture, str) else picture or []
+    for n, one in enumerate(pictures, start=1):
+        page.locator(".visit-photos input[type=file]").first.set_input_files(one)
+        page.locator(f".visit-photos .thumbs li:nth-child({n}) img").wait_for()
     page.locator("#submit-visit").tap()
     page.wait_for_selector(".visit-list")
 

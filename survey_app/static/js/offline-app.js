@@ -510,6 +510,7 @@
       if (session.user.id !== user.id) throw { login: true };
       return mine().then(function (list) {
         var queue = list.filter(function (v) { return v.state === "outbox"; });
+        if (queue.length) status(T.sending);  /* not an earlier "no connection" while it sends */
         return queue.reduce(function (p, v) { return p.then(function () { return sendVisit(v, session.csrf_token); }); },
                             Promise.resolve());
       });
