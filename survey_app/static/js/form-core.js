@@ -5,7 +5,7 @@
   var MAX_SIDE = 1600;
   /* JPEG quality of a downscaled photo: the notice's smallest print stays readable
      (benchmarks/bench_photo_quality.py and README.md: bytes against quality). */
-  var QUALITY = 0.7;
+  var QUALITY = 0.6;
 
   function fieldValue(item) {
     var inputs = item.querySelectorAll("input:not([type=file]), textarea, select");
