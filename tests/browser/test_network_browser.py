@@ -16,7 +16,7 @@ from .conftest import TABLET, login, shot
 from .test_offline_browser import counts, fill_skm_visit, wait_ready
 
 pytestmark = pytest.mark.browser
-PART = 64 * 1024  # offline-app.js PART
+PART = 32 * 1024  # offline-app.js PART
 
 
 def noisy_photo(path: Path, seed: int) -> str:
