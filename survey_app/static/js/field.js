@@ -11,9 +11,29 @@
   var status = form.querySelector(".saved");
   var items = Array.prototype.slice.call(form.querySelectorAll(".item[data-item]"));
   var trees = {};
+  var header = document.querySelector(".visit-header");
+  // The times of the whole visit as the server holds them: other screens' too.
+  var known = header ? { arrival: header.dataset.arrival, service_start: header.dataset.start,
+                         service_end: header.dataset.end } : {};
 
   function refresh() {
-    core.showTiming(form.querySelector(".timing"), items, core.applyRelevance(items, stored, trees));
+    var answers = core.applyRelevance(items, stored, trees);
+    var times = core.showTiming(form.querySelector(".timing"), items, answers, known);
+    if (!header) return;
+    header.dataset.arrival = times.arrival || "";
+    header.dataset.start = times.service_start || "";
+    header.dataset.end = times.service_end || "";
+    header.querySelector("[data-fill=arrival]").textContent = times.arrival || "-";
+    core.paintClock(header);
+  }
+
+  /* A missing-item link (#item-<instrument>__<item>) lands on the field itself, focused. */
+  function focusLinkedItem() {
+    var target = location.hash.length > 1 && document.getElementById(decodeURIComponent(location.hash.slice(1)));
+    var input = target && target.querySelector("input:not([type=hidden]):not([type=file]), textarea, select");
+    if (!input) return;
+    target.scrollIntoView({ block: "center" });
+    input.focus({ preventScroll: true });
   }
 
   var timer = null;
@@ -93,4 +113,6 @@
   }
 
   refresh();
+  focusLinkedItem();
+  if (header) setInterval(function () { core.paintClock(header); }, 15000);  // whole minutes
 })();

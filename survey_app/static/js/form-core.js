@@ -61,18 +61,70 @@
     return d >= 0 ? d : null;
   }
 
-  function showTiming(box, items, answers) {
-    if (!box) return;
-    var byRole = {};
-    items.forEach(function (item) {
-      if (item.dataset.role && !item.hidden) byRole[item.dataset.role] = answers[item.dataset.item];
-    });
+  /* The timing card. `known` holds the role-tagged times of the whole visit (other
+     screens too), so a screen without the arrival time still shows the minutes. */
+  function showTiming(box, items, answers, known) {
+    var byRole = rolesOf(items, answers, known);
+    if (!box) return byRole;
     var waiting = minutes(byRole.arrival, byRole.service_start);
     var service = minutes(byRole.service_start, byRole.service_end);
-    box.querySelector("[data-show=waiting]").textContent = waiting === null ? "-" : waiting;
-    box.querySelector("[data-show=service]").textContent = service === null ? "-" : service;
+    box.querySelector("[data-show=waiting]").textContent = global.Format.minutes(waiting);
+    box.querySelector("[data-show=service]").textContent = global.Format.minutes(service);
     var total = minutes(byRole.arrival, byRole.service_end);
     box.classList.toggle("over", !!box.dataset.max && total !== null && total > Number(box.dataset.max));
+    return byRole;
+  }
+
+  /* Answers by role: `known` (the whole visit's) overridden by this screen's items. */
+  function rolesOf(items, answers, known) {
+    var byRole = Object.assign({}, known || {});
+    items.forEach(function (item) {
+      if (!item.dataset.role) return;
+      if (item.hidden || !global.Relevant.isAnswered(answers[item.dataset.item])) delete byRole[item.dataset.role];
+      else byRole[item.dataset.role] = answers[item.dataset.item];
+    });
+    return byRole;
+  }
+
+  /* Near the published maximum from 80 % of it: time to note it while still at the counter. */
+  var NEAR = 0.8;
+
+  function clockState(mins, max) {
+    if (mins === null || !max) return "";
+    return mins > max ? "over" : mins >= NEAR * max ? "near" : "ok";
+  }
+
+  function hhmm(d) { return String(d.getHours()).padStart(2, "0") + ":" + String(d.getMinutes()).padStart(2, "0"); }
+  function isoDay(d) {
+    return d.getFullYear() + "-" + String(d.getMonth() + 1).padStart(2, "0") + "-" + String(d.getDate()).padStart(2, "0");
+  }
+
+  /* Waiting (arrival to service start) and total (arrival to service end) minutes;
+     a time not entered yet runs up to now, but only on the day of the visit. */
+  function visitClock(times, max, visitDate, now) {
+    var live = !!times.arrival && isoDay(now) === visitDate;
+    function upTo(end) { return end ? minutes(times.arrival, end) : live ? minutes(times.arrival, hhmm(now)) : null; }
+    var waiting = upTo(times.service_start), total = upTo(times.service_end);
+    return { waiting: waiting, total: total, waitingLive: !times.service_start && waiting !== null,
+             totalLive: !times.service_end && total !== null,
+             waitingState: clockState(waiting, max), totalState: clockState(total, max) };
+  }
+
+  /* Paint a visit header's clocks from its data-* times; the words come from its data-msg-*. */
+  function paintClock(box, now) {
+    if (!box) return;
+    var d = box.dataset;
+    var c = visitClock({ arrival: d.arrival, service_start: d.start, service_end: d.end },
+                       Number(d.max) || null, d.date, now || new Date());
+    ["waiting", "total"].forEach(function (k) {
+      var slot = box.querySelector("[data-clock=" + k + "]");
+      if (!slot) return;
+      var state = c[k + "State"];
+      slot.dataset.state = state;
+      slot.querySelector(".clock-value").textContent = global.Format.minutes(c[k]) + (c[k + "Live"] ? " " + d.msgLive : "");
+      slot.querySelector(".clock-state").textContent = state === "over" ? "\u26D4 " + d.msgOver
+        : state === "near" ? "\u26A0 " + d.msgNear : "";
+    });
   }
 
   /* Whether an answer fails a checkable item, from the item's definition: a yesno
@@ -113,6 +165,6 @@
   global.FormCore = {
     fieldValue: fieldValue, setFieldValue: setFieldValue, applyRelevance: applyRelevance,
     minutes: minutes, showTiming: showTiming, stampNow: stampNow, downscale: downscale,
-    failing: failing
+    failing: failing, rolesOf: rolesOf, visitClock: visitClock, paintClock: paintClock
   };
 })(window);
