@@ -112,8 +112,8 @@ def _timestamps_and_skip_logic(page):
     page.fill("#kunjungan__jam_mulai", "08:20")
     page.fill("#kunjungan__jam_selesai", "08:35")
     page.locator("#kunjungan__jam_selesai").dispatch_event("change")
-    assert page.locator("[data-show=waiting]").inner_text() == "20"
-    assert page.locator("[data-show=service]").inner_text() == "15"
+    assert page.locator("[data-show=waiting]").inner_text() == "20 menit"
+    assert page.locator("[data-show=service]").inner_text() == "15 menit"
 
 
 def _photo(page, tmp_path):
@@ -139,6 +139,7 @@ def test_autosave_restores_after_reload(live_app, tablet):
     login(page, base, "evaluator2")
     page.goto(f"{base}/visits/new")
     page.select_option("#opd", label="Dinas Perhubungan Kota Jambi")
+    page.select_option("#service", label="Pengujian berkala kendaraan bermotor (uji KIR)")
     for box in page.locator("input[name=instruments]").all():
         if box.get_attribute("value") != "skm:1":
             box.uncheck()
@@ -161,6 +162,7 @@ def test_own_opd_refused_in_the_browser(live_app, tablet):
     login(tablet, base, "evaluator1")
     tablet.goto(f"{base}/visits/new")
     tablet.select_option("#opd", label="Kecamatan Telanaipura")
+    tablet.select_option("#service", label="Legalisasi dokumen kependudukan")
     tablet.get_by_role("button", name="Mulai").tap()
     error = tablet.locator(".field-error")
     error.wait_for()

@@ -113,6 +113,7 @@
   }
 
   refresh();
-  focusLinkedItem();
+  // After load: the browser's own move to the #fragment would take the focus back.
+  window.addEventListener("load", focusLinkedItem);
   if (header) setInterval(function () { core.paintClock(header); }, 15000);  // whole minutes
 })();

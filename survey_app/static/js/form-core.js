@@ -122,7 +122,7 @@
       var state = c[k + "State"];
       slot.dataset.state = state;
       slot.querySelector(".clock-value").textContent = global.Format.minutes(c[k]) + (c[k + "Live"] ? " " + d.msgLive : "");
-      slot.querySelector(".clock-state").textContent = state === "over" ? "\u26D4 " + d.msgOver
+      slot.querySelector(".clock-state").textContent = state === "over" ? "\u2716 " + d.msgOver
         : state === "near" ? "\u26A0 " + d.msgNear : "";
     });
   }

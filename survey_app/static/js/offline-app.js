@@ -40,6 +40,9 @@
       document.getElementById("sync-now").addEventListener("click", function () { sync(true); });
       document.getElementById("logout").addEventListener("click", logout);
       if (window.BroadcastChannel) new BroadcastChannel("survey-visits").onmessage = function () { refreshHeader(); };
+      setInterval(function () {  // the visit header's clocks show whole minutes
+        document.querySelectorAll(".visit-header").forEach(function (box) { core.paintClock(box); });
+      }, 15000);
       route();
       sync(false);
     }).catch(function (e) {
@@ -103,7 +106,8 @@
     var parts = location.hash.replace(/^#\/?/, "").split("/");
     refreshHeader();
     if (parts[0] === "start") return showStart(parts[1] ? Number(parts[1]) : null);
-    if (parts[0] === "visit") return showVisit(parts[1], Number(parts[2] || 0));
+    if (parts[0] === "visit") return showVisit(parts[1], Number(parts[2] || 0), parts[3] ? decodeURIComponent(parts[3]) : null);
+    if (parts[0] === "where") return showWhere(parts[1], parts[2] || "review");
     if (parts[0] === "review") return showReview(parts[1]);
     return showList();
   }
@@ -221,17 +225,7 @@
   function showStart(assignmentId) {
     var plan = (boot.assignments || []).find(function (a) { return a.id === assignmentId; });
     var form = el("form", { class: "card", id: "start-form" });
-    var opd = el("select", { id: "opd" }), svc = el("select", { id: "service" });
-    boot.opds.forEach(function (o) { opd.appendChild(el("option", { value: o.id, text: o.name })); });
-    function fillServices() {
-      svc.replaceChildren();
-      boot.services.filter(function (s) { return s.opd_id === Number(opd.value); })
-        .forEach(function (s) { svc.appendChild(el("option", { value: s.id, text: s.name })); });
-    }
-    opd.addEventListener("change", fillServices);
-    if (plan) opd.value = String(plan.opd_id);
-    fillServices();
-    if (plan) svc.value = String(plan.service_id);
+    var where = whereChooser(plan ? plan.opd_id : null, plan ? plan.service_id : null);
     var boxes = el("fieldset", {}, [el("legend", { text: T.instruments })]);
     boot.instruments.forEach(function (i) {
       boxes.appendChild(el("label", { class: "choice" }, [
@@ -242,8 +236,9 @@
     });
     var date = el("input", { type: "date", id: "visit_date", value: localDate() });
     var error = el("p", { class: "field-error", role: "alert" });
-    form.append(el("h1", { text: T.startVisit }), el("label", { for: "opd", text: T.opd }), opd,
-                el("label", { for: "service", text: T.service }), svc, boxes,
+    form.append(el("h1", { text: T.startVisit }));
+    form.append.apply(form, where.nodes);
+    form.append(boxes,
                 el("label", { for: "visit_date", text: T.visitDate }), date, error,
                 el("button", { type: "submit", class: "button primary wide", text: T.begin }));
     form.addEventListener("submit", function (e) {
@@ -252,17 +247,134 @@
         function (b) { return b.checked; }).map(function (b) {
           var p = b.value.split(":"); return { id: p[0], version: Number(p[1]) };
         });
-      if (Number(opd.value) === user.opd_id) { error.textContent = T.ownOpd; return; }
-      var refusal = (boot.refusals || {})[opd.value];
-      if (refusal) { error.textContent = refusal; return; }
+      var problem = where.problem(null);
+      if (problem) { error.textContent = problem; return; }
       if (!chosen.length) { error.textContent = T.chooseInstrument; return; }
-      var visit = { uuid: crypto.randomUUID(), owner: user.id, state: "draft", opd_id: Number(opd.value),
-                    service_id: Number(svc.value), visit_date: date.value, instruments: chosen,
+      var visit = { uuid: crypto.randomUUID(), owner: user.id, state: "draft", opd_id: where.opdId(),
+                    service_id: where.serviceId(), visit_date: date.value, instruments: chosen,
                     answers: {}, photos: [], created: new Date().toISOString(), updated: new Date().toISOString(),
-                    assignment_id: plan && Number(opd.value) === plan.opd_id ? plan.id : null };
+                    assignment_id: plan && where.opdId() === plan.opd_id ? plan.id : null };
       local.put("visits", visit).then(function () { location.hash = "#/visit/" + visit.uuid + "/0"; });
     });
     root.replaceChildren(form);
+  }
+
+  /* The OPD and service selects, each behind a "Choose…" placeholder: never a default.
+     An assignment (the supervisor's explicit choice) may preselect both. */
+  function whereChooser(opdId, serviceId) {
+    var opd = el("select", { id: "opd" }, [el("option", { value: "", text: T.chooseOpd })]);
+    var svc = el("select", { id: "service" });
+    boot.opds.forEach(function (o) { opd.appendChild(el("option", { value: o.id, text: o.name })); });
+    function fillServices() {
+      svc.replaceChildren(el("option", { value: "", text: T.chooseService }));
+      boot.services.filter(function (s) { return s.opd_id === Number(opd.value); })
+        .forEach(function (s) { svc.appendChild(el("option", { value: s.id, text: s.name })); });
+    }
+    opd.addEventListener("change", fillServices);
+    opd.value = opdId ? String(opdId) : "";
+    fillServices();
+    svc.value = serviceId ? String(serviceId) : "";
+    return {
+      nodes: [el("label", { for: "opd", text: T.opd }), opd, el("label", { for: "service", text: T.service }), svc],
+      opdId: function () { return Number(opd.value); },
+      serviceId: function () { return Number(svc.value); },
+      /* Why this choice may not be made, as the start form says it; `fromOpd` is exempt
+         (the visit's own OPD: the server re-checks it leaving this visit out). */
+      problem: function (fromOpd) {
+        if (!opd.value) return T.needOpd;
+        if (!svc.value) return T.needService;
+        if (Number(opd.value) === fromOpd) return null;
+        if (Number(opd.value) === user.opd_id) return T.ownOpd;
+        return (boot.refusals || {})[opd.value] || null;
+      }
+    };
+  }
+
+  function editable(v) { return v.state === "draft" || v.state === "attention"; }
+
+  /* Change a draft's OPD and service (a returned one is a draft again on the tablet), confirmed. */
+  function showWhere(uuid, back) {
+    loadVisit(uuid).then(function (pair) {
+      var v = pair[0], frags = pair[1], backTo = back === "review" ? "#/review/" + uuid : "#/visit/" + uuid + "/" + back;
+      if (!editable(v)) { location.hash = "#/review/" + uuid; return; }
+      var where = whereChooser(v.opd_id, v.service_id);
+      var form = el("form", { class: "card", id: "where-form" });
+      var error = el("p", { class: "field-error", role: "alert" });
+      var ask = el("div", { class: "confirm-change", role: "alert", tabindex: "-1", hidden: "hidden" });
+      var submit = el("button", { type: "submit", class: "button primary wide", text: T.change });
+      form.append(el("h1", { text: T.changeWhere }), el("p", { text: T.changeWhereNote }));
+      form.append.apply(form, where.nodes);
+      form.append(error, ask, submit);
+      form.addEventListener("change", function () { ask.hidden = true; submit.hidden = false; });
+      form.addEventListener("submit", function (e) {
+        e.preventDefault();
+        error.textContent = where.problem(v.opd_id) || "";
+        if (error.textContent) return;
+        var svc = boot.services.find(function (s) { return s.id === where.serviceId(); });
+        var opd = boot.opds.find(function (o) { return o.id === where.opdId(); });
+        var yes = el("button", { type: "button", class: "button primary", text: T.yesChange });
+        yes.addEventListener("click", function () {
+          update(uuid, function (fresh) {
+            fresh.opd_id = opd.id; fresh.service_id = svc.id;
+            var plan = (boot.assignments || []).find(function (a) { return a.id === fresh.assignment_id; });
+            if (plan && plan.opd_id !== opd.id) fresh.assignment_id = null;  // as the start form links it
+          }).then(function () { location.hash = backTo; }, function () { status(T.notEditable); });
+        });
+        ask.replaceChildren(el("p", { text: fmt(T.confirmWhere, { opd: opd.name, service: svc.name,
+          max: Format.minutes(svc.max_minutes), fee: Format.rupiah(svc.fee) }) }), yes,
+          el("a", { class: "button", href: backTo, text: T.cancel }));
+        ask.hidden = false; submit.hidden = true;
+        ask.focus();
+      });
+      root.replaceChildren(visitHeader(v, frags, back), form);
+    }).catch(function () {});
+  }
+
+  /* --- the visit header and the send sheet --------------------------------- */
+
+  function opdOf(v) { return boot.opds.find(function (o) { return o.id === v.opd_id; }) || { name: "?" }; }
+  function serviceOf(v) { return boot.services.find(function (s) { return s.id === v.service_id; }) || { name: "?" }; }
+
+  /* Each role's answer across the visit's instruments, skip logic applied. */
+  function visitRoles(v, frags) {
+    var out = {};
+    frags.forEach(function (f, k) {
+      var kept = keptAnswers(f.definition, v.answers[v.instruments[k].id] || {});
+      f.definition.sections.forEach(function (s) {
+        s.items.forEach(function (item) {
+          if (item.role && window.Relevant.isAnswered(kept[item.id])) out[item.role] = kept[item.id];
+        });
+      });
+    });
+    return out;
+  }
+
+  /* The header on every screen of a visit (markup: field/_visit_header.html in the shell). */
+  function visitHeader(v, frags, back) {
+    var box = document.getElementById("visit-header").content.firstElementChild.cloneNode(true);
+    var svc = serviceOf(v);
+    function fill(name, text) { box.querySelector("[data-fill=" + name + "]").textContent = text; }
+    fill("opd", opdOf(v).name); fill("service", svc.name); fill("date", Format.shortDate(v.visit_date));
+    fill("max", Format.minutes(svc.max_minutes)); fill("tariff", Format.rupiah(svc.fee));
+    var change = box.querySelector("[data-fill=change]");
+    if (editable(v)) change.setAttribute("href", "#/where/" + v.uuid + "/" + back); else change.remove();
+    box.dataset.max = svc.max_minutes || ""; box.dataset.date = v.visit_date; box.dataset.fee = svc.fee === null ? "" : svc.fee;
+    headerTimes(box, visitRoles(v, frags));
+    return box;
+  }
+
+  /* The header's times and fee from answers by role; the clocks repainted. */
+  function headerTimes(box, roles) {
+    box.dataset.arrival = roles.arrival || ""; box.dataset.start = roles.service_start || "";
+    box.dataset.end = roles.service_end || "";
+    box.querySelector("[data-fill=arrival]").textContent = roles.arrival || "-";
+    var asked = roles.fee_asked, published = box.dataset.fee;
+    var over = asked !== undefined && asked !== null && published !== "" && Number(asked) > Number(published);
+    box.querySelector("[data-fill=fee]").textContent = Format.rupiah(asked);
+    box.querySelector(".vh-fee").dataset.state = over ? "over" : "";
+    var feeState = box.querySelector("[data-fill=fee-state]");
+    feeState.textContent = over ? feeState.dataset.msg : "";
+    core.paintClock(box);
   }
 
   function longDate(iso) {
@@ -288,7 +400,7 @@
     });
   }
 
-  function showVisit(uuid, n) {
+  function showVisit(uuid, n, itemId) {
     loadVisit(uuid).then(function (pair) {
       var v = pair[0], frags = pair[1];
       if (frags.some(function (f) { return !f; })) { root.replaceChildren(el("p", { class: "flash error", text: T.needOnline })); return; }
@@ -313,10 +425,12 @@
         : el("a", { class: "button primary", href: "#/review/" + uuid, text: T.reviewSubmit }));
       if (v.reason) form.prepend(el("p", { class: "note reason", text: v.reason }));
       form.prepend(progress);
+      var header = visitHeader(v, frags, String(n)), known = visitRoles(v, frags);
+      form.prepend(header);
       form.append(saved, nav);
       function refresh() {
         var answers = core.applyRelevance(items, stored, trees);
-        core.showTiming(screens[n].querySelector(".timing"), items, answers);
+        headerTimes(header, core.showTiming(screens[n].querySelector(".timing"), items, answers, known));
         return answers;
       }
       form.addEventListener("change", function (e) {
@@ -343,8 +457,18 @@
       });
       root.replaceChildren(form);
       refresh();
-      window.scrollTo(0, 0);
+      focusItem(screens[n], itemId);
     }).catch(function () {});
+  }
+
+  /* A missing-item link lands on the field itself, focused; other screens open at the top. */
+  function focusItem(screen, itemId) {
+    var item = itemId && screen.querySelector(".item[data-item='" + CSS.escape(itemId) + "']");
+    var input = item && item.querySelector("input:not([type=file]), textarea, select");
+    if (!input) { window.scrollTo(0, 0); return; }
+    item.classList.add("linked");
+    item.scrollIntoView({ block: "center" });
+    input.focus({ preventScroll: true });
   }
 
   /* --- photos: downscaled, hashed, kept locally until the server confirms -- */
@@ -422,6 +546,8 @@
     return kept;
   }
 
+  function label(item) { return item.label[document.documentElement.lang] || item.label.id; }
+
   /* Shown, required and unanswered items: the same rule as forms.missing_required. */
   function missing(v, frags) {
     var out = [], screenNo = 0;
@@ -434,7 +560,7 @@
           var done = item.type === "photo"
             ? v.photos.some(function (p) { return p.instrument_id === inst.id && p.item_id === item.id; })
             : window.Relevant.isAnswered(kept[item.id]);
-          if (!done) out.push({ n: screenNo, label: item.label[document.documentElement.lang] || item.label.id });
+          if (!done) out.push({ n: screenNo, id: item.id, label: label(item) });
         });
         screenNo++;
       });
@@ -444,21 +570,24 @@
 
   function showReview(uuid) {
     loadVisit(uuid).then(function (pair) {
-      var v = pair[0], frags = pair[1], page = el("section", { class: "card" });
+      var v = pair[0], frags = pair[1], page = el("section", { class: "card send-sheet" });
       page.appendChild(el("h1", { text: T.reviewSubmit }));
       if (v.reason) page.appendChild(el("p", { class: "note reason", text: v.reason }));
-      var editable = v.state === "draft" || v.state === "attention";
+      var refused = el("p", { class: "send-alert", role: "alert", tabindex: "-1", id: "send-alert", hidden: "hidden" });
+      page.append(refused, sendSummary(v, frags));
       var gaps = missing(v, frags);
-      if (editable && gaps.length) {
+      if (editable(v) && gaps.length) {
         var ul = el("ul", { class: "missing" });
-        gaps.forEach(function (g) { ul.appendChild(el("li", {}, [el("a", { href: "#/visit/" + uuid + "/" + g.n, text: g.label })])); });
-        page.append(el("h2", { text: T.missing }), ul);
-      } else if (editable) {
+        gaps.forEach(function (g) {
+          ul.appendChild(el("li", {}, [el("a", { href: "#/visit/" + uuid + "/" + g.n + "/" + encodeURIComponent(g.id), text: g.label })]));
+        });
+        page.append(el("h2", { text: T.missing + " " }, [el("span", { class: "count", text: String(gaps.length) })]), ul);
+      } else if (editable(v)) {
         page.appendChild(el("p", { class: "ok", text: T.allAnswered }));
       } else {
         page.appendChild(el("p", { text: v.state === "outbox" ? T.inOutbox : T.sentOk }));
       }
-      if (editable) {
+      if (editable(v)) {
         var photoBox = el("div", { class: "item visit-photos" }, [el("p", { class: "label", text: T.visitPhotos })]);
         photoBox.insertAdjacentHTML("beforeend", document.getElementById("photo-box").innerHTML);
         photoBox.addEventListener("change", function (e) { if (e.target.type === "file") addPhoto(e.target, v); });
@@ -470,15 +599,71 @@
         renderPhotos(photoBox, v);
         var submit = el("button", { type: "button", class: "button primary wide", id: "submit-visit", text: T.submit });
         submit.addEventListener("click", function () {
+          var left = 0;
           update(v.uuid, function (fresh) {
-            if (missing(fresh, frags).length) throw new Error("missing");
+            left = missing(fresh, frags).length;
+            if (left) throw new Error("missing");
             fresh.state = "outbox"; fresh.reason = "";
-          }).then(function () { location.hash = "#/list"; sync(false); }, function () { route(); });
+          }).then(function () { location.hash = "#/list"; sync(false); }, function () {
+            if (!left) { route(); return; }
+            refused.textContent = fmt(T.notSent, { n: left });  // never silence: say why nothing left
+            refused.hidden = false;
+            refused.focus();
+          });
         });
         page.appendChild(submit);
       }
-      root.replaceChildren(page);
+      root.replaceChildren(visitHeader(v, frags, "review"), page);
     }).catch(function () {});
+  }
+
+  /* The visit read like the sheet: where and when, times and fee against the
+     standard, the items not met (FormCore.failing), the photos. */
+  function sendSummary(v, frags) {
+    var svc = serviceOf(v), roles = visitRoles(v, frags), m = core.minutes;
+    var total = m(roles.arrival, roles.service_end), max = svc.max_minutes;
+    var overTime = total !== null && max !== null && max !== undefined && total > max;
+    var asked = roles.fee_asked, overFee = asked !== undefined && svc.fee !== null && Number(asked) > svc.fee;
+    function flag(on, text) { return on ? el("span", { class: "flag", text: "\u2716 " + text }) : null; }
+    var rows = [[T.opd, opdOf(v).name], [T.service, svc.name], [T.visitDate, longDate(v.visit_date)],
+      [T.waitingTime, Format.minutes(m(roles.arrival, roles.service_start))],
+      [T.serviceTime, Format.minutes(m(roles.service_start, roles.service_end))],
+      [T.totalTime, Format.minutes(total) + " · " + T.publishedMax + " " + Format.minutes(max), flag(overTime, T.pastMax)],
+      [T.feeAsked, Format.rupiah(asked) + " · " + T.tariff + " " + Format.rupiah(svc.fee), flag(overFee, T.aboveTariff)]];
+    var dl = el("dl", { class: "summary sheet" });
+    rows.forEach(function (r) { dl.append(el("dt", { text: r[0] }), el("dd", { text: r[1] + " " }, [r[2]])); });
+    var failed = failedItems(v, frags), list = el("ul", { class: "failed" });
+    failed.forEach(function (f) {
+      list.appendChild(el("li", {}, [editable(v)
+        ? el("a", { href: "#/visit/" + v.uuid + "/" + f.n + "/" + encodeURIComponent(f.id), text: f.label })
+        : el("span", { text: f.label })]));
+    });
+    var strip = el("div", { class: "thumbs photo-strip" });
+    v.photos.forEach(function (p) {
+      local.get("photos", p.sha256).then(function (rec) {
+        if (rec) strip.appendChild(el("img", { src: URL.createObjectURL(rec.blob), alt: T.photo }));
+      });
+    });
+    return el("div", { class: "sheet-body" }, [el("h2", { text: T.visitSheet }), dl,
+      el("h2", { text: T.itemsNotMet + " " }, [el("span", { class: "count", text: String(failed.length) })]),
+      failed.length ? list : el("p", { class: "muted", text: T.noneYet }),
+      el("h2", { text: T.photos + " " }, [el("span", { class: "count", text: String(v.photos.length) })]),
+      v.photos.length ? strip : el("p", { class: "muted", text: T.noPhotos })]);
+  }
+
+  /* Shown items whose answer fails them, by the instrument's own definition. */
+  function failedItems(v, frags) {
+    var out = [], screenNo = 0;
+    frags.forEach(function (f, k) {
+      var kept = keptAnswers(f.definition, v.answers[v.instruments[k].id] || {});
+      f.definition.sections.forEach(function (s) {
+        s.items.forEach(function (item) {
+          if (core.failing(item, kept[item.id])) out.push({ n: screenNo, id: item.id, label: label(item) });
+        });
+        screenNo++;
+      });
+    });
+    return out;
   }
 
   /* --- sync: exactly once, per record, with backoff ------------------------ */
