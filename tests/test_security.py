@@ -51,6 +51,7 @@ BY_METHOD = {
 }
 OWN_ONLY = {
     "field.section",
+    "field.change_where",
     "field.review",
     "field.upload_photo",
     "field.delete_photo",

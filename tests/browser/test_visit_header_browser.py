@@ -169,6 +169,13 @@ def test_online_header_change_and_send_screen(live_app, browser):
     assert clock(page, "total") == ("70 menit", "over")
     assert "melewati batas" in page.locator(".visit-header").inner_text()
     page.locator(".saved", has_text="Tersimpan").wait_for()
+    page.get_by_role("button", name="Berikutnya").tap()
+    page.wait_for_url("**/s/2")
+    page.fill("#kunjungan__biaya_diminta", "50000")
+    page.locator("#kunjungan__biaya_diminta").dispatch_event("change")
+    assert "Rp 50.000" in page.locator(".visit-header").inner_text()  # live, before any save
+    assert "di atas tarif" in page.locator(".visit-header").inner_text()
+    page.locator(".saved", has_text="Tersimpan").wait_for()
     shot(page, "visit-11-online-header")
 
     page.locator(".visit-header").get_by_role("link", name="Ubah").tap()
@@ -178,11 +185,12 @@ def test_online_header_change_and_send_screen(live_app, browser):
     assert "90 menit dan Rp 75.000" in page.locator("#confirm-change").inner_text()
     assert page.evaluate("() => document.activeElement.id") == "confirm-change"
     page.get_by_role("button", name="Ya, ubah").tap()
-    page.wait_for_url("**/s/1")
+    page.wait_for_url("**/s/2")
     assert KIR in page.locator(".visit-header").inner_text()
+    assert "di atas tarif" not in page.locator(".visit-header").inner_text()  # Rp 75.000 now
     assert clock(page, "total") == ("70 menit", "ok")
 
-    page.goto(page.url.replace("/s/1", "/review"))
+    page.goto(page.url.replace("/s/2", "/review"))
     page.locator("#submit-visit").tap()
     alert = page.locator("#send-alert")
     assert alert.inner_text().startswith("Tidak ada yang terkirim:")

@@ -14,17 +14,12 @@
   var header = document.querySelector(".visit-header");
   // The times of the whole visit as the server holds them: other screens' too.
   var known = header ? { arrival: header.dataset.arrival, service_start: header.dataset.start,
-                         service_end: header.dataset.end } : {};
+                         service_end: header.dataset.end, fee_asked: header.dataset.asked } : {};
 
   function refresh() {
     var answers = core.applyRelevance(items, stored, trees);
     var times = core.showTiming(form.querySelector(".timing"), items, answers, known);
-    if (!header) return;
-    header.dataset.arrival = times.arrival || "";
-    header.dataset.start = times.service_start || "";
-    header.dataset.end = times.service_end || "";
-    header.querySelector("[data-fill=arrival]").textContent = times.arrival || "-";
-    core.paintClock(header);
+    if (header) core.headerTimes(header, times);
   }
 
   /* A missing-item link (#item-<instrument>__<item>) lands on the field itself, focused. */

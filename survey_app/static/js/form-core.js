@@ -110,6 +110,21 @@
              waitingState: clockState(waiting, max), totalState: clockState(total, max) };
   }
 
+  /* A visit header's times and fee from answers by role (field/_visit_header.html);
+     the clocks repainted. */
+  function headerTimes(box, roles) {
+    box.dataset.arrival = roles.arrival || ""; box.dataset.start = roles.service_start || "";
+    box.dataset.end = roles.service_end || "";
+    box.querySelector("[data-fill=arrival]").textContent = roles.arrival || "-";
+    var asked = roles.fee_asked, published = box.dataset.fee;
+    var over = asked !== undefined && asked !== null && published !== "" && Number(asked) > Number(published);
+    box.querySelector("[data-fill=fee]").textContent = global.Format.rupiah(asked);
+    box.querySelector(".vh-fee").dataset.state = over ? "over" : "";
+    var feeState = box.querySelector("[data-fill=fee-state]");
+    feeState.textContent = over ? feeState.dataset.msg : "";
+    paintClock(box);
+  }
+
   /* Paint a visit header's clocks from its data-* times; the words come from its data-msg-*. */
   function paintClock(box, now) {
     if (!box) return;
@@ -165,6 +180,6 @@
   global.FormCore = {
     fieldValue: fieldValue, setFieldValue: setFieldValue, applyRelevance: applyRelevance,
     minutes: minutes, showTiming: showTiming, stampNow: stampNow, downscale: downscale,
-    failing: failing, rolesOf: rolesOf, visitClock: visitClock, paintClock: paintClock
+    failing: failing, rolesOf: rolesOf, visitClock: visitClock, paintClock: paintClock, headerTimes: headerTimes
   };
 })(window);

@@ -359,22 +359,8 @@
     var change = box.querySelector("[data-fill=change]");
     if (editable(v)) change.setAttribute("href", "#/where/" + v.uuid + "/" + back); else change.remove();
     box.dataset.max = svc.max_minutes || ""; box.dataset.date = v.visit_date; box.dataset.fee = svc.fee === null ? "" : svc.fee;
-    headerTimes(box, visitRoles(v, frags));
+    core.headerTimes(box, visitRoles(v, frags));
     return box;
-  }
-
-  /* The header's times and fee from answers by role; the clocks repainted. */
-  function headerTimes(box, roles) {
-    box.dataset.arrival = roles.arrival || ""; box.dataset.start = roles.service_start || "";
-    box.dataset.end = roles.service_end || "";
-    box.querySelector("[data-fill=arrival]").textContent = roles.arrival || "-";
-    var asked = roles.fee_asked, published = box.dataset.fee;
-    var over = asked !== undefined && asked !== null && published !== "" && Number(asked) > Number(published);
-    box.querySelector("[data-fill=fee]").textContent = Format.rupiah(asked);
-    box.querySelector(".vh-fee").dataset.state = over ? "over" : "";
-    var feeState = box.querySelector("[data-fill=fee-state]");
-    feeState.textContent = over ? feeState.dataset.msg : "";
-    core.paintClock(box);
   }
 
   function longDate(iso) {
@@ -430,7 +416,7 @@
       form.append(saved, nav);
       function refresh() {
         var answers = core.applyRelevance(items, stored, trees);
-        headerTimes(header, core.showTiming(screens[n].querySelector(".timing"), items, answers, known));
+        core.headerTimes(header, core.showTiming(screens[n].querySelector(".timing"), items, answers, known));
         return answers;
       }
       form.addEventListener("change", function (e) {
