@@ -53,10 +53,11 @@ def test_offline_header_clocks_change_of_service_and_send_sheet(live_app, browse
     assert page.locator("#opd option:checked").inner_text() == "Pilih OPD…"
     only_instrument(page, "kunjungan:1")
     page.get_by_role("button", name="Mulai").tap()
-    assert page.locator("#start-form .field-error").inner_text() == "Pilih OPD yang Anda kunjungi."
+    assert page.locator("#where-error").inner_text() == "Pilih OPD yang Anda kunjungi."
+    assert page.evaluate("() => document.activeElement.id") == "opd"
     page.select_option("#opd", label=DUKCAPIL)
     page.get_by_role("button", name="Mulai").tap()
-    assert page.locator("#start-form .field-error").inner_text() == "Pilih layanan yang Anda minta."
+    assert page.locator("#where-error").inner_text() == "Pilih layanan yang Anda minta."
     assert page.input_value("#service") == ""  # still no default, and the OPD is kept
     assert page.locator("#opd option:checked").inner_text() == DUKCAPIL
     shot(page, "visit-01-start-needs-service")
@@ -104,7 +105,8 @@ def test_offline_header_clocks_change_of_service_and_send_sheet(live_app, browse
     page.select_option("#opd", label="Kecamatan Telanaipura")  # where evaluator1 works
     page.select_option("#service", index=1)
     page.get_by_role("button", name="Ubah").tap()
-    assert "tidak dapat menilai OPD tempat Anda bekerja" in page.locator("#where-form").inner_text()
+    refusal = page.locator("#where-error").inner_text()
+    assert "tidak dapat menilai OPD tempat Anda bekerja" in refusal
     page.select_option("#opd", label=DISHUB)
     page.select_option("#service", label=KIR)
     page.get_by_role("button", name="Ubah").tap()

@@ -247,8 +247,8 @@
         function (b) { return b.checked; }).map(function (b) {
           var p = b.value.split(":"); return { id: p[0], version: Number(p[1]) };
         });
-      var problem = where.problem(null);
-      if (problem) { error.textContent = problem; return; }
+      error.textContent = "";
+      if (!where.check(null)) return;
       if (!chosen.length) { error.textContent = T.chooseInstrument; return; }
       var visit = { uuid: crypto.randomUUID(), owner: user.id, state: "draft", opd_id: where.opdId(),
                     service_id: where.serviceId(), visit_date: date.value, instruments: chosen,
@@ -274,18 +274,27 @@
     opd.value = opdId ? String(opdId) : "";
     fillServices();
     svc.value = serviceId ? String(serviceId) : "";
+    var error = el("p", { class: "field-error", role: "alert", id: "where-error" });
+    /* Why this choice may not be made, as the start form says it; `fromOpd` is exempt
+       (the visit's own OPD: the server re-checks it leaving this visit out). */
+    function problem(fromOpd) {
+      if (!opd.value) return [T.needOpd, opd];
+      if (!svc.value) return [T.needService, svc];
+      if (Number(opd.value) === fromOpd) return null;
+      if (Number(opd.value) === user.opd_id) return [T.ownOpd, opd];
+      var refusal = (boot.refusals || {})[opd.value];
+      return refusal ? [refusal, opd] : null;
+    }
     return {
-      nodes: [el("label", { for: "opd", text: T.opd }), opd, el("label", { for: "service", text: T.service }), svc],
+      nodes: [el("label", { for: "opd", text: T.opd }), opd, el("label", { for: "service", text: T.service }), svc, error],
       opdId: function () { return Number(opd.value); },
       serviceId: function () { return Number(svc.value); },
-      /* Why this choice may not be made, as the start form says it; `fromOpd` is exempt
-         (the visit's own OPD: the server re-checks it leaving this visit out). */
-      problem: function (fromOpd) {
-        if (!opd.value) return T.needOpd;
-        if (!svc.value) return T.needService;
-        if (Number(opd.value) === fromOpd) return null;
-        if (Number(opd.value) === user.opd_id) return T.ownOpd;
-        return (boot.refusals || {})[opd.value] || null;
+      /* True when the choice may be made; else the reason is shown beside it, the field focused. */
+      check: function (fromOpd) {
+        var found = problem(fromOpd);
+        error.textContent = found ? found[0] : "";
+        if (found) found[1].focus();
+        return !found;
       }
     };
   }
@@ -299,17 +308,15 @@
       if (!editable(v)) { location.hash = "#/review/" + uuid; return; }
       var where = whereChooser(v.opd_id, v.service_id);
       var form = el("form", { class: "card", id: "where-form" });
-      var error = el("p", { class: "field-error", role: "alert" });
       var ask = el("div", { class: "confirm-change", role: "alert", tabindex: "-1", hidden: "hidden" });
       var submit = el("button", { type: "submit", class: "button primary wide", text: T.change });
       form.append(el("h1", { text: T.changeWhere }), el("p", { text: T.changeWhereNote }));
       form.append.apply(form, where.nodes);
-      form.append(error, ask, submit);
+      form.append(ask, submit);
       form.addEventListener("change", function () { ask.hidden = true; submit.hidden = false; });
       form.addEventListener("submit", function (e) {
         e.preventDefault();
-        error.textContent = where.problem(v.opd_id) || "";
-        if (error.textContent) return;
+        if (!where.check(v.opd_id)) return;
         var svc = boot.services.find(function (s) { return s.id === where.serviceId(); });
         var opd = boot.opds.find(function (o) { return o.id === where.opdId(); });
         var yes = el("button", { type: "button", class: "button primary", text: T.yesChange });
