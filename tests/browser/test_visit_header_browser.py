@@ -186,6 +186,7 @@ def test_online_header_change_and_send_screen(live_app, browser):
     page.get_by_role("button", name="Ubah").tap()
     assert "90 menit dan Rp 75.000" in page.locator("#confirm-change").inner_text()
     assert page.evaluate("() => document.activeElement.id") == "confirm-change"
+    shot(page, "visit-13-online-confirm-change")
     page.get_by_role("button", name="Ya, ubah").tap()
     page.wait_for_url("**/s/2")
     assert KIR in page.locator(".visit-header").inner_text()
