@@ -22,7 +22,7 @@ def service_of(db, slug):
 
 
 def start_visit(
-    client, db, slug="disdukcapil", instruments=("kunjungan:1", "skm:1", "kepatuhan:1")
+    client, db, slug="disdukcapil", instruments=("kunjungan:2", "skm:1", "kepatuhan:1")
 ):
     response = client.post(
         "/visits/new",
@@ -213,7 +213,7 @@ def test_autosave_returns_json(evaluator, db):
 
 
 def test_photo_upload_downscaled_and_stored(app, evaluator, db):
-    uuid = start_visit(evaluator, db, instruments=("kunjungan:1",))
+    uuid = start_visit(evaluator, db, instruments=("kunjungan:2",))
     response = evaluator.post(
         f"/visits/{uuid}/photos",
         data={"photo": (io.BytesIO(jpeg()), "big.jpg"), "item": "kunjungan__foto_bukti"},
@@ -248,7 +248,7 @@ def test_photo_upload_downscaled_and_stored(app, evaluator, db):
     ],
 )
 def test_bad_photos_refused(app, evaluator, db, data, name, message):
-    uuid = start_visit(evaluator, db, instruments=("kunjungan:1",))
+    uuid = start_visit(evaluator, db, instruments=("kunjungan:2",))
     response = evaluator.post(
         f"/visits/{uuid}/photos", data={"photo": (io.BytesIO(data), name), "item": ""}
     )
@@ -259,7 +259,7 @@ def test_bad_photos_refused(app, evaluator, db, data, name, message):
 
 def test_oversized_photo_refused(app, evaluator, db):
     app.config["MAX_PHOTO_BYTES"] = 1000
-    uuid = start_visit(evaluator, db, instruments=("kunjungan:1",))
+    uuid = start_visit(evaluator, db, instruments=("kunjungan:2",))
     response = evaluator.post(
         f"/visits/{uuid}/photos", data={"photo": (io.BytesIO(jpeg(200, 200)), "a.jpg")}
     )
