@@ -41,6 +41,13 @@ def test_browser_fails_answers_as_the_server_does(live_app, tablet):
     assert wrong == [] and len(cases) > 10
 
 
+def intercept_choosers(page):
+    """Keep file choosers intercepted for the whole test: Playwright turns interception on
+    without waiting for the browser, so a chooser opened right after expect_file_chooser
+    could otherwise slip past it on a busy machine."""
+    page.on("filechooser", lambda chooser: None)
+
+
 def add_photo_by_keyboard(page, item, picture):
     """Tab from the item's detail to its one photo control, open the chooser with Enter."""
     item.locator("[data-note]").focus()
@@ -53,6 +60,13 @@ def add_photo_by_keyboard(page, item, picture):
         page.keyboard.press("Enter")
     count = item.locator(".thumbs li").count()
     chooser.value.set_files(picture)
+    item.locator(".thumbs li").nth(count).wait_for()
+
+
+def add_photo(item, picture):
+    """A second photo straight into the item's file input (the chooser was shown above)."""
+    count = item.locator(".thumbs li").count()
+    item.locator("input[type=file]").set_input_files(picture)
     item.locator(".thumbs li").nth(count).wait_for()
 
 
@@ -123,6 +137,7 @@ def test_offline_failing_answer_detail_photos_and_narrative_reach_the_server(
     base = live_app.config["LIVE_URL"]
     context, page = open_profile(pw, tmp_path / "profile")
     page.set_viewport_size({"width": 800, "height": 1280})
+    intercept_choosers(page)
     offline_after_login(context, page, base)
     page.get_by_role("link", name="Mulai kunjungan").tap()
     page.select_option("#opd", label="Dinas Kependudukan dan Pencatatan Sipil Kota Jambi")
@@ -137,7 +152,7 @@ def test_offline_failing_answer_detail_photos_and_narrative_reach_the_server(
         if screen.locator(BRIBE).count():
             item = mark_failing(page)
             add_photo_by_keyboard(page, item, jpeg(tmp_path / "a.jpg", (200, 40, 40)))
-            add_photo_by_keyboard(page, item, jpeg(tmp_path / "b.jpg", (40, 40, 200)))
+            add_photo(item, jpeg(tmp_path / "b.jpg", (40, 40, 200)))
             delete_and_undo(item, "Foto dihapus · Jumlah foto: 1 · Batalkan")
             kept_sha = item.locator(".thumbs li").nth(1).get_attribute("data-sha")
             item.locator(".thumbs li").first.get_by_role("button", name="Hapus").click()
@@ -177,6 +192,7 @@ def test_online_failing_answer_keeps_its_detail_and_photos_undoably(live_app, br
     base = live_app.config["LIVE_URL"]
     context = browser.new_context(**{**TABLET, "viewport": {"width": 800, "height": 1280}})
     page = context.new_page()
+    intercept_choosers(page)
     login(page, base, "evaluator1")
     page.goto(f"{base}/visits/new")
     page.select_option("#opd", label="Dinas Kependudukan dan Pencatatan Sipil Kota Jambi")
@@ -190,7 +206,7 @@ def test_online_failing_answer_keeps_its_detail_and_photos_undoably(live_app, br
     item = mark_failing(page)
     page.locator(".saved", has_text="Tersimpan").wait_for()
     add_photo_by_keyboard(page, item, jpeg(tmp_path / "a.jpg", (200, 40, 40)))
-    add_photo_by_keyboard(page, item, jpeg(tmp_path / "b.jpg", (40, 40, 200)))
+    add_photo(item, jpeg(tmp_path / "b.jpg", (40, 40, 200)))
     delete_and_undo(item, "Foto dihapus · Jumlah foto: 1 · Batalkan")
     doomed = item.locator(".thumbs li").first.get_attribute("data-sha")
     item.locator(".thumbs li").first.get_by_role("button", name="Hapus").click()
