@@ -50,7 +50,7 @@ def gen_kunjungan(**changes):
         "jam_mulai": "08:10",
         "jam_selesai": "08:20",
         "biaya_diminta": 0,
-        "tanpa_imbalan": "yes",
+        "imbalan_diminta": "no",
         "persyaratan_sesuai": "yes",
         "produk_diperoleh": "selesai",
         "narasi": "Lancar.",
@@ -167,7 +167,7 @@ def test_unknown_instrument_version_refused(api, db):
 
 
 def test_instruments_are_looked_up_together_and_the_unknown_one_named(api, db):
-    known = [{"id": "kunjungan", "version": 1}, {"id": "skm", "version": 1}]
+    known = [{"id": "kunjungan", "version": 2}, {"id": "skm", "version": 1}]
     unknown = [*known, {"id": "kepatuhan", "version": 7}, {"id": "x", "version": 1}]
     response = api.post("/api/v1/visits", json=gen_payload(db, instruments=unknown))
     assert response.status_code == 422 and "kepatuhan v7" in response.get_json()["message"]
@@ -198,7 +198,7 @@ def test_invalid_and_missing_answers_refused_per_field(api, db):
 def test_hidden_answers_are_not_stored(api, db):
     answers = gen_kunjungan(ada_antrian="no")  # so jam_tiket is hidden
     body = gen_payload(
-        db, instruments=[{"id": "kunjungan", "version": 1}], answers={"kunjungan": answers}
+        db, instruments=[{"id": "kunjungan", "version": 2}], answers={"kunjungan": answers}
     )
     response = api.post("/api/v1/visits", json=body)
     assert response.status_code == 201, response.get_json()

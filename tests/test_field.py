@@ -22,7 +22,7 @@ def service_of(db, slug):
 
 
 def start_visit(
-    client, db, slug="disdukcapil", instruments=("kunjungan:1", "skm:1", "kepatuhan:1")
+    client, db, slug="disdukcapil", instruments=("kunjungan:2", "skm:1", "kepatuhan:1")
 ):
     response = client.post(
         "/visits/new",
@@ -213,7 +213,7 @@ def test_autosave_returns_json(evaluator, db):
 
 
 def test_photo_upload_downscaled_and_stored(app, evaluator, db):
-    uuid = start_visit(evaluator, db, instruments=("kunjungan:1",))
+    uuid = start_visit(evaluator, db, instruments=("kunjungan:2",))
     response = evaluator.post(
         f"/visits/{uuid}/photos",
         data={"photo": (io.BytesIO(jpeg()), "big.jpg"), "item": "kunjungan__foto_bukti"},
@@ -248,7 +248,7 @@ def test_photo_upload_downscaled_and_stored(app, evaluator, db):
     ],
 )
 def test_bad_photos_refused(app, evaluator, db, data, name, message):
-    uuid = start_visit(evaluator, db, instruments=("kunjungan:1",))
+    uuid = start_visit(evaluator, db, instruments=("kunjungan:2",))
     response = evaluator.post(
         f"/visits/{uuid}/photos", data={"photo": (io.BytesIO(data), name), "item": ""}
     )
@@ -259,7 +259,7 @@ def test_bad_photos_refused(app, evaluator, db, data, name, message):
 
 def test_oversized_photo_refused(app, evaluator, db):
     app.config["MAX_PHOTO_BYTES"] = 1000
-    uuid = start_visit(evaluator, db, instruments=("kunjungan:1",))
+    uuid = start_visit(evaluator, db, instruments=("kunjungan:2",))
     response = evaluator.post(
         f"/visits/{uuid}/photos", data={"photo": (io.BytesIO(jpeg(200, 200)), "a.jpg")}
     )
@@ -273,6 +273,53 @@ def test_photo_on_item_without_photos_refused(evaluator, db):
         data={"photo": (io.BytesIO(jpeg(100, 100)), "a.jpg"), "item": "skm__u1"},
     )
     assert response.status_code == 400
+
+
+def test_a_failing_answer_takes_a_photo_even_without_photo_true(evaluator, db):
+    uuid = start_visit(evaluator, db, instruments=("kunjungan:2",))
+    response = evaluator.post(
+        f"/visits/{uuid}/photos",
+        data={"photo": (io.BytesIO(jpeg(100, 100)), "a.jpg"), "item": "kunjungan__imbalan_diminta"},
+    )
+    assert response.status_code == 201
+    assert [p["item_id"] for p in records.visit(db, uuid)["photos"]] == ["imbalan_diminta"]
+
+
+# --- evidence: a failing answer's detail and the narrative it drafts -------------------
+
+BRIBE = "Apakah petugas meminta atau mengisyaratkan imbalan, uang rokok, atau uang pelicin"
+
+
+def test_detail_is_kept_as_the_items_note_and_drafts_the_narrative(evaluator, db):
+    uuid = start_visit(evaluator, db, instruments=("kunjungan:2",))
+    fee = {"kunjungan__biaya_diminta": "0", "kunjungan__imbalan_diminta": "yes", "go": "next"}
+    detail = {"note-kunjungan__imbalan_diminta": "  Diminta Rp 20.000 <b>rokok</b>  "}
+    assert evaluator.post(f"/visits/{uuid}/s/2", data=fee | detail).status_code == 302
+    assert records.visit(db, uuid)["notes"] == {
+        "kunjungan": {"imbalan_diminta": "Diminta Rp 20.000 <b>rokok</b>"}
+    }
+    page = evaluator.get(f"/visits/{uuid}/s/2").get_data(as_text=True)
+    assert 'class="item required type-yesno failing"' in page and 'data-fails-on="yes"' in page
+    assert "Diminta Rp 20.000 &lt;b&gt;rokok&lt;/b&gt;</textarea>" in page
+
+    narrative = evaluator.get(f"/visits/{uuid}/s/4").get_data(as_text=True)
+    assert f"{BRIBE} di luar tarif resmi?: Diminta Rp 20.000 &lt;b&gt;rokok&lt;/b&gt;" in narrative
+
+
+def test_the_narrative_is_drafted_again_while_untouched_and_never_over_typed_text(evaluator, db):
+    uuid = start_visit(evaluator, db, instruments=("kunjungan:2",))
+    evaluator.post(f"/visits/{uuid}/s/2", data={"kunjungan__imbalan_diminta": "yes"})
+    draft = f"{BRIBE} di luar tarif resmi?:"
+    assert draft in evaluator.get(f"/visits/{uuid}/s/4").get_data(as_text=True)
+    evaluator.post(f"/visits/{uuid}/s/4", data={"kunjungan__narasi": draft})  # saved untouched
+    evaluator.post(
+        f"/visits/{uuid}/s/2",
+        data={"kunjungan__imbalan_diminta": "yes", "note-kunjungan__imbalan_diminta": "Rokok."},
+    )
+    assert f"{draft} Rokok." in evaluator.get(f"/visits/{uuid}/s/4").get_data(as_text=True)
+    evaluator.post(f"/visits/{uuid}/s/4", data={"kunjungan__narasi": "Tulisan saya sendiri."})
+    page = evaluator.get(f"/visits/{uuid}/s/4").get_data(as_text=True)
+    assert "Tulisan saya sendiri.</textarea>" in page and "Rokok." not in page
 
 
 # --- authorisation ---------------------------------------------------------------

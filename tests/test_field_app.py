@@ -42,7 +42,7 @@ def test_shell_needs_an_evaluator(client, auth, world):
 
 def test_fragment_renders_every_section_empty(client, auth, world):
     auth.login("evaluator1")
-    html = client.get("/field/fragment/kunjungan/1").get_data(as_text=True)
+    html = client.get("/field/fragment/kunjungan/2").get_data(as_text=True)
     assert html.count('class="screen"') == 5
     assert 'data-relevant="ada_antrian = &#39;yes&#39;"' in html
     assert 'data-role="arrival"' in html and 'name="csrf_token"' not in html

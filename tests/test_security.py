@@ -187,7 +187,7 @@ def jpeg_bytes(size=(64, 48)):
     return buf.getvalue()
 
 
-def start_visit(client, db, instrument: str = "kunjungan:1") -> str:
+def start_visit(client, db, instrument: str = "kunjungan:2") -> str:
     """The logged-in evaluator starts a draft at Dishub in the web app; its uuid."""
     response = client.post(
         "/visits/new",

@@ -17,11 +17,12 @@ from flask import (
     render_template,
     request,
     send_file,
+    session,
     url_for,
 )
 from flask_babel import gettext as _
 
-from survey_app.core import photos
+from survey_app.core import evidence, photos
 from survey_app.core.errors import DomainError
 from survey_app.store import assignments as plans
 from survey_app.store import opds as opd_store
@@ -142,11 +143,14 @@ def section(visit_uuid: str, n: int):
         abort(404)
     inst, sec = all_screens[n]
     stored = record["answers"].get(inst.id, {})
+    if request.method == "GET":
+        stored = _with_narrative(record, sec, stored)
     form = forms.section_form(
         inst, sec, request.form if request.method == "POST" else None, data=stored
     )
     if request.method == "POST":
         valid = form.validate()
+        record["notes"] = _notes_from(request.form, inst, sec, record["notes"])
         _save_section(record, inst, sec, form)
         if request.form.get("autosave"):
             return jsonify(saved=True, errors=form.errors)
@@ -161,6 +165,7 @@ def section(visit_uuid: str, n: int):
         n=n,
         screens=all_screens,
         answers=stored,
+        notes=record["notes"],
         photos=_photos_by_item(record),
         standard=records.service(get_db(), record["service_id"]),
     ), (400 if form.errors else 200)
@@ -179,6 +184,37 @@ def _save_section(record: dict, inst, sec, form) -> None:
             answers[item_id] = value
     record["answers"][inst.id] = answers
     records.save_visit(get_db(), {**record, "status": record["status"]}, g.user["id"])
+
+
+def _notes_from(posted, inst, sec, notes: dict) -> dict:
+    """The visit's notes with this section's details (of checkable items) as posted."""
+    kept = {inst_id: dict(per_item) for inst_id, per_item in notes.items()}
+    for item in sec.items:
+        text = posted.get(f"note-{forms.field_name(inst, item)}")
+        if item.checkable and text is not None:
+            kept.setdefault(inst.id, {})[item.id] = text.strip()[: forms.TEXT_MAX] or None
+    return kept
+
+
+def _with_narrative(record: dict, sec, stored: dict) -> dict:
+    """Stored answers with the narrative drafted from the failing details, while untouched.
+
+    Untouched: empty, or exactly the draft last offered (its hash is kept in the
+    session), so what the evaluator typed is never overwritten.
+    """
+    item = evidence.narrative_item(sec.items)
+    if item is None:
+        return stored
+    key = f"narrative:{record['uuid']}"
+    current = stored.get(item.id) or ""
+    if current and evidence.fingerprint(current) != session.get(key):
+        return stored
+    insts = records.visit_instruments(get_db(), record)
+    draft = evidence.narrative_draft(insts, record["answers"], record["notes"], g.lang)
+    if not draft:
+        return stored
+    session[key] = evidence.fingerprint(draft)
+    return {**stored, item.id: draft}
 
 
 def _next_url(go: str | None, visit_uuid: str, n: int, total: int) -> str:
@@ -270,7 +306,7 @@ def _photo_allowed(record: dict, inst_id: str, item_id: str) -> bool:
                 item = inst.item(item_id)
             except KeyError:
                 return False
-            return item.photo or item.type == "photo"
+            return item.takes_photos
     return False
 
 

@@ -144,7 +144,7 @@
       })).then(function () {
         return local.put("visits", { uuid: server.uuid, owner: user.id, state: "draft", opd_id: server.opd_id,
           service_id: server.service_id, visit_date: server.visit_date, instruments: server.instruments,
-          answers: server.answers, photos: server.photos, revision: server.revision + 1,
+          answers: server.answers, notes: server.notes || {}, photos: server.photos, revision: server.revision + 1,
           reason: server.review_note || "", created: new Date().toISOString(), updated: new Date().toISOString() });
       });
     }).then(function () { location.hash = "#/visit/" + uuid + "/0"; })
@@ -302,6 +302,11 @@
       var saved = el("p", { class: "saved", role: "status" });
       var stored = v.answers[instId] || {};
       items.forEach(function (item) { if (item.dataset.item in stored) core.setFieldValue(item, stored[item.dataset.item]); });
+      var notes = (v.notes || {})[instId] || {};
+      items.forEach(function (item) {
+        var note = item.querySelector("[data-note]");
+        if (note) note.value = notes[item.dataset.item] || "";
+      });
       renderPhotos(screens[n], v);
       var progress = el("nav", { class: "progress" }, [
         el("p", { class: "progress-text", text: fmt(T.section, { n: n + 1, total: screens.length }) }),
@@ -317,11 +322,17 @@
       function refresh() {
         var answers = core.applyRelevance(items, stored, trees);
         core.showTiming(screens[n].querySelector(".timing"), items, answers);
+        core.markFailing(items);
         return answers;
       }
+      form.addEventListener("input", function (e) { if (e.target.matches("[data-note]")) save(); });
       form.addEventListener("change", function (e) {
         if (e.target.type === "file") return addPhoto(e.target, v);
-        var current = {};
+        save();
+      });
+      /* The screen's answers and details, merged into the visit kept on the tablet. */
+      function save() {
+        var current = {}, details = core.notesOf(items);
         items.forEach(function (item) {
           var value = item.hidden ? null : core.fieldValue(item);
           if (value !== null) current[item.dataset.item] = value;
@@ -331,39 +342,82 @@
           var merged = Object.assign({}, fresh.answers[instId] || {});
           items.forEach(function (item) { delete merged[item.dataset.item]; });
           fresh.answers[instId] = Object.assign(merged, current);
-          v.answers = fresh.answers;
+          fresh.notes = fresh.notes || {};
+          fresh.notes[instId] = Object.assign({}, fresh.notes[instId] || {}, details);
+          v.answers = fresh.answers; v.notes = fresh.notes;
         }).then(function () { saved.textContent = T.savedLocal; },
                 function () { saved.textContent = T.notEditable; });
-      });
-      form.addEventListener("click", function (e) {
-        var stamp = e.target.closest("[data-stamp]");
-        if (stamp) core.stampNow(form.querySelector("#" + CSS.escape(stamp.dataset.stamp)));
-        var del = e.target.closest("[data-delete-photo]");
-        if (del) removePhoto(del, v);
-      });
+      }
+      form.addEventListener("click", function (e) { photoClick(e, form, v); });
       root.replaceChildren(form);
       refresh();
+      draftNarrative(v, frags, items, instId);
       window.scrollTo(0, 0);
     }).catch(function () {});
   }
 
+  /* The narrative, while empty or still exactly the last draft, drafted from the
+     details of the failing answers; what the evaluator typed is never replaced. */
+  function draftNarrative(v, frags, items, instId) {
+    var item = items.find(function (i) { return i.dataset.role === "narrative"; });
+    if (!item) return;
+    var field = item.querySelector("textarea:not([data-note])");
+    var current = ((v.answers[instId] || {})[item.dataset.item] || "");
+    if (current && current !== v.narrative_draft) return;
+    var draft = core.narrativeDraft(failingRows(v, frags));
+    if (!draft || draft === current) return;
+    field.value = draft;
+    update(v.uuid, function (fresh) {
+      fresh.answers[instId] = Object.assign({}, fresh.answers[instId] || {});
+      fresh.answers[instId][item.dataset.item] = draft;
+      fresh.narrative_draft = draft;
+      v.answers = fresh.answers; v.narrative_draft = draft;
+    }).catch(function () {});
+  }
+
+  /* {label, detail} of every failing answer of the visit, in the order asked. */
+  function failingRows(v, frags) {
+    var rows = [], lang = document.documentElement.lang;
+    frags.forEach(function (f, k) {
+      var inst = v.instruments[k], kept = keptAnswers(f.definition, v.answers[inst.id] || {});
+      var notes = (v.notes || {})[inst.id] || {};
+      f.definition.sections.forEach(function (s) {
+        s.items.forEach(function (item) {
+          if (core.failing(item, kept[item.id])) rows.push({ label: item.label[lang] || item.label.id, detail: notes[item.id] });
+        });
+      });
+    });
+    return rows;
+  }
+
   /* --- photos: downscaled, hashed, kept locally until the server confirms -- */
+
+  function photoClick(e, form, v) {
+    core.dropUndo(form, e.target);
+    var stamp = e.target.closest("[data-stamp]");
+    if (stamp) core.stampNow(form.querySelector("#" + CSS.escape(stamp.dataset.stamp)));
+    var pick = e.target.closest("[data-photo-pick]");
+    if (pick) core.pickPhoto(pick);
+    var del = e.target.closest("[data-delete-photo]");
+    if (del) removePhoto(del, v);
+  }
 
   function photoKey(p) { return p.item_id ? p.instrument_id + "__" + p.item_id : ""; }
 
   function renderPhotos(container, v) {
-    container.querySelectorAll(".photos").forEach(function (box) {
+    return Promise.all(Array.prototype.map.call(container.querySelectorAll(".photos"), function (box) {
       var list = box.querySelector(".thumbs");
-      list.replaceChildren();
-      v.photos.filter(function (p) { return photoKey(p) === box.dataset.photoKey; }).forEach(function (p) {
-        local.get("photos", p.sha256).then(function (rec) {
+      var mineHere = v.photos.filter(function (p) { return photoKey(p) === box.dataset.photoKey; });
+      return Promise.all(mineHere.map(function (p) { return local.get("photos", p.sha256); })).then(function (recs) {
+        list.replaceChildren();
+        recs.forEach(function (rec, k) {
           if (!rec) return;
-          list.appendChild(el("li", { "data-sha": p.sha256 }, [
+          list.appendChild(el("li", { "data-sha": mineHere[k].sha256 }, [
             el("img", { src: URL.createObjectURL(rec.blob), alt: T.photo }),
-            el("button", { type: "button", class: "button danger small", "data-delete-photo": p.sha256, text: T.delete })]));
+            el("button", { type: "button", class: "button danger small", "data-delete-photo": mineHere[k].sha256, text: T.delete })]));
         });
       });
-    });
+    }));
   }
 
   function sha256(blob) {
@@ -392,20 +446,34 @@
         v.photos = fresh.photos;
       });
     }).then(function () {
-      note.textContent = T.photoKept;
-      renderPhotos(box.parentNode, v);
+      return renderPhotos(box.parentNode, v);
+    }).then(function () {
+      core.photoStatus(box, T.photoKept, T.photoCount);
     }).catch(function () { note.textContent = T.photoFailed; })
       .then(function () { input.value = ""; });
   }
 
+  /* Delete at once, with an undo: the bytes stay on the tablet, so "Undo" only
+     puts the photo's entry back into the visit. */
   function removePhoto(button, v) {
-    var key = button.closest(".photos").dataset.photoKey;
+    var box = button.closest(".photos"), key = box.dataset.photoKey, removed = [];
     update(v.uuid, function (fresh) {
       fresh.photos = fresh.photos.filter(function (p) {
-        return !(p.sha256 === button.dataset.deletePhoto && photoKey(p) === key);
+        var gone = p.sha256 === button.dataset.deletePhoto && photoKey(p) === key;
+        if (gone) removed.push(p);
+        return !gone;
       });
       v.photos = fresh.photos;
-    }).then(function () { button.closest("li").remove(); });
+    }).then(function () {
+      button.closest("li").remove();
+      core.photoStatus(box, T.photoDeleted, T.photoCount, { label: T.undo, run: function () {
+        update(v.uuid, function (fresh) {
+          fresh.photos = fresh.photos.concat(removed);
+          v.photos = fresh.photos;
+        }).then(function () { return renderPhotos(box.parentNode, v); })
+          .then(function () { core.photoStatus(box, T.photoRestored, T.photoCount); });
+      } });
+    });
   }
 
   /* --- review and submit --------------------------------------------------- */
@@ -462,10 +530,7 @@
         var photoBox = el("div", { class: "item visit-photos" }, [el("p", { class: "label", text: T.visitPhotos })]);
         photoBox.insertAdjacentHTML("beforeend", document.getElementById("photo-box").innerHTML);
         photoBox.addEventListener("change", function (e) { if (e.target.type === "file") addPhoto(e.target, v); });
-        photoBox.addEventListener("click", function (e) {
-          var del = e.target.closest("[data-delete-photo]");
-          if (del) removePhoto(del, v);
-        });
+        photoBox.addEventListener("click", function (e) { photoClick(e, photoBox, v); });
         page.appendChild(photoBox);
         renderPhotos(photoBox, v);
         var submit = el("button", { type: "button", class: "button primary wide", id: "submit-visit", text: T.submit });
@@ -584,7 +649,7 @@
 
   function payload(v) {
     return { uuid: v.uuid, opd_id: v.opd_id, service_id: v.service_id, visit_date: v.visit_date,
-             instruments: v.instruments, answers: v.answers, revision: v.revision || 1,
+             instruments: v.instruments, answers: v.answers, notes: v.notes || {}, revision: v.revision || 1,
              assignment_id: v.assignment_id || null,
              photos: v.photos.map(function (p) { return { sha256: p.sha256, instrument_id: p.instrument_id,
                item_id: p.item_id, captured_at: p.captured_at }; }) };
