@@ -341,7 +341,9 @@ def test_draft_discarded_after_confirmation(evaluator, db):
     confirm = evaluator.get(f"/visits/{uuid}/discard").get_data(as_text=True)
     assert "Buang draf ini?" in confirm and "Dinas Kependudukan" in confirm
     assert records.visit(db, uuid)["status"] == "draft"  # asking changes nothing
-    response = evaluator.post(f"/visits/{uuid}/discard")
+    evaluator.post(f"/visits/{uuid}/discard")  # not from the page's button: nothing goes
+    assert records.visit(db, uuid)["status"] == "draft"
+    response = evaluator.post(f"/visits/{uuid}/discard", data={"confirm": "discard"})
     assert response.status_code == 302
     left = db.execute(
         "select (select count(*) from visits), (select count(*) from answers), "
@@ -356,13 +358,15 @@ def test_discard_only_own_drafts(client, auth, db, world):
     uuid = start_visit(client, db, instruments=("skm:1",))
     auth.logout()
     auth.login("evaluator2")
-    assert client.post(f"/visits/{uuid}/discard").status_code == 403
+    assert client.post(f"/visits/{uuid}/discard", data={"confirm": "discard"}).status_code == 403
     auth.logout()
     auth.login("evaluator1")
     for status in ("submitted", "returned", "approved"):
         records.set_status(db, uuid, status, None)
         assert client.get(f"/visits/{uuid}/discard").status_code == 403
-        assert client.post(f"/visits/{uuid}/discard").status_code == 403
+        assert (
+            client.post(f"/visits/{uuid}/discard", data={"confirm": "discard"}).status_code == 403
+        )
     assert records.visit(db, uuid)["status"] == "approved"
 
 
@@ -395,5 +399,5 @@ def test_discarding_a_planned_draft_opens_its_assignment_again(evaluator, db):
     )
     uuid = re.search(r"/visits/([0-9a-f-]{36})/s/0", response.headers["Location"]).group(1)
     assert db.execute("select visit_uuid from assignments").fetchone()[0] == uuid
-    evaluator.post(f"/visits/{uuid}/discard")
+    evaluator.post(f"/visits/{uuid}/discard", data={"confirm": "discard"})
     assert db.execute("select visit_uuid from assignments").fetchone()[0] is None

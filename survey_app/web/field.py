@@ -139,7 +139,8 @@ def discard(visit_uuid: str):
     record = get_visit(visit_uuid, editable=True)
     if record["status"] != "draft":
         abort(403)
-    if request.method == "POST":  # CSRF checked by CSRFProtect before this runs
+    # Only the confirmation page's own button deletes (CSRF is checked before this runs).
+    if request.method == "POST" and request.form.get("confirm") == "discard":
         records.discard_draft(get_db(), visit_uuid, g.user["id"])
         flash(_("Draft discarded."), "success")
         return redirect(url_for("field.index"))
