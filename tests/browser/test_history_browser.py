@@ -30,6 +30,16 @@ def open_profile(pw, profile):
     return context, context.pages[0] if context.pages else context.new_page()
 
 
+def logged_in(pw, tmp_path, base):
+    """evaluator1 in the field app, its service worker in control (so it works offline)."""
+    context, page = open_profile(pw, tmp_path / "profile")
+    login(page, base, "evaluator1")
+    page.wait_for_url("**/field/")
+    wait_ready(page)
+    wait_controlled(page)
+    return context, page
+
+
 def wait_text(page, selector, text):
     page.locator(selector, has_text=text).first.wait_for(timeout=30000)
 
@@ -60,11 +70,7 @@ def test_sent_visits_show_outcomes_and_a_returned_one_comes_back_with_photos(
     live_app, pw, tmp_path
 ):
     base = live_app.config["LIVE_URL"]
-    context, page = open_profile(pw, tmp_path / "profile")
-    login(page, base, "evaluator1")
-    page.wait_for_url("**/field/")
-    wait_ready(page)
-    wait_controlled(page)
+    context, page = logged_in(pw, tmp_path, base)
     page.wait_for_load_state("networkidle")  # the first sync had nothing to send
     assert page.locator("#net-state").inner_text().strip() == "Terhubung"
     assert page.locator("#net-state").get_attribute("role") == "status"
@@ -177,11 +183,7 @@ def test_drafts_newest_first_discarded_with_care_and_language_switched_offline(
     live_app, pw, tmp_path
 ):
     base = live_app.config["LIVE_URL"]
-    context, page = open_profile(pw, tmp_path / "profile")
-    login(page, base, "evaluator1")
-    page.wait_for_url("**/field/")
-    wait_ready(page)
-    wait_controlled(page)
+    context, page = logged_in(pw, tmp_path, base)
     context.set_offline(True)
     picture = photo(tmp_path / "same.jpg", (200, 40, 40))
     middle, newest, oldest = (dt.date.today() - dt.timedelta(days=d) for d in (9, 2, 20))
