@@ -273,3 +273,26 @@ def test_bootstrap_has_what_the_tablet_needs(api):
     assert {"max_minutes", "fee", "opd_id"} <= set(data["services"][0])
     fragment = api.get(data["instruments"][2]["fragment"]).get_data(as_text=True)
     assert 'name="skm__u1"' in fragment and "Sangat mahal" in fragment
+
+
+def test_visit_list_gives_outcomes_and_rejection_reasons_of_own_only(client, auth, db, world):
+    auth.login("evaluator1")
+    first, second = gen_payload(db), gen_payload(db, slug="dishub", visit_date="2026-11-25")
+    for body in (first, second):
+        assert client.post("/api/v1/visits", json=body).status_code == 201
+    records.set_status(db, first["uuid"], "rejected", None, note="Petugas mengenali evaluator")
+    visits = client.get("/api/v1/visits").get_json()["visits"]
+    assert [v["uuid"] for v in visits] == [second["uuid"], first["uuid"]]  # newest visit first
+    rejected = visits[1]
+    reason = "Petugas mengenali evaluator"
+    assert (rejected["status"], rejected["review_note"]) == ("rejected", reason)
+    assert rejected["reviewed_at"] and rejected["submitted_at"]
+    auth.logout()
+    auth.login("evaluator2")
+    assert client.get("/api/v1/visits").get_json()["visits"] == []
+
+
+def test_bootstrap_gives_both_titles_and_the_session_language(api):
+    data = api.get("/api/v1/bootstrap").get_json()
+    skm = next(i for i in data["instruments"] if i["id"] == "skm")
+    assert skm["titles"]["en"].startswith("Community Satisfaction") and data["lang"] == "id"

@@ -55,6 +55,7 @@ OWN_ONLY = {
     "field.upload_photo",
     "field.delete_photo",
     "field.photo",
+    "field.discard",
     "api.get_visit",
 }
 
@@ -102,6 +103,7 @@ def fill(rule, values) -> str | None:
         "fmt": "csv",
         "format": "csv",
         "action": "approve",
+        "lang": "en",
     }
     args = {}
     for name in rule.arguments:

@@ -133,6 +133,23 @@ def _instrument_ref(value: str) -> dict:
     return {"id": inst_id, "version": int(version)}
 
 
+@bp.route("/<visit_uuid>/discard", methods=("GET", "POST"))
+@login_required("evaluator")
+def discard(visit_uuid: str):
+    """Confirm, then delete one of the evaluator's own drafts (never a sent visit)."""
+    record = get_visit(visit_uuid, editable=True)
+    if record["status"] != "draft":
+        abort(403)
+    # Only the confirmation page's own button deletes (CSRF is checked before this runs).
+    if request.method == "POST" and request.form.get("confirm") == "discard":
+        records.discard_draft(get_db(), visit_uuid, g.user["id"])
+        flash(_("Draft discarded."), "success")
+        return redirect(url_for("field.index"))
+    db = get_db()
+    opd, service = opd_store.by_id(db, record["opd_id"]), records.service(db, record["service_id"])
+    return render_template("field/discard.html", record=record, opd=opd, service=service)
+
+
 @bp.route("/<visit_uuid>/s/<int:n>", methods=("GET", "POST"))
 @login_required("evaluator")
 def section(visit_uuid: str, n: int):
