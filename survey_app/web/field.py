@@ -17,11 +17,12 @@ from flask import (
     render_template,
     request,
     send_file,
+    session,
     url_for,
 )
 from flask_babel import gettext as _
 
-from survey_app.core import photos, scoring
+from survey_app.core import evidence, photos, scoring
 from survey_app.core.errors import DomainError
 from survey_app.store import assignments as plans
 from survey_app.store import opds as opd_store
@@ -145,6 +146,23 @@ def _instrument_ref(value: str) -> dict:
     return {"id": inst_id, "version": int(version)}
 
 
+@bp.route("/<visit_uuid>/discard", methods=("GET", "POST"))
+@login_required("evaluator")
+def discard(visit_uuid: str):
+    """Confirm, then delete one of the evaluator's own drafts (never a sent visit)."""
+    record = get_visit(visit_uuid, editable=True)
+    if record["status"] != "draft":
+        abort(403)
+    # Only the confirmation page's own button deletes (CSRF is checked before this runs).
+    if request.method == "POST" and request.form.get("confirm") == "discard":
+        records.discard_draft(get_db(), visit_uuid, g.user["id"])
+        flash(_("Draft discarded."), "success")
+        return redirect(url_for("field.index"))
+    db = get_db()
+    opd, service = opd_store.by_id(db, record["opd_id"]), records.service(db, record["service_id"])
+    return render_template("field/discard.html", record=record, opd=opd, service=service)
+
+
 @bp.route("/<visit_uuid>/s/<int:n>", methods=("GET", "POST"))
 @login_required("evaluator")
 def section(visit_uuid: str, n: int):
@@ -155,11 +173,14 @@ def section(visit_uuid: str, n: int):
         abort(404)
     inst, sec = all_screens[n]
     stored = record["answers"].get(inst.id, {})
+    if request.method == "GET":
+        stored = _with_narrative(record, sec, stored)
     form = forms.section_form(
         inst, sec, request.form if request.method == "POST" else None, data=stored
     )
     if request.method == "POST":
         valid = form.validate()
+        record["notes"] = _notes_from(request.form, inst, sec, record["notes"])
         _save_section(record, inst, sec, form)
         if request.form.get("autosave"):
             return jsonify(saved=True, errors=form.errors)
@@ -174,6 +195,7 @@ def section(visit_uuid: str, n: int):
         n=n,
         screens=all_screens,
         answers=stored,
+        notes=record["notes"],
         photos=_photos_by_item(record),
         standard=records.service(get_db(), record["service_id"]),
         header=visit_header(record),
@@ -247,6 +269,37 @@ def _save_section(record: dict, inst, sec, form) -> None:
             answers[item_id] = value
     record["answers"][inst.id] = answers
     records.save_visit(get_db(), {**record, "status": record["status"]}, g.user["id"])
+
+
+def _notes_from(posted, inst, sec, notes: dict) -> dict:
+    """The visit's notes with this section's details (of checkable items) as posted."""
+    kept = {inst_id: dict(per_item) for inst_id, per_item in notes.items()}
+    for item in sec.items:
+        text = posted.get(f"note-{forms.field_name(inst, item)}")
+        if item.checkable and text is not None:
+            kept.setdefault(inst.id, {})[item.id] = text.strip()[: forms.TEXT_MAX] or None
+    return kept
+
+
+def _with_narrative(record: dict, sec, stored: dict) -> dict:
+    """Stored answers with the narrative drafted from the failing details, while untouched.
+
+    Untouched: empty, or exactly the draft last offered (its hash is kept in the
+    session), so what the evaluator typed is never overwritten.
+    """
+    item = evidence.narrative_item(sec.items)
+    if item is None:
+        return stored
+    key = f"narrative:{record['uuid']}"
+    current = stored.get(item.id) or ""
+    if current and evidence.fingerprint(current) != session.get(key):
+        return stored
+    insts = records.visit_instruments(get_db(), record)
+    draft = evidence.narrative_draft(insts, record["answers"], record["notes"], g.lang)
+    if not draft:
+        return stored
+    session[key] = evidence.fingerprint(draft)
+    return {**stored, item.id: draft}
 
 
 def _next_url(go: str | None, visit_uuid: str, n: int, total: int) -> str:
@@ -363,7 +416,7 @@ def _photo_allowed(record: dict, inst_id: str, item_id: str) -> bool:
                 item = inst.item(item_id)
             except KeyError:
                 return False
-            return item.photo or item.type == "photo"
+            return item.takes_photos
     return False
 
 

@@ -1,11 +1,14 @@
 /* What the server-rendered form and the offline app share: reading a field,
-   live skip logic, the timing box, time stamps and photo downscaling. */
+   live skip logic, the timing box, time stamps, failing answers and their
+   evidence, the photo control and its undo, and photo downscaling. */
 (function (global) {
   "use strict";
   var MAX_SIDE = 1600;
+  /* The answer's own fields: not the photo input, not the detail (note) of a failing answer. */
+  var ANSWER_FIELDS = "input:not([type=file]):not([data-note]), textarea:not([data-note]), select";
 
   function fieldValue(item) {
-    var inputs = item.querySelectorAll("input:not([type=file]), textarea, select");
+    var inputs = item.querySelectorAll(ANSWER_FIELDS);
     var values = [], single = null, isMulti = item.classList.contains("type-multi");
     Array.prototype.forEach.call(inputs, function (input) {
       if (input.type === "radio" || input.type === "checkbox") {
@@ -19,7 +22,7 @@
   }
 
   function setFieldValue(item, value) {
-    var inputs = item.querySelectorAll("input:not([type=file]), textarea, select");
+    var inputs = item.querySelectorAll(ANSWER_FIELDS);
     Array.prototype.forEach.call(inputs, function (input) {
       if (input.type === "radio" || input.type === "checkbox") {
         var list = Array.isArray(value) ? value.map(String) : [String(value)];
@@ -145,12 +148,81 @@
   /* Whether an answer fails a checkable item, from the item's definition: a yesno
      item fails on its `fails_on` answer ("no" unless the instrument says "yes"),
      a choice item with `pass` on any other option. The server's rule is
-     survey_app/core/scoring.py; tests/failing_cases.json holds both to it. */
+     Item.passed in survey_app/core/instruments.py; tests/failing_cases.json holds both to it. */
   function failing(def, value) {
     if (!def || value === null || value === undefined || value === "na") return false;
     if (def.type === "yesno") return value === (def.fails_on || "no");
     if (def.type === "choice" && Array.isArray(def.pass)) return def.pass.indexOf(value) < 0;
     return false;
+  }
+
+  /* The checkable part of an item's definition, as the form markup carries it. */
+  function itemCheck(item) {
+    var type = (/type-(\w+)/.exec(item.className) || [])[1];
+    return { type: type, fails_on: item.dataset.failsOn,
+             pass: item.dataset.pass ? JSON.parse(item.dataset.pass) : undefined };
+  }
+
+  /* Mark failing answers in words (not colour alone) and open their detail and
+     photo control; a detail or photo already given keeps its box open. */
+  function markFailing(items) {
+    items.forEach(function (item) {
+      var flag = item.querySelector("[data-failing-flag]");
+      if (!flag) return;
+      var isFailing = !item.hidden && failing(itemCheck(item), fieldValue(item));
+      var box = item.querySelector("[data-evidence]"), note = box.querySelector("[data-note]");
+      item.classList.toggle("failing", isFailing);
+      flag.hidden = !isFailing;
+      box.hidden = !(isFailing || note.value.trim() || box.querySelector(".thumbs li"));
+    });
+  }
+
+  /* The details of this screen's checkable items, by item id (null when empty). */
+  function notesOf(items) {
+    var notes = {};
+    items.forEach(function (item) {
+      var note = item.querySelector("[data-note]");
+      if (note) notes[item.dataset.item] = note.value.trim() || null;
+    });
+    return notes;
+  }
+
+  /* One line "<label>: <detail>" per failing answer ({label, detail} rows, in order). */
+  function narrativeDraft(rows) {
+    return rows.map(function (r) { return (r.label + ": " + (r.detail || "").trim()).trim(); }).join("\n");
+  }
+
+  /* The one "add evidence" button opens the file input beside it (camera or gallery). */
+  function pickPhoto(button) {
+    button.parentNode.querySelector("input[type=file]").click();
+  }
+
+  /* A photo box's status: what happened, how many photos it now holds, and an
+     optional undo button (kept until the next action in the form). */
+  function photoStatus(box, text, countText, undo) {
+    var note = box.querySelector(".photo-status");
+    var n = box.querySelectorAll(".thumbs li").length;
+    note.replaceChildren(document.createTextNode(text + " · " + countText.replace("{n}", n)));
+    if (undo) {
+      var button = document.createElement("button");
+      button.type = "button"; button.className = "linklike undo"; button.textContent = undo.label;
+      button.addEventListener("click", function (e) {
+        e.stopPropagation();
+        note.replaceChildren();
+        undo.run();
+      });
+      var offer = document.createElement("span");
+      offer.className = "undo-offer";
+      offer.append(" · ", button);
+      note.appendChild(offer);
+    }
+  }
+
+  /* Any other action in the form ends the chance to undo a delete. */
+  function dropUndo(form, except) {
+    form.querySelectorAll(".photo-status .undo-offer").forEach(function (offer) {
+      if (!offer.contains(except)) offer.remove();
+    });
   }
 
   function stampNow(input) {
@@ -180,6 +252,8 @@
   global.FormCore = {
     fieldValue: fieldValue, setFieldValue: setFieldValue, applyRelevance: applyRelevance,
     minutes: minutes, showTiming: showTiming, stampNow: stampNow, downscale: downscale,
-    failing: failing, rolesOf: rolesOf, visitClock: visitClock, paintClock: paintClock, headerTimes: headerTimes
+    failing: failing, rolesOf: rolesOf, visitClock: visitClock, paintClock: paintClock, headerTimes: headerTimes,
+    itemCheck: itemCheck, markFailing: markFailing, notesOf: notesOf,
+    narrativeDraft: narrativeDraft, pickPhoto: pickPhoto, photoStatus: photoStatus, dropUndo: dropUndo
   };
 })(window);
