@@ -50,7 +50,7 @@ def gen_kunjungan(**changes):
         "jam_mulai": "08:10",
         "jam_selesai": "08:20",
         "biaya_diminta": 0,
-        "tanpa_imbalan": "yes",
+        "imbalan_diminta": "no",
         "persyaratan_sesuai": "yes",
         "produk_diperoleh": "selesai",
         "narasi": "Lancar.",
@@ -167,7 +167,7 @@ def test_unknown_instrument_version_refused(api, db):
 
 
 def test_instruments_are_looked_up_together_and_the_unknown_one_named(api, db):
-    known = [{"id": "kunjungan", "version": 1}, {"id": "skm", "version": 1}]
+    known = [{"id": "kunjungan", "version": 2}, {"id": "skm", "version": 1}]
     unknown = [*known, {"id": "kepatuhan", "version": 7}, {"id": "x", "version": 1}]
     response = api.post("/api/v1/visits", json=gen_payload(db, instruments=unknown))
     assert response.status_code == 422 and "kepatuhan v7" in response.get_json()["message"]
@@ -198,7 +198,7 @@ def test_invalid_and_missing_answers_refused_per_field(api, db):
 def test_hidden_answers_are_not_stored(api, db):
     answers = gen_kunjungan(ada_antrian="no")  # so jam_tiket is hidden
     body = gen_payload(
-        db, instruments=[{"id": "kunjungan", "version": 1}], answers={"kunjungan": answers}
+        db, instruments=[{"id": "kunjungan", "version": 2}], answers={"kunjungan": answers}
     )
     response = api.post("/api/v1/visits", json=body)
     assert response.status_code == 201, response.get_json()
@@ -273,3 +273,26 @@ def test_bootstrap_has_what_the_tablet_needs(api):
     assert {"max_minutes", "fee", "opd_id"} <= set(data["services"][0])
     fragment = api.get(data["instruments"][2]["fragment"]).get_data(as_text=True)
     assert 'name="skm__u1"' in fragment and "Sangat mahal" in fragment
+
+
+def test_visit_list_gives_outcomes_and_rejection_reasons_of_own_only(client, auth, db, world):
+    auth.login("evaluator1")
+    first, second = gen_payload(db), gen_payload(db, slug="dishub", visit_date="2026-11-25")
+    for body in (first, second):
+        assert client.post("/api/v1/visits", json=body).status_code == 201
+    records.set_status(db, first["uuid"], "rejected", None, note="Petugas mengenali evaluator")
+    visits = client.get("/api/v1/visits").get_json()["visits"]
+    assert [v["uuid"] for v in visits] == [second["uuid"], first["uuid"]]  # newest visit first
+    rejected = visits[1]
+    reason = "Petugas mengenali evaluator"
+    assert (rejected["status"], rejected["review_note"]) == ("rejected", reason)
+    assert rejected["reviewed_at"] and rejected["submitted_at"]
+    auth.logout()
+    auth.login("evaluator2")
+    assert client.get("/api/v1/visits").get_json()["visits"] == []
+
+
+def test_bootstrap_gives_both_titles_and_the_session_language(api):
+    data = api.get("/api/v1/bootstrap").get_json()
+    skm = next(i for i in data["instruments"] if i["id"] == "skm")
+    assert skm["titles"]["en"].startswith("Community Satisfaction") and data["lang"] == "id"

@@ -22,7 +22,7 @@ def service_of(db, slug):
 
 
 def start_visit(
-    client, db, slug="disdukcapil", instruments=("kunjungan:1", "skm:1", "kepatuhan:1")
+    client, db, slug="disdukcapil", instruments=("kunjungan:2", "skm:1", "kepatuhan:1")
 ):
     response = client.post(
         "/visits/new",
@@ -213,7 +213,7 @@ def test_autosave_returns_json(evaluator, db):
 
 
 def test_photo_upload_downscaled_and_stored(app, evaluator, db):
-    uuid = start_visit(evaluator, db, instruments=("kunjungan:1",))
+    uuid = start_visit(evaluator, db, instruments=("kunjungan:2",))
     response = evaluator.post(
         f"/visits/{uuid}/photos",
         data={"photo": (io.BytesIO(jpeg()), "big.jpg"), "item": "kunjungan__foto_bukti"},
@@ -248,7 +248,7 @@ def test_photo_upload_downscaled_and_stored(app, evaluator, db):
     ],
 )
 def test_bad_photos_refused(app, evaluator, db, data, name, message):
-    uuid = start_visit(evaluator, db, instruments=("kunjungan:1",))
+    uuid = start_visit(evaluator, db, instruments=("kunjungan:2",))
     response = evaluator.post(
         f"/visits/{uuid}/photos", data={"photo": (io.BytesIO(data), name), "item": ""}
     )
@@ -259,7 +259,7 @@ def test_bad_photos_refused(app, evaluator, db, data, name, message):
 
 def test_oversized_photo_refused(app, evaluator, db):
     app.config["MAX_PHOTO_BYTES"] = 1000
-    uuid = start_visit(evaluator, db, instruments=("kunjungan:1",))
+    uuid = start_visit(evaluator, db, instruments=("kunjungan:2",))
     response = evaluator.post(
         f"/visits/{uuid}/photos", data={"photo": (io.BytesIO(jpeg(200, 200)), "a.jpg")}
     )
@@ -273,6 +273,53 @@ def test_photo_on_item_without_photos_refused(evaluator, db):
         data={"photo": (io.BytesIO(jpeg(100, 100)), "a.jpg"), "item": "skm__u1"},
     )
     assert response.status_code == 400
+
+
+def test_a_failing_answer_takes_a_photo_even_without_photo_true(evaluator, db):
+    uuid = start_visit(evaluator, db, instruments=("kunjungan:2",))
+    response = evaluator.post(
+        f"/visits/{uuid}/photos",
+        data={"photo": (io.BytesIO(jpeg(100, 100)), "a.jpg"), "item": "kunjungan__imbalan_diminta"},
+    )
+    assert response.status_code == 201
+    assert [p["item_id"] for p in records.visit(db, uuid)["photos"]] == ["imbalan_diminta"]
+
+
+# --- evidence: a failing answer's detail and the narrative it drafts -------------------
+
+BRIBE = "Apakah petugas meminta atau mengisyaratkan imbalan, uang rokok, atau uang pelicin"
+
+
+def test_detail_is_kept_as_the_items_note_and_drafts_the_narrative(evaluator, db):
+    uuid = start_visit(evaluator, db, instruments=("kunjungan:2",))
+    fee = {"kunjungan__biaya_diminta": "0", "kunjungan__imbalan_diminta": "yes", "go": "next"}
+    detail = {"note-kunjungan__imbalan_diminta": "  Diminta Rp 20.000 <b>rokok</b>  "}
+    assert evaluator.post(f"/visits/{uuid}/s/2", data=fee | detail).status_code == 302
+    assert records.visit(db, uuid)["notes"] == {
+        "kunjungan": {"imbalan_diminta": "Diminta Rp 20.000 <b>rokok</b>"}
+    }
+    page = evaluator.get(f"/visits/{uuid}/s/2").get_data(as_text=True)
+    assert 'class="item required type-yesno failing"' in page and 'data-fails-on="yes"' in page
+    assert "Diminta Rp 20.000 &lt;b&gt;rokok&lt;/b&gt;</textarea>" in page
+
+    narrative = evaluator.get(f"/visits/{uuid}/s/4").get_data(as_text=True)
+    assert f"{BRIBE} di luar tarif resmi?: Diminta Rp 20.000 &lt;b&gt;rokok&lt;/b&gt;" in narrative
+
+
+def test_the_narrative_is_drafted_again_while_untouched_and_never_over_typed_text(evaluator, db):
+    uuid = start_visit(evaluator, db, instruments=("kunjungan:2",))
+    evaluator.post(f"/visits/{uuid}/s/2", data={"kunjungan__imbalan_diminta": "yes"})
+    draft = f"{BRIBE} di luar tarif resmi?:"
+    assert draft in evaluator.get(f"/visits/{uuid}/s/4").get_data(as_text=True)
+    evaluator.post(f"/visits/{uuid}/s/4", data={"kunjungan__narasi": draft})  # saved untouched
+    evaluator.post(
+        f"/visits/{uuid}/s/2",
+        data={"kunjungan__imbalan_diminta": "yes", "note-kunjungan__imbalan_diminta": "Rokok."},
+    )
+    assert f"{draft} Rokok." in evaluator.get(f"/visits/{uuid}/s/4").get_data(as_text=True)
+    evaluator.post(f"/visits/{uuid}/s/4", data={"kunjungan__narasi": "Tulisan saya sendiri."})
+    page = evaluator.get(f"/visits/{uuid}/s/4").get_data(as_text=True)
+    assert "Tulisan saya sendiri.</textarea>" in page and "Rokok." not in page
 
 
 # --- authorisation ---------------------------------------------------------------
@@ -320,3 +367,84 @@ def test_evaluator_list_shows_returned_note(evaluator, db):
     records.set_status(db, uuid, "returned", None, note="Lengkapi foto antrian")
     page = evaluator.get("/visits/").get_data(as_text=True)
     assert "Dikembalikan untuk diperbaiki" in page and "Lengkapi foto antrian" in page
+
+
+def test_list_shows_short_indonesian_dates_newest_visit_first(evaluator, db):
+    older = start_visit(evaluator, db, instruments=("skm:1",))
+    newer = start_visit(evaluator, db, slug="dishub", instruments=("skm:1",))
+    db.execute("update visits set visit_date = '2026-11-02' where uuid = ?", [older])
+    db.execute("update visits set visit_date = '2026-12-02' where uuid = ?", [newer])
+    # The older visit was changed last: the visit date decides, not the last change.
+    db.execute("update visits set updated_at = '2099-01-01T00:00:00+00:00' where uuid = ?", [older])
+    page = evaluator.get("/visits/").get_data(as_text=True)
+    assert "2 Des 2026" in page and "2 Nov 2026" in page and "2026-12-02" not in page
+    assert page.index(newer) < page.index(older)
+
+
+def test_draft_discarded_after_confirmation(evaluator, db):
+    uuid = start_visit(evaluator, db, instruments=("skm:1",))
+    evaluator.post(f"/visits/{uuid}/s/0", data={"skm__u1": "3"})
+    assert evaluator.get("/visits/").get_data(as_text=True).count(f"/visits/{uuid}/discard") == 1
+    confirm = evaluator.get(f"/visits/{uuid}/discard").get_data(as_text=True)
+    assert "Buang draf ini?" in confirm and "Dinas Kependudukan" in confirm
+    assert records.visit(db, uuid)["status"] == "draft"  # asking changes nothing
+    evaluator.post(f"/visits/{uuid}/discard")  # not from the page's button: nothing goes
+    assert records.visit(db, uuid)["status"] == "draft"
+    response = evaluator.post(f"/visits/{uuid}/discard", data={"confirm": "discard"})
+    assert response.status_code == 302
+    left = db.execute(
+        "select (select count(*) from visits), (select count(*) from answers), "
+        "(select count(*) from visit_instruments)"
+    ).fetchone()
+    assert tuple(left) == (0, 0, 0)
+    assert "Draf dibuang." in evaluator.get("/visits/").get_data(as_text=True)
+
+
+def test_discard_only_own_drafts(client, auth, db, world):
+    auth.login("evaluator1")
+    uuid = start_visit(client, db, instruments=("skm:1",))
+    auth.logout()
+    auth.login("evaluator2")
+    assert client.post(f"/visits/{uuid}/discard", data={"confirm": "discard"}).status_code == 403
+    auth.logout()
+    auth.login("evaluator1")
+    for status in ("submitted", "returned", "approved"):
+        records.set_status(db, uuid, status, None)
+        assert client.get(f"/visits/{uuid}/discard").status_code == 403
+        assert (
+            client.post(f"/visits/{uuid}/discard", data={"confirm": "discard"}).status_code == 403
+        )
+    assert records.visit(db, uuid)["status"] == "approved"
+
+
+def test_discarding_a_planned_draft_opens_its_assignment_again(evaluator, db):
+    import datetime as dt
+
+    from survey_app.store import assignments
+
+    evaluator_id = db.execute("select id from users where username = 'evaluator1'").fetchone()[0]
+    plan = assignments.create(
+        db,
+        {
+            "evaluator": evaluator_id,
+            "opd": opd_id(db, "dishub"),
+            "service": service_of(db, "dishub"),
+            "instruments": ["skm"],
+            "window_start": dt.date.today(),
+            "window_end": dt.date.today() + dt.timedelta(days=7),
+        },
+        None,
+    )
+    response = evaluator.post(
+        f"/visits/new?assignment={plan}",
+        data={
+            "opd": opd_id(db, "dishub"),
+            "service": service_of(db, "dishub"),
+            "instruments": ["skm:1"],
+            "visit_date": _today(),
+        },
+    )
+    uuid = re.search(r"/visits/([0-9a-f-]{36})/s/0", response.headers["Location"]).group(1)
+    assert db.execute("select visit_uuid from assignments").fetchone()[0] == uuid
+    evaluator.post(f"/visits/{uuid}/discard", data={"confirm": "discard"})
+    assert db.execute("select visit_uuid from assignments").fetchone()[0] is None

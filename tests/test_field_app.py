@@ -42,8 +42,25 @@ def test_shell_needs_an_evaluator(client, auth, world):
 
 def test_fragment_renders_every_section_empty(client, auth, world):
     auth.login("evaluator1")
-    html = client.get("/field/fragment/kunjungan/1").get_data(as_text=True)
+    html = client.get("/field/fragment/kunjungan/2").get_data(as_text=True)
     assert html.count('class="screen"') == 5
     assert 'data-relevant="ada_antrian = &#39;yes&#39;"' in html
     assert 'data-role="arrival"' in html and 'name="csrf_token"' not in html
     assert client.get("/field/fragment/kunjungan/9").status_code == 404
+
+
+def test_shell_and_fragments_in_either_language_for_offline_switching(client, auth, world):
+    auth.login("evaluator1")
+    english = client.get("/field/en/").get_data(as_text=True)
+    assert '<html lang="en">' in english and "waiting to be sent" in english
+    assert 'data-lang="id"' in english  # the switch leads back to Indonesian
+    indonesian = client.get("/field/id/").get_data(as_text=True)
+    assert '<html lang="id">' in indonesian and 'data-lang="en"' in indonesian
+    assert client.get("/field/fr/").status_code == 404
+    fragment = client.get("/field/fragment/skm/1?lang=en").get_data(as_text=True)
+    assert "Community Satisfaction Survey" in fragment and "Not appropriate" in fragment
+    assert client.get("/field/fragment/skm/1?lang=id").get_data(as_text=True) != fragment
+    sw = client.get("/sw.js").get_data(as_text=True)
+    assert '"/field/id/"' in sw and '"/field/en/"' in sw
+    # the page asked for in one language leaves the session's language as it was
+    assert '<html lang="id">' in client.get("/field/").get_data(as_text=True)

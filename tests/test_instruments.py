@@ -98,7 +98,7 @@ def test_skm_has_the_regulation_point_labels():
 def test_visit_record_has_timing_and_fee_roles():
     inst = load_file(ROOT / "instruments" / "kunjungan.yaml")
     roles = {i.role for i in inst.items if i.role}
-    assert roles == {"arrival", "ticket", "service_start", "service_end", "fee_asked"}
+    assert roles == {"arrival", "ticket", "service_start", "service_end", "fee_asked", "narrative"}
     staff = [i for i in inst.items if i.id == "ciri_petugas"]
     assert staff and not staff[0].required
 
@@ -145,6 +145,18 @@ def test_valid_example_loads(tmp_path):
             "a scale4 item needs exactly four point labels",
         ),
         ("relevant: \"papan = 'no'\"", "relevant: \"papan = = 'no'\"", 29, "relevant rule"),
+        (
+            "required: true",
+            "required: true\n        fails_on: maybe",
+            14,
+            "sections[0].items[0] (papan): fails_on must be 'yes' or 'no', not 'maybe'",
+        ),
+        (
+            "        tags: {unsur: U9}",
+            "        tags: {unsur: U9}\n        fails_on: 'yes'",
+            27,
+            "sections[0].items[1] (skala): fails_on is only for yesno items",
+        ),
     ],
 )
 def test_each_problem_names_file_line_and_item(tmp_path, old, new, line, expected):
@@ -152,6 +164,20 @@ def test_each_problem_names_file_line_and_item(tmp_path, old, new, line, expecte
     path = write(tmp_path, VALID.replace(old, new))
     errors = errors_of(path)
     assert any(e.startswith(f"{path}:{line}: ") and expected in e for e in errors), errors
+
+
+@pytest.mark.parametrize("spelling", ["yes", "'yes'", '"yes"'])
+def test_fails_on_yes_reaches_scoring_and_the_tablet_definition(tmp_path, spelling):
+    text = VALID.replace("required: true", f"required: true\n        fails_on: {spelling}")
+    inst = load_file(write(tmp_path, text))
+    item = inst.item("papan")
+    assert (item.fails_on, item.passed("yes"), item.passed("no"), item.passed("na")) == (
+        "yes",
+        False,
+        True,
+        None,
+    )
+    assert inst.definition["sections"][0]["items"][0]["fails_on"] == "yes"
 
 
 def test_relevant_may_not_point_forward(tmp_path):

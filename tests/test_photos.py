@@ -39,7 +39,7 @@ def start_visit(client, db) -> str:
         data={
             "opd": service[1],
             "service": service[0],
-            "instruments": ["kunjungan:1"],
+            "instruments": ["kunjungan:2"],
             "visit_date": __import__("datetime").date.today().isoformat(),
         },
     )

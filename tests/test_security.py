@@ -51,10 +51,12 @@ BY_METHOD = {
 }
 OWN_ONLY = {
     "field.section",
+    "field.change_where",
     "field.review",
     "field.upload_photo",
     "field.delete_photo",
     "field.photo",
+    "field.discard",
     "api.get_visit",
 }
 
@@ -102,6 +104,7 @@ def fill(rule, values) -> str | None:
         "fmt": "csv",
         "format": "csv",
         "action": "approve",
+        "lang": "en",
     }
     args = {}
     for name in rule.arguments:
@@ -187,7 +190,7 @@ def jpeg_bytes(size=(64, 48)):
     return buf.getvalue()
 
 
-def start_visit(client, db, instrument: str = "kunjungan:1") -> str:
+def start_visit(client, db, instrument: str = "kunjungan:2") -> str:
     """The logged-in evaluator starts a draft at Dishub in the web app; its uuid."""
     response = client.post(
         "/visits/new",

@@ -41,7 +41,7 @@ def gen_visit(db, **overrides):
         "service_id": service_id,
         "evaluator_id": user,
         "visit_date": "2026-05-04",
-        "instruments": [{"id": "kunjungan", "version": 1}, {"id": "skm", "version": 1}],
+        "instruments": [{"id": "kunjungan", "version": 2}, {"id": "skm", "version": 1}],
         "answers": {
             "kunjungan": {
                 "jam_tiba": "08:00",

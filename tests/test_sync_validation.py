@@ -87,7 +87,7 @@ def test_iso_8601_photo_times_pass_the_check(taken):
 def test_a_time_before_an_earlier_step_is_refused_per_field(api, db, times, late):
     body = gen_payload(
         db,
-        instruments=[{"id": "kunjungan", "version": 1}],
+        instruments=[{"id": "kunjungan", "version": 2}],
         answers={"kunjungan": gen_kunjungan(**times)},
     )
     status, answer = refused(api, body)
@@ -99,7 +99,7 @@ def test_a_time_before_an_earlier_step_is_refused_per_field(api, db, times, late
 def test_times_in_order_and_equal_times_are_accepted(api, db):
     answers = gen_kunjungan(jam_tiket="08:00", jam_mulai="08:00", jam_selesai="08:00")
     body = gen_payload(
-        db, instruments=[{"id": "kunjungan", "version": 1}], answers={"kunjungan": answers}
+        db, instruments=[{"id": "kunjungan", "version": 2}], answers={"kunjungan": answers}
     )
     assert api.post("/api/v1/visits", json=body).status_code == 201
 

@@ -171,7 +171,10 @@ def _rendered(tasks: list[_Task], jobs: int):
         for task in tasks:
             yield _render(task, get_db())
         return
-    # Fork (Linux's default): the workers start with the code already imported.
+    # Fork (Linux's default): the workers start with the code already imported,
+    # WeasyPrint included (imported here once rather than in every worker).
+    import survey_app.findings.pdf  # noqa: F401
+
     with ProcessPoolExecutor(max_workers=min(jobs, len(tasks))) as pool:
         for future in as_completed([pool.submit(_render, t) for t in tasks]):
             yield future.result()

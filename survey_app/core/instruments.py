@@ -48,7 +48,7 @@ COMPONENTS = (
 )
 UNSUR = tuple(f"U{n}" for n in range(1, 10))
 SCHEMES = ("ombudsman-2015", "ombudsman-2022", "skm-2017")
-ROLES = ("arrival", "ticket", "service_start", "service_end", "fee_asked")
+ROLES = ("arrival", "ticket", "service_start", "service_end", "fee_asked", "narrative")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -102,6 +102,7 @@ class Item:
     max: float | None = None
     multiline: bool = False
     role: str | None = None
+    fails_on: str = "no"
 
     @property
     def checkable(self) -> bool:
@@ -113,8 +114,13 @@ class Item:
         if not self.checkable or value in (None, "", "na"):
             return None
         if self.type == "yesno":
-            return value == "yes"
+            return value != self.fails_on
         return value in self.passes
+
+    @property
+    def takes_photos(self) -> bool:
+        """Whether evidence photos may be attached: always, or to explain a failing answer."""
+        return self.photo or self.type == "photo" or self.checkable
 
     def is_relevant(self, answers: Mapping[str, Any]) -> bool:
         """Whether the item is shown given the answers so far."""
@@ -451,10 +457,27 @@ class _Checker:
             na=bool(raw.get("na", False)),
             multiline=bool(raw.get("multiline", False)),
             role=raw.get("role"),
+            fails_on=self.fails_on(raw, path, kind),
             **extra,
         )
         self.checkable_keys(raw, path, item)
         return item
+
+    def fails_on(self, raw: dict, path: str, kind: str) -> str:
+        # A question asked positively may fail on "yes" (a bribe was asked).
+        if "fails_on" not in raw:
+            return "no"
+        # Unquoted yes/no are YAML 1.1 booleans: read them as the answers they spell,
+        # and write the answer back so the tablet's copy of the definition says it too.
+        value = {True: "yes", False: "no"}.get(raw["fails_on"], raw["fails_on"])
+        raw["fails_on"] = value
+        if kind != "yesno":
+            self.error(raw, "fails_on", path, "fails_on is only for yesno items")
+        elif value not in ("yes", "no"):
+            self.error(raw, "fails_on", path, f"fails_on must be 'yes' or 'no', not {value!r}")
+        else:
+            return value
+        return "no"
 
     def weight(self, raw: dict, path: str) -> float:
         weight = raw.get("weight", 1)

@@ -261,7 +261,8 @@ def _fake_value(item, rng, quality, svc, clock):
     if kind == "yesno":
         if item.na and rng.random() < 0.05:
             return "na"
-        return "yes" if rng.random() < quality else "no"
+        good = rng.random() < quality
+        return "yes" if good != (item.fails_on == "yes") else "no"
     if kind == "scale4":
         return min(4, max(1, round(rng.gauss(1 + 3 * quality, 0.7))))
     if kind == "choice":

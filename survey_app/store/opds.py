@@ -22,6 +22,12 @@ def names(db: Database) -> list[dict[str, Any]]:
     return [dict(r) for r in db.execute("select id, slug, name from opds order by name")]
 
 
+def name(db: Database, opd_id: int) -> str:
+    """One OPD's name ("?" for an id no OPD has: a visit's header still shows)."""
+    row = db.execute("select name from opds where id = ?", [opd_id]).fetchone()
+    return row[0] if row else "?"
+
+
 def listing(db: Database) -> list[dict[str, Any]]:
     """Every OPD with its counts of services, visits and staff, by name."""
     return [

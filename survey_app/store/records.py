@@ -508,6 +508,28 @@ def set_status(
             _check_follow_ups(db, uuid)
 
 
+def discard_draft(db: Database, uuid: str, actor_id: int) -> bool:
+    """Delete one of this evaluator's drafts with its answers and photo links; False if none.
+
+    Only a draft goes (never a submitted or reviewed visit); its assignment is open again.
+    """
+    with transaction(db):
+        found = _first(
+            db,
+            "select assignment_id from visits where uuid = ? and status = 'draft' "
+            "and evaluator_id = ?",
+            [uuid, actor_id],
+        )
+        if found is None:
+            return False
+        for table in ("answers", "visit_instruments", "visit_photos"):
+            db.execute(f"delete from {table} where visit_uuid = ?", [uuid])
+        db.execute("update assignments set visit_uuid = null where visit_uuid = ?", [uuid])
+        db.execute("delete from visits where uuid = ?", [uuid])
+        audit(db, actor_id, "discard", "visit", uuid, {"assignment": found["assignment_id"]})
+    return True
+
+
 def _check_follow_ups(db: Database, uuid: str) -> None:
     """Let a newly approved visit verify, or keep open, its OPD's follow-ups."""
     record = visit(db, uuid)

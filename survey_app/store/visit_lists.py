@@ -61,11 +61,11 @@ def recent(db: Database, found: VisitFilter, limit: int) -> list[dict[str, Any]]
 
 
 def of_evaluator(db: Database, evaluator_id: int) -> list[dict[str, Any]]:
-    """An evaluator's visits with OPD and service names, last changed first."""
+    """An evaluator's visits with OPD and service names, newest visit date first."""
     where, params = records.visit_filter(VisitFilter(evaluator_id=evaluator_id), alias="v.")
     rows = db.execute(
         "select v.*, o.name as opd_name, s.name as service_name "
-        f"{_NAMES}where {where} order by v.updated_at desc",
+        f"{_NAMES}where {where} order by v.visit_date desc, v.updated_at desc",
         params,
     )
     return [dict(r) for r in rows]
@@ -116,12 +116,13 @@ def of_assignment(db: Database, assignment_id: int) -> list[dict[str, Any]]:
 
 
 def synced(db: Database, evaluator_id: int) -> list[dict[str, Any]]:
-    """An evaluator's visits as the tablet shows their outcome, newest change first."""
+    """An evaluator's visits as the tablet shows their outcome, newest visit date first."""
     return [
         dict(r)
         for r in db.execute(
             "select uuid, status, visit_date, opd_id, service_id, review_note, updated_at, "
-            "revision from visits where evaluator_id = ? order by updated_at desc",
+            "submitted_at, reviewed_at, revision from visits where evaluator_id = ? "
+            "order by visit_date desc, updated_at desc",
             [evaluator_id],
         )
     ]

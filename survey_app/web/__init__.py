@@ -76,6 +76,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["num"] = lambda v, places=2: formatting.number(v, places, g.lang)
     app.jinja_env.filters["rupiah"] = lambda v: formatting.rupiah(v, g.lang)
     app.jinja_env.filters["long_date"] = lambda v: formatting.long_date(v, g.lang)
+    app.jinja_env.filters["short_date"] = lambda v: formatting.short_date(v, g.lang)
+    app.jinja_env.filters["minutes"] = lambda v: formatting.minutes(v, g.lang)
 
 
 def _before() -> None:

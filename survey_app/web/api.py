@@ -57,6 +57,7 @@ def bootstrap():
             "id": i.id,
             "version": i.version,
             "title": i.title.get(g.lang),
+            "titles": {"id": i.title.id, "en": i.title.en},
             "definition": i.definition,
             "fragment": url_for("field_app.fragment", inst_id=i.id, version=i.version),
         }
@@ -86,6 +87,7 @@ def bootstrap():
         refusals=refusals,
         csrf_token=generate_csrf(),
         server_date=dt.date.today().isoformat(),
+        lang=g.lang,
     )
 
 

@@ -17,11 +17,12 @@ from flask import (
     render_template,
     request,
     send_file,
+    session,
     url_for,
 )
 from flask_babel import gettext as _
 
-from survey_app.core import photos
+from survey_app.core import evidence, photos, scoring
 from survey_app.core.errors import DomainError
 from survey_app.store import assignments as plans
 from survey_app.store import opds as opd_store
@@ -101,26 +102,39 @@ def start():
             )
             plans.link_visit(db, request.args.get("assignment"), visit_uuid, g.user["id"])
             return redirect(url_for("field.section", visit_uuid=visit_uuid, n=0))
-    services = [{k: s[k] for k in ("id", "opd_id", "name")} for s in opd_store.services(db)]
     status = 400 if form.errors else 200
-    return render_template("field/start.html", form=form, services=services), status
+    return render_template("field/start.html", form=form, services=_services_data(db)), status
+
+
+def _fill_where(form, db) -> None:
+    """OPD and service choices behind a placeholder, so neither is ever chosen by default."""
+    opds = [(r["id"], r["name"]) for r in opd_store.names(db)]
+    form.opd.choices = forms.choices([("", _("Choose an OPD…")), *opds])
+    services = sorted(opd_store.services(db), key=lambda s: s["name"])  # by name, not by OPD
+    form.service.choices = forms.choices(
+        [("", _("Choose a service…")), *((r["id"], r["name"]) for r in services)]
+    )
+
+
+def _services_data(db) -> list[dict]:
+    """Each service's id, OPD and name, for start.js to offer only the chosen OPD's."""
+    return [{k: s[k] for k in ("id", "opd_id", "name")} for s in opd_store.services(db)]
 
 
 def _fill_start_choices(form, db) -> None:
-    form.opd.choices = forms.choices((r["id"], r["name"]) for r in opd_store.names(db))
-    services = sorted(opd_store.services(db), key=lambda s: s["name"])  # by name, not by OPD
-    form.service.choices = forms.choices((r["id"], r["name"]) for r in services)
+    _fill_where(form, db)
     form.instruments.choices = forms.choices(
         (f"{i.id}:{i.version}", i.title.get(g.lang)) for i in records.current_instruments(db)
     )
 
 
-def _start_allowed(form, db) -> bool:
+def _start_allowed(form, db, visit_uuid: str | None = None) -> bool:
+    """The own-OPD, lockout and service-of-OPD rules; `visit_uuid` when changing that visit."""
     svc = records.service(db, form.service.data)
     if svc["opd_id"] != form.opd.data:
         form.service.errors.append(_("This service does not belong to the chosen OPD."))
         return False
-    refusal = visit_refusal(db, form.opd.data)
+    refusal = visit_refusal(db, form.opd.data, visit_uuid)
     if refusal:
         form.opd.errors.append(refusal)
         return False
@@ -130,6 +144,23 @@ def _start_allowed(form, db) -> bool:
 def _instrument_ref(value: str) -> dict:
     inst_id, version = value.rsplit(":", 1)
     return {"id": inst_id, "version": int(version)}
+
+
+@bp.route("/<visit_uuid>/discard", methods=("GET", "POST"))
+@login_required("evaluator")
+def discard(visit_uuid: str):
+    """Confirm, then delete one of the evaluator's own drafts (never a sent visit)."""
+    record = get_visit(visit_uuid, editable=True)
+    if record["status"] != "draft":
+        abort(403)
+    # Only the confirmation page's own button deletes (CSRF is checked before this runs).
+    if request.method == "POST" and request.form.get("confirm") == "discard":
+        records.discard_draft(get_db(), visit_uuid, g.user["id"])
+        flash(_("Draft discarded."), "success")
+        return redirect(url_for("field.index"))
+    db = get_db()
+    opd, service = opd_store.by_id(db, record["opd_id"]), records.service(db, record["service_id"])
+    return render_template("field/discard.html", record=record, opd=opd, service=service)
 
 
 @bp.route("/<visit_uuid>/s/<int:n>", methods=("GET", "POST"))
@@ -142,11 +173,14 @@ def section(visit_uuid: str, n: int):
         abort(404)
     inst, sec = all_screens[n]
     stored = record["answers"].get(inst.id, {})
+    if request.method == "GET":
+        stored = _with_narrative(record, sec, stored)
     form = forms.section_form(
         inst, sec, request.form if request.method == "POST" else None, data=stored
     )
     if request.method == "POST":
         valid = form.validate()
+        record["notes"] = _notes_from(request.form, inst, sec, record["notes"])
         _save_section(record, inst, sec, form)
         if request.form.get("autosave"):
             return jsonify(saved=True, errors=form.errors)
@@ -161,9 +195,65 @@ def section(visit_uuid: str, n: int):
         n=n,
         screens=all_screens,
         answers=stored,
+        notes=record["notes"],
         photos=_photos_by_item(record),
         standard=records.service(get_db(), record["service_id"]),
+        header=visit_header(record),
     ), (400 if form.errors else 200)
+
+
+def visit_header(record: dict) -> dict:
+    """What the header on every screen of a visit shows: where, the standard, times, fee."""
+    db = get_db()
+    scores = records.score_visit(db, record)  # always against the visit's current service
+    return {
+        "opd": opd_store.name(db, record["opd_id"]),
+        "service": records.service(db, record["service_id"]),
+        "timing": scores["timing"],
+        "fee": scores["fee"],
+        "editable": record["status"] in EDITABLE and record["evaluator_id"] == g.user["id"],
+    }
+
+
+@bp.route("/<visit_uuid>/where", methods=("GET", "POST"))
+@login_required("evaluator")
+def change_where(visit_uuid: str):
+    """Change a draft or returned visit's OPD and service: the start form's rules, confirmed."""
+    record, db = get_visit(visit_uuid, editable=True), get_db()
+    form = forms.WhereForm()
+    _fill_where(form, db)
+    back = request.values.get("back", "")
+    changed = None
+    if request.method == "GET":
+        form.opd.data, form.service.data = record["opd_id"], record["service_id"]
+    elif form.validate_on_submit() and _start_allowed(form, db, visit_uuid):
+        changed = {"opd_id": form.opd.data, "service_id": form.service.data}
+        if request.form.get("confirm") == "yes":
+            records.save_visit(db, {**record, **changed}, g.user["id"])
+            flash(_("OPD and service changed; the visit is checked against the new standard."))
+            return redirect(_back_url(back, record))
+    return render_template(
+        "field/where.html",
+        form=form,
+        record=record,
+        header=visit_header(record),
+        services=_services_data(db),
+        changed=changed and _where_names(db, changed),
+        back=back,
+    ), (400 if form.errors else 200)
+
+
+def _where_names(db, changed: dict) -> dict:
+    """The names of a chosen OPD and service, for the confirmation."""
+    svc = records.service(db, changed["service_id"])
+    return {**svc, "opd": opd_store.name(db, changed["opd_id"])}
+
+
+def _back_url(back: str, record: dict) -> str:
+    """The screen the change was asked from: a section number, else the send screen."""
+    if back.isdigit() and int(back) < len(screens(record)):
+        return url_for("field.section", visit_uuid=record["uuid"], n=int(back))
+    return url_for("field.review", visit_uuid=record["uuid"])
 
 
 def _save_section(record: dict, inst, sec, form) -> None:
@@ -179,6 +269,37 @@ def _save_section(record: dict, inst, sec, form) -> None:
             answers[item_id] = value
     record["answers"][inst.id] = answers
     records.save_visit(get_db(), {**record, "status": record["status"]}, g.user["id"])
+
+
+def _notes_from(posted, inst, sec, notes: dict) -> dict:
+    """The visit's notes with this section's details (of checkable items) as posted."""
+    kept = {inst_id: dict(per_item) for inst_id, per_item in notes.items()}
+    for item in sec.items:
+        text = posted.get(f"note-{forms.field_name(inst, item)}")
+        if item.checkable and text is not None:
+            kept.setdefault(inst.id, {})[item.id] = text.strip()[: forms.TEXT_MAX] or None
+    return kept
+
+
+def _with_narrative(record: dict, sec, stored: dict) -> dict:
+    """Stored answers with the narrative drafted from the failing details, while untouched.
+
+    Untouched: empty, or exactly the draft last offered (its hash is kept in the
+    session), so what the evaluator typed is never overwritten.
+    """
+    item = evidence.narrative_item(sec.items)
+    if item is None:
+        return stored
+    key = f"narrative:{record['uuid']}"
+    current = stored.get(item.id) or ""
+    if current and evidence.fingerprint(current) != session.get(key):
+        return stored
+    insts = records.visit_instruments(get_db(), record)
+    draft = evidence.narrative_draft(insts, record["answers"], record["notes"], g.lang)
+    if not draft:
+        return stored
+    session[key] = evidence.fingerprint(draft)
+    return {**stored, item.id: draft}
 
 
 def _next_url(go: str | None, visit_uuid: str, n: int, total: int) -> str:
@@ -211,11 +332,36 @@ def review(visit_uuid: str):
             records.set_status(get_db(), visit_uuid, "submitted", g.user["id"])
             flash(_("Visit submitted. Thank you!"), "success")
             return redirect(url_for("field.index"))
-        flash(_("Answer the required items below before submitting."), "error")
     scores = records.score_visit(get_db(), record)
     return render_template(
-        "field/review.html", record=record, missing=missing, screens=screens(record), scores=scores
+        "field/review.html",
+        record=record,
+        missing=missing,
+        screens=screens(record),
+        scores=scores,
+        failed=_failed(record, scores),
+        header=visit_header(record),
+        refused=request.method == "POST",
     ), (400 if request.method == "POST" else 200)
+
+
+def _failed(record: dict, scores: dict) -> list[tuple[str, str | None]]:
+    """(label, link to its field or None) of each failed item, the standard's included."""
+    where = {
+        (inst.id, item.id): (n, inst, item)
+        for n, (inst, sec) in enumerate(screens(record))
+        for item in sec.items
+    }
+    standard = scoring.standard_items()
+    out = []
+    for key in scores["compliance"]["failed"]:
+        if key in standard:
+            out.append((standard[key].label.get(g.lang), None))
+            continue
+        n, inst, item = where[tuple(key.split(".", 1))]
+        link = url_for("field.section", visit_uuid=record["uuid"], n=n)
+        out.append((item.label.get(g.lang), f"{link}#item-{inst.id}__{item.id}"))
+    return out
 
 
 def _missing(record: dict) -> list[tuple[int, object, object]]:
@@ -270,7 +416,7 @@ def _photo_allowed(record: dict, inst_id: str, item_id: str) -> bool:
                 item = inst.item(item_id)
             except KeyError:
                 return False
-            return item.photo or item.type == "photo"
+            return item.takes_photos
     return False
 
 

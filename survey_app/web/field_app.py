@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, render_template, url_for
+from flask import Blueprint, Response, abort, g, render_template, request, url_for
+from flask_babel import force_locale
 
 from survey_app.core.errors import DomainError
 from survey_app.store import records
 from survey_app.web import forms
 from survey_app.web.database import get_db
+from survey_app.web.language import LANGUAGES
 from survey_app.web.roles import login_required
 
 bp = Blueprint("field_app", __name__)
@@ -48,6 +51,15 @@ def build_version() -> str:
     return digest.hexdigest()[:16]
 
 
+def _in_language(lang: str | None, render: Callable[[], str]) -> str:
+    """What `render` makes, in `lang` (one of LANGUAGES), else in the user's language."""
+    if lang not in LANGUAGES:
+        return render()
+    g.lang = lang
+    with force_locale(lang):
+        return render()
+
+
 @bp.route("/field/")
 @login_required("evaluator")
 def shell():
@@ -55,14 +67,29 @@ def shell():
     return render_template("field_app/shell.html", version=build_version())
 
 
+@bp.route("/field/<lang>/")
+@login_required("evaluator")
+def shell_in(lang: str):
+    """The field app in one language; both are cached, so switching works offline."""
+    if lang not in LANGUAGES:
+        abort(404)
+    version = build_version()
+    return _in_language(lang, lambda: render_template("field_app/shell.html", version=version))
+
+
 @bp.route("/field/fragment/<inst_id>/<int:version>")
 @login_required("evaluator")
 def fragment(inst_id: str, version: int):
-    """Every section of one instrument version as WTForms-rendered, empty HTML."""
+    """Every section of one instrument version as WTForms-rendered, empty HTML (?lang=id|en)."""
     try:
         inst = records.instrument(get_db(), inst_id, version)
     except DomainError:
         abort(404)
+    return _in_language(request.args.get("lang"), lambda: _fragment(inst))
+
+
+def _fragment(inst) -> str:
+    """The forms are built in the language asked for: their labels are made then."""
     sections = [(sec, forms.section_form(inst, sec, csrf=False)) for sec in inst.sections]
     return render_template("field_app/fragment.html", inst=inst, sections=sections)
 
@@ -71,6 +98,7 @@ def fragment(inst_id: str, version: int):
 def service_worker():
     """The service worker, with the cache version and the files to keep written in."""
     urls = [url_for("field_app.shell"), url_for("field_app.manifest")]
+    urls += [url_for("field_app.shell_in", lang=lang) for lang in LANGUAGES]
     urls += [url_for("static", filename=name) for name in PRECACHE]
     body = render_template("field_app/sw.js", version=build_version(), urls=urls)
     response = Response(body, mimetype="text/javascript")

@@ -200,9 +200,27 @@ def missing_required(
     return missing
 
 
-class StartVisitForm(Form):
-    opd = SelectField(_l("OPD visited"), coerce=int, validators=[InputRequired()])
-    service = SelectField(_l("Service"), coerce=int, validators=[InputRequired()])
+def _id_or_none(value) -> int | None:
+    """A chosen record id; None for the "Choose…" placeholder (value "")."""
+    return None if value in ("", None) else int(value)
+
+
+class WhereForm(Form):
+    """The OPD and service of a visit, each chosen explicitly: no default but a placeholder."""
+
+    opd = SelectField(
+        _l("OPD visited"),
+        coerce=_id_or_none,
+        validators=[InputRequired(message=_l("Choose the OPD you visit."))],
+    )
+    service = SelectField(
+        _l("Service"),
+        coerce=_id_or_none,
+        validators=[InputRequired(message=_l("Choose the service you ask for."))],
+    )
+
+
+class StartVisitForm(WhereForm):
     instruments = MultiCheckboxField(
         _l("Instruments for this visit"),
         validators=[DataRequired(message=_l("Choose at least one instrument."))],

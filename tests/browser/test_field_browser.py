@@ -24,8 +24,9 @@ def fill_section(page, tmp_path):
         if not item.is_visible():
             continue
         classes = item.get_attribute("class")
-        if "type-yesno" in classes:
-            item.locator("input[value=yes]").check()
+        if "type-yesno" in classes:  # the answer that meets the standard
+            passing = "no" if item.get_attribute("data-fails-on") == "yes" else "yes"
+            item.locator(f"input[value={passing}]").check()
         elif "type-scale4" in classes:
             item.locator("input[value='4']").check()
         elif "type-choice" in classes:
@@ -112,15 +113,15 @@ def _timestamps_and_skip_logic(page):
     page.fill("#kunjungan__jam_mulai", "08:20")
     page.fill("#kunjungan__jam_selesai", "08:35")
     page.locator("#kunjungan__jam_selesai").dispatch_event("change")
-    assert page.locator("[data-show=waiting]").inner_text() == "20"
-    assert page.locator("[data-show=service]").inner_text() == "15"
+    assert page.locator("[data-show=waiting]").inner_text() == "20 menit"
+    assert page.locator("[data-show=service]").inner_text() == "15 menit"
 
 
 def _photo(page, tmp_path):
     box = page.locator("[data-photo-key='kunjungan__foto_bukti']")
     box.locator("input[type=file]").first.set_input_files(big_jpeg(tmp_path / "bukti.jpg"))
     box.locator(".thumbs li img").wait_for()
-    assert box.locator(".photo-status").inner_text() == "Foto tersimpan"
+    assert box.locator(".photo-status").inner_text() == "Foto tersimpan · Jumlah foto: 1"
 
 
 def _assert_touch_targets(page):
@@ -139,6 +140,7 @@ def test_autosave_restores_after_reload(live_app, tablet):
     login(page, base, "evaluator2")
     page.goto(f"{base}/visits/new")
     page.select_option("#opd", label="Dinas Perhubungan Kota Jambi")
+    page.select_option("#service", label="Pengujian berkala kendaraan bermotor (uji KIR)")
     for box in page.locator("input[name=instruments]").all():
         if box.get_attribute("value") != "skm:1":
             box.uncheck()
@@ -161,6 +163,7 @@ def test_own_opd_refused_in_the_browser(live_app, tablet):
     login(tablet, base, "evaluator1")
     tablet.goto(f"{base}/visits/new")
     tablet.select_option("#opd", label="Kecamatan Telanaipura")
+    tablet.select_option("#service", label="Legalisasi dokumen kependudukan")
     tablet.get_by_role("button", name="Mulai").tap()
     error = tablet.locator(".field-error")
     error.wait_for()

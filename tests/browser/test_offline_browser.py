@@ -51,6 +51,7 @@ def offline_after_login(context, page, base, username="evaluator1"):
 def fill_skm_visit(page, base_opd, picture=None):
     page.get_by_role("link", name="Mulai kunjungan").tap()
     page.select_option("#opd", label=base_opd)
+    page.select_option("#service", index=1)  # the OPD's first service, chosen: no default
     for box in page.locator("input[name=instruments]").all():
         if box.get_attribute("value") != "skm:1":
             box.uncheck()

@@ -78,6 +78,7 @@ def test_same_draft_in_two_tabs_gives_one_visit(live_app, browser):
     context.set_offline(True)
     first.get_by_role("link", name="Mulai kunjungan").tap()
     first.select_option("#opd", label="Dinas Perhubungan Kota Jambi")
+    first.select_option("#service", index=1)
     for box in first.locator("input[name=instruments]").all():
         if box.get_attribute("value") != "skm:1":
             box.uncheck()

@@ -8,6 +8,7 @@
   var root = document.getElementById("app");
   var T = JSON.parse(document.getElementById("i18n").textContent);
   var boot = null, user = null, trees = {}, syncing = false, retryDelay = 5000, retryTimer = null;
+  var LANG = document.documentElement.lang === "en" ? "en" : "id", LANGS = ["id", "en"], bootFresh = false;
 
   function el(tag, attrs, children) {
     var node = document.createElement(tag);
@@ -27,6 +28,8 @@
   /* --- start-up ------------------------------------------------------------ */
 
   function start() {
+    if (followLanguage()) return;
+    watchConnection();
     if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js", { scope: "/" });
     if (navigator.storage && navigator.storage.persist) navigator.storage.persist();
     loadBootstrap().then(function (data) {
@@ -39,7 +42,12 @@
       window.addEventListener("online", function () { sync(false); });
       document.getElementById("sync-now").addEventListener("click", function () { sync(true); });
       document.getElementById("logout").addEventListener("click", logout);
+      document.getElementById("lang-switch").addEventListener("click", switchLanguage);
+      if (bootFresh) agreeLanguage(boot.lang);
       if (window.BroadcastChannel) new BroadcastChannel("survey-visits").onmessage = function () { refreshHeader(); };
+      setInterval(function () {  // the visit header's clocks show whole minutes
+        document.querySelectorAll(".visit-header").forEach(function (box) { core.paintClock(box); });
+      }, 15000);
       route();
       sync(false);
     }).catch(function (e) {
@@ -54,6 +62,7 @@
       if (!r.ok) throw new Error("bootstrap");
       return r.json();
     }).then(function (data) {
+      bootFresh = true;
       return local.put("meta", { key: "bootstrap", value: data }).then(function () { return data; });
     }, function (error) {
       /* Offline: the copy of the last user logged in here (removed on logout). */
@@ -65,15 +74,27 @@
     });
   }
 
-  /* Each instrument version's form, kept locally so a visit keeps the version it began on. */
+  /* Each instrument version's form, kept locally so a visit keeps the version it began on;
+     in both languages, so the language can be switched offline. */
   function keepFragment(inst) {
-    var key = inst.id + ":" + inst.version;
+    return Promise.all(LANGS.map(function (lang) {
+      var kept = keepFragmentIn(inst, lang);
+      return lang === LANG ? kept : kept.catch(function () { return null; });
+    }));
+  }
+
+  function fragmentKey(inst, lang) { return inst.id + ":" + inst.version + ":" + (lang || LANG); }
+
+  function keepFragmentIn(inst, lang) {
+    var key = fragmentKey(inst, lang);
     return local.get("fragments", key).then(function (have) {
       if (have) return have;
-      return fetch(inst.fragment, { credentials: "same-origin" }).then(function (r) { return r.text(); })
-        .then(function (html) {
-          return local.put("fragments", { key: key, html: html, definition: inst.definition, title: inst.title });
-        });
+      return fetch(inst.fragment + "?lang=" + lang, { credentials: "same-origin" }).then(function (r) {
+        if (!r.ok) throw new Error("fragment");
+        return r.text();
+      }).then(function (html) {
+        return local.put("fragments", { key: key, html: html, definition: inst.definition, title: inst.title });
+      });
     });
   }
 
@@ -103,32 +124,38 @@
     var parts = location.hash.replace(/^#\/?/, "").split("/");
     refreshHeader();
     if (parts[0] === "start") return showStart(parts[1] ? Number(parts[1]) : null);
-    if (parts[0] === "visit") return showVisit(parts[1], Number(parts[2] || 0));
+    if (parts[0] === "visit") return showVisit(parts[1], Number(parts[2] || 0), parts[3] ? decodeURIComponent(parts[3]) : null);
+    if (parts[0] === "where") return showWhere(parts[1], parts[2] || "review");
     if (parts[0] === "review") return showReview(parts[1]);
     return showList();
   }
 
+  /* Read first, then written together: the counts and the last send never disagree on screen. */
   function refreshHeader() {
-    return mine().then(function (list) {
+    return Promise.all([mine(), local.get("meta", "lastSent:" + user.id)]).then(function (both) {
+      var list = both[0], meta = both[1];
       var waiting = list.filter(function (v) { return v.state === "outbox"; }).length;
       document.getElementById("outbox-count").textContent = fmt(T.waiting, { n: waiting });
-      return local.get("meta", "lastSync:" + user.id);
-    }).then(function (meta) {
-      document.getElementById("last-sync").textContent = meta ? fmt(T.lastSync, { when: meta.value }) : "";
+      document.getElementById("kept-count").textContent = list.length === 1 ? T.keptOne : fmt(T.kept, { n: list.length });
+      document.getElementById("last-sync").textContent = meta ? fmt(T.lastSync, { when: sentWhen(meta.value) }) : "";
     });
   }
 
   /* --- list ---------------------------------------------------------------- */
 
-  /* Visits the server holds for this user (returned ones come back to the tablet). */
+  /* Visits the server holds for this user (returned ones come back to the tablet):
+     fresh when the server answered, else the last known copy (fresh: false). */
   function serverVisits() {
     return fetch("/api/v1/visits", { credentials: "same-origin", cache: "no-store" }).then(function (r) {
       if (!r.ok) throw new Error("offline");
       return r.json();
     }).then(function (data) {
-      return local.put("meta", { key: "server:" + user.id, value: data.visits }).then(function () { return data.visits; });
+      return local.put("meta", { key: "server:" + user.id, value: data.visits })
+        .then(function () { return { visits: data.visits, fresh: true }; });
     }).catch(function () {
-      return local.get("meta", "server:" + user.id).then(function (kept) { return kept ? kept.value : []; });
+      return local.get("meta", "server:" + user.id).then(function (kept) {
+        return { visits: kept ? kept.value : [], fresh: false };
+      });
     });
   }
 
@@ -141,10 +168,12 @@
       return Promise.all(server.instruments.map(function (i) {
         var inst = boot.instruments.find(function (b) { return b.id === i.id && b.version === i.version; });
         return inst ? keepFragment(inst) : null;
-      })).then(function () {
+      })).then(function () { return fetchPhotos(server.photos); }).then(function (gaps) {
+        if (gaps) status(fmt(T.photosNotFetched, { n: gaps }));
         return local.put("visits", { uuid: server.uuid, owner: user.id, state: "draft", opd_id: server.opd_id,
           service_id: server.service_id, visit_date: server.visit_date, instruments: server.instruments,
-          answers: server.answers, photos: server.photos, revision: server.revision + 1,
+          answers: server.answers, notes: server.notes || {}, photos: server.photos, revision: server.revision + 1,
+          photo_gaps: gaps,
           reason: server.review_note || "", created: new Date().toISOString(), updated: new Date().toISOString() });
       });
     }).then(function () { location.hash = "#/visit/" + uuid + "/0"; })
@@ -153,13 +182,14 @@
 
   function showList() {
     Promise.all([mine(), serverVisits()]).then(function (both) {
-      var list = both[0], onTablet = {};
+      var list = both[0].sort(newestFirst), server = both[1], onTablet = {}, known = {};
       list.forEach(function (v) { onTablet[v.uuid] = v; });
-      var returned = both[1].filter(function (s) {
+      server.visits.forEach(function (s) { known[s.uuid] = s; });
+      var returned = server.visits.filter(function (s) {
         var here = onTablet[s.uuid];
         return s.status === "returned" && (!here || (here.state === "sent" && (here.revision || 1) <= s.revision));
-      });
-      var groups = [["attention", T.attention], ["draft", T.drafts], ["outbox", T.outbox], ["sent", T.sent]];
+      }).sort(newestFirst);
+      var groups = [["attention", T.attention], ["draft", T.drafts], ["outbox", T.outbox]];
       var page = el("div", {}, [el("div", { class: "page-head" }, [
         el("h1", { text: T.myVisits }), el("a", { class: "button primary", href: "#/start", text: T.startVisit })])]);
       var started = {};
@@ -183,38 +213,228 @@
       if (returned.length) {
         var back = el("ul", { class: "visit-list" });
         returned.forEach(function (r) {
-          var row = visitRow({ opd_id: r.opd_id, service_id: r.service_id, visit_date: r.visit_date, uuid: r.uuid,
-                               state: "returned", reason: r.review_note });
+          var row = visitRow(fromServer(r, "returned"));
+          showOutcome(row, r, server.fresh, !server.fresh);  /* the heading says it; offline, that it may be old */
           var fix = el("button", { type: "button", class: "button", text: T.correct });
           fix.addEventListener("click", function () { takeReturned(r.uuid); });
           row.appendChild(fix);
           back.appendChild(row);
         });
-        page.appendChild(el("section", { class: "card state-returned" }, [el("h2", { text: T.returned }), back]));
+        page.appendChild(el("section", { class: "card state-returned" }, [
+          el("h2", { text: T.returned + " " }, [el("span", { class: "count", text: String(returned.length) })]), back]));
       }
       groups.forEach(function (g) {
         var items = list.filter(function (v) { return v.state === g[0]; });
-        if (!items.length) return;
-        var ul = el("ul", { class: "visit-list" });
-        items.forEach(function (v) { ul.appendChild(visitRow(v)); });
-        page.appendChild(el("section", { class: "card state-" + g[0] }, [
-          el("h2", { text: g[1] + " " }, [el("span", { class: "count", text: String(items.length) })]), ul]));
+        if (items.length) page.appendChild(listSection(g[0], g[1], items, known, server.fresh));
       });
-      if (!list.length) page.appendChild(el("p", { class: "empty", text: T.noVisits }));
+      var sent = sentVisits(list, server.visits, returned);
+      if (sent.length) page.appendChild(listSection("sent", T.sent, sent, known, server.fresh));
+      if (!list.length && !sent.length && !returned.length) page.appendChild(el("p", { class: "empty", text: T.noVisits }));
       root.replaceChildren(page);
     });
+  }
+
+  function listSection(state, title, items, known, fresh) {
+    var ul = el("ul", { class: "visit-list" });
+    items.forEach(function (v) { ul.appendChild(rowFor(v, known[v.uuid], fresh)); });
+    return el("section", { class: "card state-" + state }, [
+      el("h2", { text: title + " " }, [el("span", { class: "count", text: String(items.length) })]), ul]);
   }
 
   function visitRow(v) {
     var opd = boot.opds.find(function (o) { return o.id === v.opd_id; }) || { name: "?" };
     var svc = boot.services.find(function (s) { return s.id === v.service_id; }) || { name: "?" };
     var target = v.state === "draft" || v.state === "attention" ? "#/visit/" + v.uuid + "/0"
-      : v.state === "returned" ? "#/list" : "#/review/" + v.uuid;
+      : v.state === "returned" || !v.owner ? "#/list" : "#/review/" + v.uuid;
     var li = el("li", { class: "visit", "data-uuid": v.uuid }, [
-      el("a", { href: target }, [el("strong", { text: opd.name }), el("span", { text: svc.name + " · " + v.visit_date })])]);
+      el("a", { href: target }, [el("strong", { text: opd.name }),
+        el("span", { text: svc.name + " · " + window.Format.shortDate(v.visit_date) })])]);
     if (v.reason) li.appendChild(el("p", { class: "note reason", text: v.reason }));
     if (v.state === "outbox") li.appendChild(el("span", { class: "progress", "data-uuid": v.uuid, role: "status" }));
     return li;
+  }
+
+  /* --- history: outcomes, order, discarding a draft ------------------------- */
+
+  /* Newest visit first, then the latest change: in every list. */
+  function newestFirst(a, b) {
+    return (b.visit_date || "").localeCompare(a.visit_date || "") ||
+      (b.updated || b.updated_at || "").localeCompare(a.updated || a.updated_at || "");
+  }
+
+  /* A visit as the server lists it, shaped as the tablet's rows are. */
+  function fromServer(s, state) {
+    return { uuid: s.uuid, opd_id: s.opd_id, service_id: s.service_id, visit_date: s.visit_date,
+             updated_at: s.updated_at, state: state };
+  }
+
+  /* Sent visits once each: this tablet's, and those the server holds from elsewhere;
+     a returned one is listed under Returned only. */
+  function sentVisits(list, serverList, returned) {
+    var here = {}, back = {};
+    list.forEach(function (v) { here[v.uuid] = v; });
+    returned.forEach(function (r) { back[r.uuid] = true; });
+    var sent = list.filter(function (v) { return v.state === "sent" && !back[v.uuid]; });
+    serverList.forEach(function (s) {
+      if (!here[s.uuid] && !back[s.uuid] && s.status !== "draft") sent.push(fromServer(s, "sent"));
+    });
+    return sent.sort(newestFirst);
+  }
+
+  function rowFor(v, known, fresh) {
+    var row = visitRow(v);
+    if (v.state === "sent") showOutcome(row, known, fresh);
+    if (v.state === "draft") row.appendChild(discardButton(v));
+    if (v.state === "draft" && v.photo_gaps) {
+      row.appendChild(el("p", { class: "note", text: fmt(T.photosNotFetched, { n: v.photo_gaps }) }));
+    }
+    return row;
+  }
+
+  /* What the server decided, with the supervisor's note; offline, the last known. */
+  function showOutcome(row, known, fresh, withLabel) {
+    var label = known && T.outcome[known.status];
+    if (!label) return;
+    row.classList.add("outcome-" + known.status);
+    if (withLabel !== false) {
+      row.appendChild(el("p", { class: "outcome", text: fresh ? label : fmt(T.lastKnown, { status: label }) }));
+    }
+    if (known.review_note && (known.status === "returned" || known.status === "rejected")) {
+      row.appendChild(el("p", { class: "note reason", text:
+        (known.status === "rejected" ? T.rejectReason : T.supervisorNote) + " " + known.review_note }));
+    }
+  }
+
+  function discardButton(v) {
+    var button = el("button", { type: "button", class: "button danger small discard", text: T.discard });
+    button.addEventListener("click", function () { confirmDiscard(v); });
+    return button;
+  }
+
+  /* Asked in a dialog that names the OPD and the date; Escape or "keep" keeps it. */
+  function confirmDiscard(v) {
+    var opd = boot.opds.find(function (o) { return o.id === v.opd_id; }) || { name: "?" };
+    var dialog = el("dialog", { class: "confirm", id: "discard-dialog", "aria-labelledby": "discard-title" }, [
+      el("h2", { id: "discard-title", text: fmt(T.discardAsk, { opd: opd.name, date: window.Format.shortDate(v.visit_date) }) }),
+      el("p", { text: T.discardWarn }),
+      el("form", { method: "dialog", class: "nav-buttons" }, [
+        el("button", { value: "keep", class: "button", text: T.keepDraft, autofocus: "autofocus" }),
+        el("button", { value: "discard", class: "button danger", id: "discard-confirm", text: T.discard })])]);
+    dialog.addEventListener("close", function () {
+      dialog.remove();
+      if (dialog.returnValue === "discard") discardDraft(v.uuid);
+    });
+    document.body.appendChild(dialog);
+    dialog.showModal();
+  }
+
+  /* Only a draft goes (never the outbox or a sent visit); its photos only if no other visit uses them. */
+  function discardDraft(uuid) {
+    return local.get("visits", uuid).then(function (v) {
+      if (!v || v.owner !== user.id || v.state !== "draft") throw new Error("not a draft");
+      return local.del("visits", uuid).then(function () { return local.all("visits"); }).then(function (rest) {
+        var used = {};
+        rest.forEach(function (o) { (o.photos || []).forEach(function (p) { used[p.sha256] = true; }); });
+        return Promise.all(v.photos.filter(function (p) { return !used[p.sha256]; })
+          .map(function (p) { return local.del("photos", p.sha256); }));
+      });
+    }).then(function () {
+      if (window.BroadcastChannel) new BroadcastChannel("survey-visits").postMessage(uuid);
+      status(T.discarded);
+    }, function () { status(T.notEditable); }).then(route);
+  }
+
+  /* A returned visit's photos, from the server into this tablet's store; how many could not be. */
+  function fetchPhotos(photos) {
+    var wanted = photos.map(function (p) { return p.sha256; })
+      .filter(function (sha, i, all) { return all.indexOf(sha) === i; });
+    return Promise.all(wanted.map(function (sha) {
+      return local.get("photos", sha).then(function (have) {
+        if (have) return 0;
+        return fetch("/visits/photo/" + sha, { credentials: "same-origin", cache: "no-store" }).then(function (r) {
+          if (!r.ok) throw new Error("photo");
+          return r.blob();
+        }).then(function (blob) {
+          return sha256(blob).then(function (got) {
+            if (got !== sha) throw new Error("damaged");
+            return local.put("photos", { sha256: sha, blob: blob, owner: user.id });
+          });
+        }).then(function () { return 0; }, function () { return 1; });
+      });
+    })).then(function (misses) { return misses.reduce(function (a, b) { return a + b; }, 0); });
+  }
+
+  /* "09:12" today, "2 Des 2026 09:12" on another day. */
+  function sentWhen(iso) {
+    var d = new Date(iso);
+    if (isNaN(d.getTime())) return "";
+    var day = d.getFullYear() + "-" + String(d.getMonth() + 1).padStart(2, "0") + "-" + String(d.getDate()).padStart(2, "0");
+    var time = String(d.getHours()).padStart(2, "0") + ":" + String(d.getMinutes()).padStart(2, "0");
+    return day === localDate() ? time : window.Format.shortDate(day) + " " + time;
+  }
+
+  /* Only a visit the server confirmed counts as sent: a sync that sent nothing leaves it. */
+  function noteSent() {
+    return local.put("meta", { key: "lastSent:" + user.id, value: new Date().toISOString() });
+  }
+
+  /* --- connection and language --------------------------------------------- */
+
+  /* Online or offline, from the browser's events and from every request's fate. */
+  function watchConnection() {
+    var plain = window.fetch;
+    window.fetch = function () {
+      return plain.apply(window, arguments).then(function (r) { showConnection(true); return r; },
+        function (e) { showConnection(false); throw e; });
+    };
+    window.addEventListener("online", function () { showConnection(true); });
+    window.addEventListener("offline", function () { showConnection(false); });
+    showConnection(navigator.onLine);
+  }
+
+  function showConnection(up) {
+    var box = document.getElementById("net-state"), state = up ? "online" : "offline";
+    if (box.dataset.state === state) return;
+    box.dataset.state = state;
+    box.querySelector(".net-text").textContent = up ? T.online : T.offline;
+  }
+
+  /* The shell the last choice asked for: each language's shell is cached, so this works offline. */
+  function followLanguage() {
+    var chosen = localStorage.getItem("survey-lang");
+    if (!chosen || chosen === LANG || LANGS.indexOf(chosen) < 0) return false;
+    location.replace("/field/" + chosen + "/" + location.hash);
+    return true;
+  }
+
+  function switchLanguage(e) {
+    var lang = e.currentTarget.dataset.lang;
+    localStorage.setItem("survey-lang", lang);
+    tellServerLanguage(lang).then(function () { location.replace("/field/" + lang + "/" + location.hash); });
+  }
+
+  /* The server's pages follow too; chosen offline, it is told when next online (agreeLanguage). */
+  function tellServerLanguage(lang) {
+    localStorage.setItem("survey-lang-pending", "1");
+    return fetch("/api/v1/session", { credentials: "same-origin", cache: "no-store" }).then(function (r) {
+      if (!r.ok) throw new Error("offline");
+      return r.json();
+    }).then(function (session) {
+      var body = new FormData();
+      body.append("csrf_token", session.csrf_token);
+      body.append("lang", lang);
+      body.append("next", "/field/");
+      return fetch("/language", { method: "POST", body: body, credentials: "same-origin", redirect: "manual" });
+    }).then(function () { localStorage.removeItem("survey-lang-pending"); }).catch(function () {});
+  }
+
+  /* Online at start: a choice made offline goes to the server; else the server's choice
+     (made on its own pages) is followed. */
+  function agreeLanguage(serverLang) {
+    if (!serverLang || serverLang === LANG) return;
+    if (localStorage.getItem("survey-lang-pending")) { tellServerLanguage(LANG); return; }
+    localStorage.setItem("survey-lang", serverLang);
+    followLanguage();
   }
 
   /* --- start --------------------------------------------------------------- */
@@ -222,29 +442,20 @@
   function showStart(assignmentId) {
     var plan = (boot.assignments || []).find(function (a) { return a.id === assignmentId; });
     var form = el("form", { class: "card", id: "start-form" });
-    var opd = el("select", { id: "opd" }), svc = el("select", { id: "service" });
-    boot.opds.forEach(function (o) { opd.appendChild(el("option", { value: o.id, text: o.name })); });
-    function fillServices() {
-      svc.replaceChildren();
-      boot.services.filter(function (s) { return s.opd_id === Number(opd.value); })
-        .forEach(function (s) { svc.appendChild(el("option", { value: s.id, text: s.name })); });
-    }
-    opd.addEventListener("change", fillServices);
-    if (plan) opd.value = String(plan.opd_id);
-    fillServices();
-    if (plan) svc.value = String(plan.service_id);
+    var where = whereChooser(plan ? plan.opd_id : null, plan ? plan.service_id : null);
     var boxes = el("fieldset", {}, [el("legend", { text: T.instruments })]);
     boot.instruments.forEach(function (i) {
       boxes.appendChild(el("label", { class: "choice" }, [
         el("input", plan && plan.instruments.indexOf(i.id) < 0
           ? { type: "checkbox", name: "instruments", value: i.id + ":" + i.version }
           : { type: "checkbox", name: "instruments", value: i.id + ":" + i.version, checked: "checked" }),
-        el("span", { text: i.title })]));
+        el("span", { text: (i.titles && i.titles[LANG]) || i.title })]));
     });
     var date = el("input", { type: "date", id: "visit_date", value: localDate() });
     var error = el("p", { class: "field-error", role: "alert" });
-    form.append(el("h1", { text: T.startVisit }), el("label", { for: "opd", text: T.opd }), opd,
-                el("label", { for: "service", text: T.service }), svc, boxes,
+    form.append(el("h1", { text: T.startVisit }));
+    form.append.apply(form, where.nodes);
+    form.append(boxes,
                 el("label", { for: "visit_date", text: T.visitDate }), date, error,
                 el("button", { type: "submit", class: "button primary wide", text: T.begin }));
     form.addEventListener("submit", function (e) {
@@ -253,17 +464,127 @@
         function (b) { return b.checked; }).map(function (b) {
           var p = b.value.split(":"); return { id: p[0], version: Number(p[1]) };
         });
-      if (Number(opd.value) === user.opd_id) { error.textContent = T.ownOpd; return; }
-      var refusal = (boot.refusals || {})[opd.value];
-      if (refusal) { error.textContent = refusal; return; }
+      error.textContent = "";
+      if (!where.check(null)) return;
       if (!chosen.length) { error.textContent = T.chooseInstrument; return; }
-      var visit = { uuid: crypto.randomUUID(), owner: user.id, state: "draft", opd_id: Number(opd.value),
-                    service_id: Number(svc.value), visit_date: date.value, instruments: chosen,
+      var visit = { uuid: crypto.randomUUID(), owner: user.id, state: "draft", opd_id: where.opdId(),
+                    service_id: where.serviceId(), visit_date: date.value, instruments: chosen,
                     answers: {}, photos: [], created: new Date().toISOString(), updated: new Date().toISOString(),
-                    assignment_id: plan && Number(opd.value) === plan.opd_id ? plan.id : null };
+                    assignment_id: plan && where.opdId() === plan.opd_id ? plan.id : null };
       local.put("visits", visit).then(function () { location.hash = "#/visit/" + visit.uuid + "/0"; });
     });
     root.replaceChildren(form);
+  }
+
+  /* The OPD and service selects, each behind a "Choose…" placeholder: never a default.
+     An assignment (the supervisor's explicit choice) may preselect both. */
+  function whereChooser(opdId, serviceId) {
+    var opd = el("select", { id: "opd" }, [el("option", { value: "", text: T.chooseOpd })]);
+    var svc = el("select", { id: "service" });
+    boot.opds.forEach(function (o) { opd.appendChild(el("option", { value: o.id, text: o.name })); });
+    function fillServices() {
+      svc.replaceChildren(el("option", { value: "", text: T.chooseService }));
+      boot.services.filter(function (s) { return s.opd_id === Number(opd.value); })
+        .forEach(function (s) { svc.appendChild(el("option", { value: s.id, text: s.name })); });
+    }
+    opd.addEventListener("change", fillServices);
+    opd.value = opdId ? String(opdId) : "";
+    fillServices();
+    svc.value = serviceId ? String(serviceId) : "";
+    var error = el("p", { class: "field-error", role: "alert", id: "where-error" });
+    /* Why this choice may not be made, as the start form says it; `fromOpd` is exempt
+       (the visit's own OPD: the server re-checks it leaving this visit out). */
+    function problem(fromOpd) {
+      if (!opd.value) return [T.needOpd, opd];
+      if (!svc.value) return [T.needService, svc];
+      if (Number(opd.value) === fromOpd) return null;
+      if (Number(opd.value) === user.opd_id) return [T.ownOpd, opd];
+      var refusal = (boot.refusals || {})[opd.value];
+      return refusal ? [refusal, opd] : null;
+    }
+    return {
+      nodes: [el("label", { for: "opd", text: T.opd }), opd, el("label", { for: "service", text: T.service }), svc, error],
+      opdId: function () { return Number(opd.value); },
+      serviceId: function () { return Number(svc.value); },
+      /* True when the choice may be made; else the reason is shown beside it, the field focused. */
+      check: function (fromOpd) {
+        var found = problem(fromOpd);
+        error.textContent = found ? found[0] : "";
+        if (found) found[1].focus();
+        return !found;
+      }
+    };
+  }
+
+  function editable(v) { return v.state === "draft" || v.state === "attention"; }
+
+  /* Change a draft's OPD and service (a returned one is a draft again on the tablet), confirmed. */
+  function showWhere(uuid, back) {
+    loadVisit(uuid).then(function (pair) {
+      var v = pair[0], frags = pair[1], backTo = back === "review" ? "#/review/" + uuid : "#/visit/" + uuid + "/" + back;
+      if (!editable(v)) { location.hash = "#/review/" + uuid; return; }
+      var where = whereChooser(v.opd_id, v.service_id);
+      var form = el("form", { class: "card", id: "where-form" });
+      var ask = el("div", { class: "confirm-change", role: "alert", tabindex: "-1", hidden: "hidden" });
+      var submit = el("button", { type: "submit", class: "button primary wide", text: T.change });
+      form.append(el("h1", { text: T.changeWhere }), el("p", { text: T.changeWhereNote }));
+      form.append.apply(form, where.nodes);
+      form.append(ask, submit);
+      form.addEventListener("change", function () { ask.hidden = true; submit.hidden = false; });
+      form.addEventListener("submit", function (e) {
+        e.preventDefault();
+        if (!where.check(v.opd_id)) return;
+        var svc = boot.services.find(function (s) { return s.id === where.serviceId(); });
+        var opd = boot.opds.find(function (o) { return o.id === where.opdId(); });
+        var yes = el("button", { type: "button", class: "button primary", text: T.yesChange });
+        yes.addEventListener("click", function () {
+          update(uuid, function (fresh) {
+            fresh.opd_id = opd.id; fresh.service_id = svc.id;
+            var plan = (boot.assignments || []).find(function (a) { return a.id === fresh.assignment_id; });
+            if (plan && plan.opd_id !== opd.id) fresh.assignment_id = null;  // as the start form links it
+          }).then(function () { location.hash = backTo; }, function () { status(T.notEditable); });
+        });
+        ask.replaceChildren(el("p", { text: fmt(T.confirmWhere, { opd: opd.name, service: svc.name,
+          max: Format.minutes(svc.max_minutes), fee: Format.rupiah(svc.fee) }) }), yes,
+          el("a", { class: "button", href: backTo, text: T.cancel }));
+        ask.hidden = false; submit.hidden = true;
+        ask.focus();
+      });
+      root.replaceChildren(visitHeader(v, frags, back), form);
+    }).catch(function () {});
+  }
+
+  /* --- the visit header and the send sheet --------------------------------- */
+
+  function opdOf(v) { return boot.opds.find(function (o) { return o.id === v.opd_id; }) || { name: "?" }; }
+  function serviceOf(v) { return boot.services.find(function (s) { return s.id === v.service_id; }) || { name: "?" }; }
+
+  /* Each role's answer across the visit's instruments, skip logic applied. */
+  function visitRoles(v, frags) {
+    var out = {};
+    frags.forEach(function (f, k) {
+      var kept = keptAnswers(f.definition, v.answers[v.instruments[k].id] || {});
+      f.definition.sections.forEach(function (s) {
+        s.items.forEach(function (item) {
+          if (item.role && window.Relevant.isAnswered(kept[item.id])) out[item.role] = kept[item.id];
+        });
+      });
+    });
+    return out;
+  }
+
+  /* The header on every screen of a visit (markup: field/_visit_header.html in the shell). */
+  function visitHeader(v, frags, back) {
+    var box = document.getElementById("visit-header").content.firstElementChild.cloneNode(true);
+    var svc = serviceOf(v);
+    function fill(name, text) { box.querySelector("[data-fill=" + name + "]").textContent = text; }
+    fill("opd", opdOf(v).name); fill("service", svc.name); fill("date", Format.shortDate(v.visit_date));
+    fill("max", Format.minutes(svc.max_minutes)); fill("tariff", Format.rupiah(svc.fee));
+    var change = box.querySelector("[data-fill=change]");
+    if (editable(v)) change.setAttribute("href", "#/where/" + v.uuid + "/" + back); else change.remove();
+    box.dataset.max = svc.max_minutes || ""; box.dataset.date = v.visit_date; box.dataset.fee = svc.fee === null ? "" : svc.fee;
+    core.headerTimes(box, visitRoles(v, frags));
+    return box;
   }
 
   function longDate(iso) {
@@ -284,12 +605,12 @@
   function loadVisit(uuid) {
     return local.get("visits", uuid).then(function (v) {
       if (!v || v.owner !== user.id) { location.hash = "#/list"; throw new Error("not found"); }
-      return Promise.all(v.instruments.map(function (i) { return local.get("fragments", i.id + ":" + i.version); }))
+      return Promise.all(v.instruments.map(function (i) { return local.get("fragments", fragmentKey(i)); }))
         .then(function (frags) { return [v, frags]; });
     });
   }
 
-  function showVisit(uuid, n) {
+  function showVisit(uuid, n, itemId) {
     loadVisit(uuid).then(function (pair) {
       var v = pair[0], frags = pair[1];
       if (frags.some(function (f) { return !f; })) { root.replaceChildren(el("p", { class: "flash error", text: T.needOnline })); return; }
@@ -303,6 +624,11 @@
       var saved = el("p", { class: "saved", role: "status" });
       var stored = v.answers[instId] || {};
       items.forEach(function (item) { if (item.dataset.item in stored) core.setFieldValue(item, stored[item.dataset.item]); });
+      var notes = (v.notes || {})[instId] || {};
+      items.forEach(function (item) {
+        var note = item.querySelector("[data-note]");
+        if (note) note.value = notes[item.dataset.item] || "";
+      });
       renderPhotos(screens[n], v);
       var progress = el("nav", { class: "progress" }, [
         el("p", { class: "progress-text", text: fmt(T.section, { n: n + 1, total: screens.length }) }),
@@ -314,15 +640,23 @@
         : el("a", { class: "button primary", href: "#/review/" + uuid, text: T.reviewSubmit }));
       if (v.reason) form.prepend(el("p", { class: "note reason", text: v.reason }));
       form.prepend(progress);
+      var header = visitHeader(v, frags, String(n)), known = visitRoles(v, frags);
+      form.prepend(header);
       form.append(saved, nav);
       function refresh() {
         var answers = core.applyRelevance(items, stored, trees);
-        core.showTiming(screens[n].querySelector(".timing"), items, answers);
+        core.headerTimes(header, core.showTiming(screens[n].querySelector(".timing"), items, answers, known));
+        core.markFailing(items);
         return answers;
       }
+      form.addEventListener("input", function (e) { if (e.target.matches("[data-note]")) save(); });
       form.addEventListener("change", function (e) {
         if (e.target.type === "file") return addPhoto(e.target, v);
-        var current = {};
+        save();
+      });
+      /* The screen's answers and details, merged into the visit kept on the tablet. */
+      function save() {
+        var current = {}, details = core.notesOf(items);
         items.forEach(function (item) {
           var value = item.hidden ? null : core.fieldValue(item);
           if (value !== null) current[item.dataset.item] = value;
@@ -332,39 +666,92 @@
           var merged = Object.assign({}, fresh.answers[instId] || {});
           items.forEach(function (item) { delete merged[item.dataset.item]; });
           fresh.answers[instId] = Object.assign(merged, current);
-          v.answers = fresh.answers;
+          fresh.notes = fresh.notes || {};
+          fresh.notes[instId] = Object.assign({}, fresh.notes[instId] || {}, details);
+          v.answers = fresh.answers; v.notes = fresh.notes;
         }).then(function () { saved.textContent = T.savedLocal; },
                 function () { saved.textContent = T.notEditable; });
-      });
-      form.addEventListener("click", function (e) {
-        var stamp = e.target.closest("[data-stamp]");
-        if (stamp) core.stampNow(form.querySelector("#" + CSS.escape(stamp.dataset.stamp)));
-        var del = e.target.closest("[data-delete-photo]");
-        if (del) removePhoto(del, v);
-      });
+      }
+      form.addEventListener("click", function (e) { photoClick(e, form, v); });
       root.replaceChildren(form);
       refresh();
-      window.scrollTo(0, 0);
+      draftNarrative(v, frags, items, instId);
+      focusItem(screens[n], itemId);
     }).catch(function () {});
+  }
+
+  /* A missing-item link lands on the field itself, focused; other screens open at the top. */
+  function focusItem(screen, itemId) {
+    var item = itemId && screen.querySelector(".item[data-item='" + CSS.escape(itemId) + "']");
+    var input = item && item.querySelector("input:not([type=file]), textarea, select");
+    if (!input) { window.scrollTo(0, 0); return; }
+    item.classList.add("linked");
+    item.scrollIntoView({ block: "center" });
+    input.focus({ preventScroll: true });
+  }
+
+  /* The narrative, while empty or still exactly the last draft, drafted from the
+     details of the failing answers; what the evaluator typed is never replaced. */
+  function draftNarrative(v, frags, items, instId) {
+    var item = items.find(function (i) { return i.dataset.role === "narrative"; });
+    if (!item) return;
+    var field = item.querySelector("textarea:not([data-note])");
+    var current = ((v.answers[instId] || {})[item.dataset.item] || "");
+    if (current && current !== v.narrative_draft) return;
+    var draft = core.narrativeDraft(failingRows(v, frags));
+    if (!draft || draft === current) return;
+    field.value = draft;
+    update(v.uuid, function (fresh) {
+      fresh.answers[instId] = Object.assign({}, fresh.answers[instId] || {});
+      fresh.answers[instId][item.dataset.item] = draft;
+      fresh.narrative_draft = draft;
+      v.answers = fresh.answers; v.narrative_draft = draft;
+    }).catch(function () {});
+  }
+
+  /* {label, detail} of every failing answer of the visit, in the order asked. */
+  function failingRows(v, frags) {
+    var rows = [], lang = document.documentElement.lang;
+    frags.forEach(function (f, k) {
+      var inst = v.instruments[k], kept = keptAnswers(f.definition, v.answers[inst.id] || {});
+      var notes = (v.notes || {})[inst.id] || {};
+      f.definition.sections.forEach(function (s) {
+        s.items.forEach(function (item) {
+          if (core.failing(item, kept[item.id])) rows.push({ label: item.label[lang] || item.label.id, detail: notes[item.id] });
+        });
+      });
+    });
+    return rows;
   }
 
   /* --- photos: downscaled, hashed, kept locally until the server confirms -- */
 
+  function photoClick(e, form, v) {
+    core.dropUndo(form, e.target);
+    var stamp = e.target.closest("[data-stamp]");
+    if (stamp) core.stampNow(form.querySelector("#" + CSS.escape(stamp.dataset.stamp)));
+    var pick = e.target.closest("[data-photo-pick]");
+    if (pick) core.pickPhoto(pick);
+    var del = e.target.closest("[data-delete-photo]");
+    if (del) removePhoto(del, v);
+  }
+
   function photoKey(p) { return p.item_id ? p.instrument_id + "__" + p.item_id : ""; }
 
   function renderPhotos(container, v) {
-    container.querySelectorAll(".photos").forEach(function (box) {
+    return Promise.all(Array.prototype.map.call(container.querySelectorAll(".photos"), function (box) {
       var list = box.querySelector(".thumbs");
-      list.replaceChildren();
-      v.photos.filter(function (p) { return photoKey(p) === box.dataset.photoKey; }).forEach(function (p) {
-        local.get("photos", p.sha256).then(function (rec) {
+      var mineHere = v.photos.filter(function (p) { return photoKey(p) === box.dataset.photoKey; });
+      return Promise.all(mineHere.map(function (p) { return local.get("photos", p.sha256); })).then(function (recs) {
+        list.replaceChildren();
+        recs.forEach(function (rec, k) {
           if (!rec) return;
-          list.appendChild(el("li", { "data-sha": p.sha256 }, [
+          list.appendChild(el("li", { "data-sha": mineHere[k].sha256 }, [
             el("img", { src: URL.createObjectURL(rec.blob), alt: T.photo }),
-            el("button", { type: "button", class: "button danger small", "data-delete-photo": p.sha256, text: T.delete })]));
+            el("button", { type: "button", class: "button danger small", "data-delete-photo": mineHere[k].sha256, text: T.delete })]));
         });
       });
-    });
+    }));
   }
 
   function sha256(blob) {
@@ -393,20 +780,34 @@
         v.photos = fresh.photos;
       });
     }).then(function () {
-      note.textContent = T.photoKept;
-      renderPhotos(box.parentNode, v);
+      return renderPhotos(box.parentNode, v);
+    }).then(function () {
+      core.photoStatus(box, T.photoKept, T.photoCount);
     }).catch(function () { note.textContent = T.photoFailed; })
       .then(function () { input.value = ""; });
   }
 
+  /* Delete at once, with an undo: the bytes stay on the tablet, so "Undo" only
+     puts the photo's entry back into the visit. */
   function removePhoto(button, v) {
-    var key = button.closest(".photos").dataset.photoKey;
+    var box = button.closest(".photos"), key = box.dataset.photoKey, removed = [];
     update(v.uuid, function (fresh) {
       fresh.photos = fresh.photos.filter(function (p) {
-        return !(p.sha256 === button.dataset.deletePhoto && photoKey(p) === key);
+        var gone = p.sha256 === button.dataset.deletePhoto && photoKey(p) === key;
+        if (gone) removed.push(p);
+        return !gone;
       });
       v.photos = fresh.photos;
-    }).then(function () { button.closest("li").remove(); });
+    }).then(function () {
+      button.closest("li").remove();
+      core.photoStatus(box, T.photoDeleted, T.photoCount, { label: T.undo, run: function () {
+        update(v.uuid, function (fresh) {
+          fresh.photos = fresh.photos.concat(removed);
+          v.photos = fresh.photos;
+        }).then(function () { return renderPhotos(box.parentNode, v); })
+          .then(function () { core.photoStatus(box, T.photoRestored, T.photoCount); });
+      } });
+    });
   }
 
   /* --- review and submit --------------------------------------------------- */
@@ -423,6 +824,8 @@
     return kept;
   }
 
+  function label(item) { return item.label[document.documentElement.lang] || item.label.id; }
+
   /* Shown, required and unanswered items: the same rule as forms.missing_required. */
   function missing(v, frags) {
     var out = [], screenNo = 0;
@@ -435,7 +838,7 @@
           var done = item.type === "photo"
             ? v.photos.some(function (p) { return p.instrument_id === inst.id && p.item_id === item.id; })
             : window.Relevant.isAnswered(kept[item.id]);
-          if (!done) out.push({ n: screenNo, label: item.label[document.documentElement.lang] || item.label.id });
+          if (!done) out.push({ n: screenNo, id: item.id, label: label(item) });
         });
         screenNo++;
       });
@@ -445,41 +848,97 @@
 
   function showReview(uuid) {
     loadVisit(uuid).then(function (pair) {
-      var v = pair[0], frags = pair[1], page = el("section", { class: "card" });
+      var v = pair[0], frags = pair[1], page = el("section", { class: "card send-sheet" });
       page.appendChild(el("h1", { text: T.reviewSubmit }));
       if (v.reason) page.appendChild(el("p", { class: "note reason", text: v.reason }));
-      var editable = v.state === "draft" || v.state === "attention";
+      var refused = el("p", { class: "send-alert", role: "alert", tabindex: "-1", id: "send-alert", hidden: "hidden" });
+      page.append(refused, sendSummary(v, frags));
       var gaps = missing(v, frags);
-      if (editable && gaps.length) {
+      if (editable(v) && gaps.length) {
         var ul = el("ul", { class: "missing" });
-        gaps.forEach(function (g) { ul.appendChild(el("li", {}, [el("a", { href: "#/visit/" + uuid + "/" + g.n, text: g.label })])); });
-        page.append(el("h2", { text: T.missing }), ul);
-      } else if (editable) {
+        gaps.forEach(function (g) {
+          ul.appendChild(el("li", {}, [el("a", { href: "#/visit/" + uuid + "/" + g.n + "/" + encodeURIComponent(g.id), text: g.label })]));
+        });
+        page.append(el("h2", { text: T.missing + " " }, [el("span", { class: "count", text: String(gaps.length) })]), ul);
+      } else if (editable(v)) {
         page.appendChild(el("p", { class: "ok", text: T.allAnswered }));
       } else {
         page.appendChild(el("p", { text: v.state === "outbox" ? T.inOutbox : T.sentOk }));
       }
-      if (editable) {
+      if (editable(v)) {
         var photoBox = el("div", { class: "item visit-photos" }, [el("p", { class: "label", text: T.visitPhotos })]);
         photoBox.insertAdjacentHTML("beforeend", document.getElementById("photo-box").innerHTML);
         photoBox.addEventListener("change", function (e) { if (e.target.type === "file") addPhoto(e.target, v); });
-        photoBox.addEventListener("click", function (e) {
-          var del = e.target.closest("[data-delete-photo]");
-          if (del) removePhoto(del, v);
-        });
+        photoBox.addEventListener("click", function (e) { photoClick(e, photoBox, v); });
         page.appendChild(photoBox);
         renderPhotos(photoBox, v);
         var submit = el("button", { type: "button", class: "button primary wide", id: "submit-visit", text: T.submit });
         submit.addEventListener("click", function () {
+          var left = 0;
           update(v.uuid, function (fresh) {
-            if (missing(fresh, frags).length) throw new Error("missing");
+            left = missing(fresh, frags).length;
+            if (left) throw new Error("missing");
             fresh.state = "outbox"; fresh.reason = "";
-          }).then(function () { location.hash = "#/list"; sync(false); }, function () { route(); });
+          }).then(function () { location.hash = "#/list"; sync(false); }, function () {
+            if (!left) { route(); return; }
+            refused.textContent = fmt(T.notSent, { n: left });  // never silence: say why nothing left
+            refused.hidden = false;
+            refused.focus();
+          });
         });
         page.appendChild(submit);
       }
-      root.replaceChildren(page);
+      root.replaceChildren(visitHeader(v, frags, "review"), page);
     }).catch(function () {});
+  }
+
+  /* The visit read like the sheet: where and when, times and fee against the
+     standard, the items not met (FormCore.failing), the photos. */
+  function sendSummary(v, frags) {
+    var svc = serviceOf(v), roles = visitRoles(v, frags), m = core.minutes;
+    var total = m(roles.arrival, roles.service_end), max = svc.max_minutes;
+    var overTime = total !== null && max !== null && max !== undefined && total > max;
+    var asked = roles.fee_asked, overFee = asked !== undefined && svc.fee !== null && Number(asked) > svc.fee;
+    function flag(on, text) { return on ? el("span", { class: "flag", text: "\u2716 " + text }) : null; }
+    var rows = [[T.opd, opdOf(v).name], [T.service, svc.name], [T.visitDate, longDate(v.visit_date)],
+      [T.waitingTime, Format.minutes(m(roles.arrival, roles.service_start))],
+      [T.serviceTime, Format.minutes(m(roles.service_start, roles.service_end))],
+      [T.totalTime, Format.minutes(total) + " · " + T.publishedMax + " " + Format.minutes(max), flag(overTime, T.pastMax)],
+      [T.feeAsked, Format.rupiah(asked) + " · " + T.tariff + " " + Format.rupiah(svc.fee), flag(overFee, T.aboveTariff)]];
+    var dl = el("dl", { class: "summary sheet" });
+    rows.forEach(function (r) { dl.append(el("dt", { text: r[0] }), el("dd", { text: r[1] + " " }, [r[2]])); });
+    var failed = failedItems(v, frags), list = el("ul", { class: "failed" });
+    failed.forEach(function (f) {
+      list.appendChild(el("li", {}, [editable(v)
+        ? el("a", { href: "#/visit/" + v.uuid + "/" + f.n + "/" + encodeURIComponent(f.id), text: f.label })
+        : el("span", { text: f.label })]));
+    });
+    var strip = el("div", { class: "thumbs photo-strip" });
+    v.photos.forEach(function (p) {
+      local.get("photos", p.sha256).then(function (rec) {
+        if (rec) strip.appendChild(el("img", { src: URL.createObjectURL(rec.blob), alt: T.photo }));
+      });
+    });
+    return el("div", { class: "sheet-body" }, [el("h2", { text: T.visitSheet }), dl,
+      el("h2", { text: T.itemsNotMet + " " }, [el("span", { class: "count", text: String(failed.length) })]),
+      failed.length ? list : el("p", { class: "muted", text: T.noneYet }),
+      el("h2", { text: T.photos + " " }, [el("span", { class: "count", text: String(v.photos.length) })]),
+      v.photos.length ? strip : el("p", { class: "muted", text: T.noPhotos })]);
+  }
+
+  /* Shown items whose answer fails them, by the instrument's own definition. */
+  function failedItems(v, frags) {
+    var out = [], screenNo = 0;
+    frags.forEach(function (f, k) {
+      var kept = keptAnswers(f.definition, v.answers[v.instruments[k].id] || {});
+      f.definition.sections.forEach(function (s) {
+        s.items.forEach(function (item) {
+          if (core.failing(item, kept[item.id])) out.push({ n: screenNo, id: item.id, label: label(item) });
+        });
+        screenNo++;
+      });
+    });
+    return out;
   }
 
   /* --- sync: exactly once, per record, with backoff ------------------------ */
@@ -516,10 +975,7 @@
       });
     }).then(function () {
       retryDelay = 5000;
-      var now = new Date();
-      return local.put("meta", { key: "lastSync:" + user.id,
-        value: String(now.getHours()).padStart(2, "0") + ":" + String(now.getMinutes()).padStart(2, "0") })
-        .then(function () { status(""); });
+      status("");
     }).catch(function (problem) {
       if (problem && problem.login) { status(""); showLogin(); return; }
       status(problem && problem.after ? T.serverBusy : T.willRetry);
@@ -670,7 +1126,7 @@
 
   function payload(v) {
     return { uuid: v.uuid, opd_id: v.opd_id, service_id: v.service_id, visit_date: v.visit_date,
-             instruments: v.instruments, answers: v.answers, revision: v.revision || 1,
+             instruments: v.instruments, answers: v.answers, notes: v.notes || {}, revision: v.revision || 1,
              assignment_id: v.assignment_id || null,
              photos: v.photos.map(function (p) { return { sha256: p.sha256, instrument_id: p.instrument_id,
                item_id: p.item_id, captured_at: p.captured_at }; }) };
@@ -706,7 +1162,7 @@
   /* The server holds the visit and every photo: only now may the tablet let go. */
   function confirmSent(v) {
     v.state = "sent"; v.reason = ""; v.sent = new Date().toISOString();
-    return local.put("visits", v).then(mine).then(function (list) {
+    return local.put("visits", v).then(noteSent).then(mine).then(function (list) {
       var stillNeeded = {};
       list.filter(function (o) { return o.state !== "sent"; }).forEach(function (o) {
         o.photos.forEach(function (p) { stillNeeded[p.sha256] = true; });
