@@ -141,6 +141,7 @@ def test_offline_failing_answer_detail_photos_and_narrative_reach_the_server(
     offline_after_login(context, page, base)
     page.get_by_role("link", name="Mulai kunjungan").tap()
     page.select_option("#opd", label="Dinas Kependudukan dan Pencatatan Sipil Kota Jambi")
+    page.select_option("#service", label="Perekaman dan pencetakan KTP-el")
     for box in page.locator("input[name=instruments]").all():
         if not box.get_attribute("value").startswith("kunjungan:"):
             box.uncheck()
@@ -196,6 +197,7 @@ def test_online_failing_answer_keeps_its_detail_and_photos_undoably(live_app, br
     login(page, base, "evaluator1")
     page.goto(f"{base}/visits/new")
     page.select_option("#opd", label="Dinas Kependudukan dan Pencatatan Sipil Kota Jambi")
+    page.select_option("#service", label="Perekaman dan pencetakan KTP-el")
     for box in page.locator("input[name=instruments]").all():
         if not box.get_attribute("value").startswith("kunjungan:"):
             box.uncheck()
