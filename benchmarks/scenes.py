@@ -32,8 +32,12 @@ NOTICE = (  # (text, font size in px at 3200 px wide, bold)
 NOTICE_BOX = (900, 500, 2300, 1250)
 
 
-def gen_scene(seed: int, width: int = SIZE[0]) -> bytes:
-    """A 4:3 JPEG (quality 92, as a phone camera saves) of a counter with a notice."""
+def gen_scene(seed: int, width: int = SIZE[0], grain: float = 1.0) -> bytes:
+    """A 4:3 JPEG (quality 92, as a phone camera saves) of a counter with a notice.
+
+    `grain` scales the texture and sensor noise: below 1, a plainer photo that
+    encodes to fewer bytes (a cleaner wall, a better-lit room).
+    """
     rng = random.Random(seed)
     scale = width / SIZE[0]
     size = (width, width * 3 // 4)
@@ -47,7 +51,7 @@ def gen_scene(seed: int, width: int = SIZE[0]) -> bytes:
         shape((x, y, x + w, y + h), fill=colour)
     _notice(image, rng, scale)
     image = image.filter(ImageFilter.GaussianBlur(1.2 * scale))  # the lens and the hand
-    image = _sensor_noise(image, rng, scale)
+    image = _sensor_noise(image, rng, scale, grain)
     buf = io.BytesIO()
     image.save(buf, "JPEG", quality=92)
     return buf.getvalue()
@@ -82,7 +86,9 @@ def _notice(image: Image.Image, rng: random.Random, scale: float) -> None:
     image.paste(sheet, (left, top))
 
 
-def _sensor_noise(image: Image.Image, rng: random.Random, scale: float) -> Image.Image:
+def _sensor_noise(
+    image: Image.Image, rng: random.Random, scale: float, grain: float = 1.0
+) -> Image.Image:
     """Surfaces' texture and the sensor's grain: zero-mean noise at two scales.
 
     Fine grain alone (i.i.d. per pixel) vanishes under JPEG quantisation much
@@ -92,11 +98,11 @@ def _sensor_noise(image: Image.Image, rng: random.Random, scale: float) -> Image
     """
     w, h = image.size
     coarse = [
-        Image.effect_noise((w // 3, h // 3), 4 + rng.random() * 4).resize(
+        Image.effect_noise((w // 3, h // 3), grain * (4 + rng.random() * 4)).resize(
             (w, h), Image.Resampling.BICUBIC
         )
         for _ in range(3)
     ]
-    fine = [Image.effect_noise((w, h), 2 * scale + rng.random() * 2) for _ in range(3)]
+    fine = [Image.effect_noise((w, h), grain * (2 * scale + rng.random() * 2)) for _ in range(3)]
     image = ImageChops.add(image, Image.merge("RGB", coarse), scale=1.0, offset=-128)
     return ImageChops.add(image, Image.merge("RGB", fine), scale=1.0, offset=-128)  # centred on 128

@@ -249,3 +249,28 @@ def test_drafts_newest_first_discarded_with_care_and_language_switched_offline(
     assert page.locator("section.screen:not([hidden]) h1").inner_text() == "Unsur pelayanan"
     assert server_language(page, base) == "id"
     context.close()
+
+
+def test_a_draft_begun_before_the_update_still_opens_offline(live_app, pw, tmp_path):
+    """Forms were kept under "id:version" before they were kept per language: a
+    draft begun then opens from that copy, offline, after the app is updated."""
+    base = live_app.config["LIVE_URL"]
+    context, page = logged_in(pw, tmp_path, base)
+    context.set_offline(True)
+    page.evaluate(
+        """async () => {
+      const user = JSON.parse(JSON.stringify((await LocalDB.get("meta", "bootstrap")).value.user));
+      const kept = (await LocalDB.all("fragments")).find(f => f.key.startsWith("kunjungan:"));
+      const [id, version] = kept.key.split(":");
+      for (const f of await LocalDB.all("fragments")) await LocalDB.del("fragments", f.key);
+      await LocalDB.put("fragments", { ...kept, key: id + ":" + version });
+      await LocalDB.put("visits", { uuid: "00000000-0000-4000-8000-000000000abc", owner: user.id,
+        state: "draft", opd_id: 1, service_id: 1, visit_date: "2026-12-01",
+        instruments: [{ id, version: Number(version) }], answers: {}, photos: [],
+        created: "2026-12-01T08:00:00Z", updated: "2026-12-01T08:00:00Z" });
+    }"""
+    )
+    page.evaluate("() => { location.hash = '#/visit/00000000-0000-4000-8000-000000000abc/0'; }")
+    page.locator("#section-form section.screen:not([hidden]) .item").first.wait_for()
+    assert page.locator("#app .flash.error").count() == 0
+    context.close()

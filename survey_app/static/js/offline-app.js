@@ -605,8 +605,15 @@
   function loadVisit(uuid) {
     return local.get("visits", uuid).then(function (v) {
       if (!v || v.owner !== user.id) { location.hash = "#/list"; throw new Error("not found"); }
-      return Promise.all(v.instruments.map(function (i) { return local.get("fragments", fragmentKey(i)); }))
-        .then(function (frags) { return [v, frags]; });
+      return Promise.all(v.instruments.map(keptFragment)).then(function (frags) { return [v, frags]; });
+    });
+  }
+
+  /* A visit's form in this language; a draft begun before fragments were kept per
+     language finds its form under the old key (id:version), in the language it had. */
+  function keptFragment(inst) {
+    return local.get("fragments", fragmentKey(inst)).then(function (have) {
+      return have || local.get("fragments", inst.id + ":" + inst.version);
     });
   }
 
