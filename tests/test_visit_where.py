@@ -42,7 +42,7 @@ def test_start_without_a_choice_says_why_and_keeps_what_was_typed(evaluator, db)
     assert response.status_code == 400
     assert "Pilih OPD yang Anda kunjungi." in page and "Pilih layanan yang Anda minta." in page
     assert re.search(r'checked[^>]*value="skm:1"|value="skm:1"[^>]*checked', page)
-    assert not re.search(r'checked[^>]*value="kunjungan:1"|value="kunjungan:1"[^>]*checked', page)
+    assert not re.search(r'checked[^>]*value="kunjungan:2"|value="kunjungan:2"[^>]*checked', page)
     assert db.table("visits").count == 0
 
 
@@ -138,7 +138,7 @@ def test_bootstrap_services_carry_the_published_standard(evaluator):
 def test_a_returned_visit_comes_back_with_another_service_and_is_rescored(evaluator, db):
     late_and_dear = gen_kunjungan(jam_selesai="09:10", biaya_diminta=50000, kuitansi="yes")
     body = gen_payload(
-        db, instruments=[{"id": "kunjungan", "version": 1}], answers={"kunjungan": late_and_dear}
+        db, instruments=[{"id": "kunjungan", "version": 2}], answers={"kunjungan": late_and_dear}
     )
     assert evaluator.post("/api/v1/visits", json=body).status_code == 201
     records.set_status(db, body["uuid"], "returned", None, note="Layanan yang dinilai keliru")

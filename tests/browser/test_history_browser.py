@@ -156,6 +156,7 @@ def start_draft(page, opd, day, picture=None):
     """A draft begun offline: one answer, and a visit photo when given."""
     page.get_by_role("link", name="Mulai kunjungan").tap()
     page.select_option("#opd", label=opd)
+    page.select_option("#service", index=1)  # the OPD's first service, chosen: no default
     for box in page.locator("input[name=instruments]").all():
         if box.get_attribute("value") != "skm:1":
             box.uncheck()

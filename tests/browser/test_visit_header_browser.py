@@ -51,7 +51,7 @@ def test_offline_header_clocks_change_of_service_and_send_sheet(live_app, browse
     page.get_by_role("link", name="Mulai kunjungan").tap()
     assert page.input_value("#opd") == "" and page.input_value("#service") == ""
     assert page.locator("#opd option:checked").inner_text() == "Pilih OPD…"
-    only_instrument(page, "kunjungan:1")
+    only_instrument(page, "kunjungan:2")
     page.get_by_role("button", name="Mulai").tap()
     assert page.locator("#where-error").inner_text() == "Pilih OPD yang Anda kunjungi."
     assert page.evaluate("() => document.activeElement.id") == "opd"
@@ -152,10 +152,10 @@ def test_online_header_change_and_send_screen(live_app, browser):
     page = context.new_page()
     login(page, base, "evaluator1")
     page.goto(f"{base}/visits/new")
-    only_instrument(page, "kunjungan:1")
+    only_instrument(page, "kunjungan:2")
     page.get_by_role("button", name="Mulai").tap()
     page.locator(".field-error", has_text="Pilih OPD yang Anda kunjungi.").wait_for()
-    assert page.locator("input[value='kunjungan:1']").is_checked()  # what was chosen stays
+    assert page.locator("input[value='kunjungan:2']").is_checked()  # what was chosen stays
     assert not page.locator("input[value='skm:1']").is_checked()
     page.select_option("#opd", label=DUKCAPIL)
     assert page.input_value("#service") == ""
