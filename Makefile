@@ -33,7 +33,7 @@ test: $(VENV)/.installed-test
 	$(BIN)/pybabel -q compile -f -d survey_app/translations
 	$(BIN)/ruff check survey_app tests
 	$(BIN)/ruff format --check --quiet survey_app tests
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --maxprocesses 4
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check survey_app tests
