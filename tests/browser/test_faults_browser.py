@@ -56,15 +56,18 @@ def test_server_killed_mid_sync_then_restarted(app_files, browser, tmp_path):
 
         page.route("**/api/v1/visits", kill_on_second_post)
         context.set_offline(False)
+        # The header says "Terhubung" first (its line reflows), then the tap lands.
+        page.locator("#net-state[data-state=online]").wait_for()
         page.get_by_role("button", name="Kirim sekarang").tap()
         for _ in range(300):
             if posts["n"] >= 2:
                 break
             page.wait_for_timeout(100)
-        page.wait_for_function(
-            "() => document.getElementById('app-status').textContent.includes('akan dicoba lagi')",
-            timeout=30000,
-        )
+        retrying = "() => document.querySelector('#app-status')?.textContent.includes('dicoba')"
+        try:
+            page.wait_for_function(retrying, timeout=30000)
+        except Exception as error:  # say where the page went, if it left the app
+            raise AssertionError(f"no retry shown; the page is at {page.url}") from error
         assert posts["n"] >= 2 and server.process.poll() is not None
         assert page.locator("#outbox-count").inner_text() != "0 menunggu dikirim"
         server.start()  # same port, same database file

@@ -30,8 +30,12 @@ def test_offline_screens_have_big_named_targets_and_visible_focus(live_app, brow
     page = context.new_page()
     login(page, base, "evaluator1")
     wait_ready(page)
+    buttons = ("#lang-switch", "#sync-now", "#logout")
+    online = [page.locator(b).bounding_box() for b in buttons]
     context.set_offline(True)
     page.locator("#net-state", has_text="Tidak terhubung").wait_for()
+    # The connection line changes length; the buttons stay under the thumb.
+    assert [page.locator(b).bounding_box() for b in buttons] == online
     problems = small_or_unlabelled(page, "list")
 
     page.get_by_role("link", name="Mulai kunjungan").tap()

@@ -132,6 +132,7 @@ def test_sent_visits_show_outcomes_and_a_returned_one_comes_back_with_photos(
 
     puts = []
     page.on("request", lambda r: puts.append(r.url) if r.method == "PUT" else None)
+    page.wait_for_load_state("networkidle")  # the list is drawn again when the sync ends
     page.locator(f"[data-uuid='{returned}'] button", has_text="Perbaiki").tap()
     page.wait_for_url(f"**/#/visit/{returned}/0")
     page.goto(f"{base}/field/#/review/{returned}")
@@ -145,6 +146,7 @@ def test_sent_visits_show_outcomes_and_a_returned_one_comes_back_with_photos(
     assert puts == []  # the server has the photo already: not sent again
 
     page.route("**/visits/photo/*", lambda route: route.abort("connectionreset"))
+    page.wait_for_load_state("networkidle")
     page.locator(f"[data-uuid='{broken}'] button", has_text="Perbaiki").tap()
     page.wait_for_url(f"**/#/visit/{broken}/0")
     wait_text(page, "#app-status", "1 foto kunjungan ini tidak dapat diambil")
