@@ -271,3 +271,32 @@ def test_the_audit_log_shows_what_a_save_changed(supervisor, db):
     page = supervisor.get(f"/review/{visit}").get_data(as_text=True)
     text = re.sub(r"<[^>]+>", "", page)
     assert f"{before if before is not None else '-'} → 75000" in text
+
+
+def test_a_failing_answers_detail_shows_beside_it_on_review(supervisor, db):
+    """The evaluator's detail of a failing answer (the item's note) reaches the desk, escaped."""
+    answers = {
+        "kunjungan": {
+            "layanan_diminta": "KTP",
+            "jam_tiba": "08:00",
+            "ada_antrian": "na",
+            "jam_mulai": "08:10",
+            "jam_selesai": "08:20",
+            "biaya_diminta": 20000,
+            "imbalan_diminta": "yes",
+            "persyaratan_sesuai": "yes",
+            "produk_diperoleh": "selesai",
+            "narasi": "Diminta uang rokok.",
+            "petugas_ramah": "yes",
+        }
+    }
+    detail = "Petugas meminta Rp 20.000 <b>uang rokok</b>."
+    visit = gen_visit(
+        db,
+        instruments=("kunjungan",),
+        answers=answers,
+        notes={"kunjungan": {"imbalan_diminta": detail}},
+    )
+    page = supervisor.get(f"/review/{visit}").get_data(as_text=True)
+    assert "Petugas meminta Rp 20.000 &lt;b&gt;uang rokok&lt;/b&gt;." in page
+    assert "<b>uang rokok</b>" not in page
