@@ -562,13 +562,8 @@
   /* Each role's answer across the visit's instruments, skip logic applied. */
   function visitRoles(v, frags) {
     var out = {};
-    frags.forEach(function (f, k) {
-      var kept = keptAnswers(f.definition, v.answers[v.instruments[k].id] || {});
-      f.definition.sections.forEach(function (s) {
-        s.items.forEach(function (item) {
-          if (item.role && window.Relevant.isAnswered(kept[item.id])) out[item.role] = kept[item.id];
-        });
-      });
+    eachItem(v, frags, function (item, kept) {
+      if (item.role && window.Relevant.isAnswered(kept[item.id])) out[item.role] = kept[item.id];
     });
     return out;
   }
@@ -718,17 +713,9 @@
 
   /* {label, detail} of every failing answer of the visit, in the order asked. */
   function failingRows(v, frags) {
-    var rows = [], lang = document.documentElement.lang;
-    frags.forEach(function (f, k) {
-      var inst = v.instruments[k], kept = keptAnswers(f.definition, v.answers[inst.id] || {});
-      var notes = (v.notes || {})[inst.id] || {};
-      f.definition.sections.forEach(function (s) {
-        s.items.forEach(function (item) {
-          if (core.failing(item, kept[item.id])) rows.push({ label: item.label[lang] || item.label.id, detail: notes[item.id] });
-        });
-      });
+    return failedItems(v, frags).map(function (f) {
+      return { label: f.label, detail: ((v.notes || {})[f.inst] || {})[f.id] };
     });
-    return rows;
   }
 
   /* --- photos: downscaled, hashed, kept locally until the server confirms -- */
@@ -835,22 +822,29 @@
 
   /* Shown, required and unanswered items: the same rule as forms.missing_required. */
   function missing(v, frags) {
-    var out = [], screenNo = 0;
+    var out = [];
+    eachItem(v, frags, function (item, kept, inst, screenNo) {
+      if (!item.required) return;
+      if (item.relevant && !window.Relevant.evaluate(window.Relevant.parse(item.relevant), kept)) return;
+      var done = item.type === "photo"
+        ? v.photos.some(function (p) { return p.instrument_id === inst.id && p.item_id === item.id; })
+        : window.Relevant.isAnswered(kept[item.id]);
+      if (!done) out.push({ n: screenNo, id: item.id, label: label(item) });
+    });
+    return out;
+  }
+
+  /* Every item of the visit's instruments in the order asked, with its instrument's
+     answers that count (shown items only) and the number of the screen it is on. */
+  function eachItem(v, frags, visit) {
+    var screenNo = 0;
     frags.forEach(function (f, k) {
-      var inst = v.instruments[k], given = v.answers[inst.id] || {}, kept = keptAnswers(f.definition, given);
+      var inst = v.instruments[k], kept = keptAnswers(f.definition, v.answers[inst.id] || {});
       f.definition.sections.forEach(function (s) {
-        s.items.forEach(function (item) {
-          if (!item.required) return;
-          if (item.relevant && !window.Relevant.evaluate(window.Relevant.parse(item.relevant), kept)) return;
-          var done = item.type === "photo"
-            ? v.photos.some(function (p) { return p.instrument_id === inst.id && p.item_id === item.id; })
-            : window.Relevant.isAnswered(kept[item.id]);
-          if (!done) out.push({ n: screenNo, id: item.id, label: label(item) });
-        });
+        s.items.forEach(function (item) { visit(item, kept, inst, screenNo); });
         screenNo++;
       });
     });
-    return out;
   }
 
   function showReview(uuid) {
@@ -935,15 +929,9 @@
 
   /* Shown items whose answer fails them, by the instrument's own definition. */
   function failedItems(v, frags) {
-    var out = [], screenNo = 0;
-    frags.forEach(function (f, k) {
-      var kept = keptAnswers(f.definition, v.answers[v.instruments[k].id] || {});
-      f.definition.sections.forEach(function (s) {
-        s.items.forEach(function (item) {
-          if (core.failing(item, kept[item.id])) out.push({ n: screenNo, id: item.id, label: label(item) });
-        });
-        screenNo++;
-      });
+    var out = [];
+    eachItem(v, frags, function (item, kept, inst, screenNo) {
+      if (core.failing(item, kept[item.id])) out.push({ n: screenNo, inst: inst.id, id: item.id, label: label(item) });
     });
     return out;
   }
