@@ -69,12 +69,17 @@ SHORT_MONTHS = {
 MINUTE_UNIT = {"id": "menit", "en": "min"}
 
 
+def _as_date(value) -> dt.date | None:
+    """A date from a date or an ISO text (a time stamp's date part); None when empty."""
+    if value is None or value == "":
+        return None
+    return dt.date.fromisoformat(value[:10]) if isinstance(value, str) else value
+
+
 def short_date(value, locale: str = "id") -> str:
     """'2026-12-02' -> '2 Des 2026' (or '2 Dec 2026'): dates in lists."""
-    if value is None or value == "":
+    if (value := _as_date(value)) is None:
         return "-"
-    if isinstance(value, str):
-        value = dt.date.fromisoformat(value[:10])
     lang = locale if locale in SHORT_MONTHS else "id"
     return f"{value.day} {SHORT_MONTHS[lang][value.month - 1]} {value.year}"
 
@@ -89,10 +94,8 @@ def minutes(value, locale: str = "id") -> str:
 
 def long_date(value, locale: str = "id") -> str:
     """'2021-03-26' -> 'Jumat, 26 Maret 2021' (or 'Friday, 26 March 2021')."""
-    if value is None or value == "":
+    if (value := _as_date(value)) is None:
         return "-"
-    if isinstance(value, str):
-        value = dt.date.fromisoformat(value[:10])
     lang = locale if locale in DAYS else "id"
     return (
         f"{DAYS[lang][value.weekday()]}, {value.day} {MONTHS[lang][value.month - 1]} {value.year}"

@@ -202,10 +202,14 @@ def section(visit_uuid: str, n: int):
     ), (400 if form.errors else 200)
 
 
-def visit_header(record: dict) -> dict:
-    """What the header on every screen of a visit shows: where, the standard, times, fee."""
+def visit_header(record: dict, scores: dict | None = None) -> dict:
+    """What the header on every screen of a visit shows: where, the standard, times, fee.
+
+    `scores`: the visit's, when the caller has them already (else scored here).
+    """
     db = get_db()
-    scores = records.score_visit(db, record)  # always against the visit's current service
+    if scores is None:
+        scores = records.score_visit(db, record)  # always against the visit's current service
     return {
         "opd": opd_store.name(db, record["opd_id"]),
         "service": records.service(db, record["service_id"]),
@@ -340,7 +344,7 @@ def review(visit_uuid: str):
         screens=screens(record),
         scores=scores,
         failed=_failed(record, scores),
-        header=visit_header(record),
+        header=visit_header(record, scores),
         refused=request.method == "POST",
     ), (400 if request.method == "POST" else 200)
 
