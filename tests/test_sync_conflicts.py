@@ -76,6 +76,26 @@ def test_correction_of_returned_visit_is_a_new_revision(api, db):
     assert api.post("/api/v1/visits", json=corrected).status_code == 200
 
 
+def test_a_correction_that_only_replaces_the_photo_goes_back_for_review(api, db):
+    """The supervisor asked for a clearer photo; the answers stay as they were."""
+    body = gen_payload(db)
+    first, clearer = jpeg(), jpeg(color=(10, 200, 30))
+    for data in (first, clearer):
+        api.put(f"/api/v1/photos/{hashlib.sha256(data).hexdigest()}", data=data)
+    photo = {"instrument_id": "", "item_id": ""}
+    body["photos"] = [{**photo, "sha256": hashlib.sha256(first).hexdigest()}]
+    assert api.post("/api/v1/visits", json=body).status_code == 201
+    records.set_status(db, body["uuid"], "returned", None, note="Foto kurang jelas")
+    sha = hashlib.sha256(clearer).hexdigest()
+    corrected = {**body, "revision": 2, "photos": [{**photo, "sha256": sha}]}
+    response = api.post("/api/v1/visits", json=corrected)
+    assert response.status_code == 201, response.get_json()
+    record = records.visit(db, body["uuid"])
+    assert record["status"] == "submitted" and record["revision"] == 2
+    assert [p["sha256"] for p in record["photos"]] == [sha]
+    assert api.post("/api/v1/visits", json=corrected).status_code == 200  # a resend
+
+
 def test_stale_revision_is_refused(api, db):
     body = gen_payload(db)
     api.post("/api/v1/visits", json=body)

@@ -146,6 +146,9 @@ def test_the_decision_on_a_stored_uuid():
     assert sync.decide(other, visit, 1) == "stale_revision"
     assert sync.decide({**other, "status": "returned"}, visit, 1) == sync.REVISE
     assert sync.decide({**other, "revision": 2}, visit, 1) == "conflict"
+    # A correction that changed only notes or photos is still the next revision.
+    assert sync.decide({**row, "status": "returned"}, visit, 1) == sync.REVISE
+    assert sync.decide({**row, "status": "returned", "revision": 2}, visit, 1) == sync.REPEAT
 
 
 def test_a_stored_visit_reads_back_as_the_visit_that_was_sent(api, db):

@@ -192,12 +192,14 @@ def decide(row: Mapping[str, Any] | None, visit: Visit, user_id: int) -> str:
     """
     if row is None:
         return NEW
-    if row["evaluator_id"] == user_id and row["content_hash"] == visit.content_hash:
-        return REPEAT
     if row["evaluator_id"] != user_id:
         return "uuid_taken"
+    # Before REPEAT: a correction may change only notes or photos (the hash covers
+    # the answers), and must still go back to the supervisor.
     if row["status"] == "returned" and visit.revision == row["revision"] + 1:
         return REVISE
+    if row["content_hash"] == visit.content_hash:
+        return REPEAT
     return "conflict" if visit.revision <= row["revision"] else "stale_revision"
 
 

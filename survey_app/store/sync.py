@@ -133,6 +133,7 @@ def _write(
     _judge_again(db, evaluator, visit, opd_limits)
     if decision == sync.REVISE:
         _audit_revision(db, row, visit, user_id)
+        _detach_dropped(db, visit)
     records.write_visit(db, prepared, user_id)
     attach_photos(db, visit, captions=True)
     records.audit(db, user_id, "submitted", "visit", visit.uuid, {"revision": visit.revision})
@@ -159,7 +160,8 @@ def _judge_again(
 
 
 def _audit_revision(db: Database, row: Mapping[str, Any], visit: Visit, user_id: int) -> None:
-    """Keep the answers a correction replaces, in the audit log."""
+    """Keep the answers and photo links a correction replaces, in the audit log."""
+    before = records.visit(db, row["uuid"])
     records.audit(
         db,
         user_id,
@@ -169,9 +171,20 @@ def _audit_revision(db: Database, row: Mapping[str, Any], visit: Visit, user_id:
         {
             "from_revision": row["revision"],
             "to_revision": visit.revision,
-            "previous_answers": records.visit(db, row["uuid"])["answers"],
+            "previous_answers": before["answers"],
+            "previous_photos": [
+                {"sha256": p["sha256"], "item_id": p["item_id"]} for p in before["photos"]
+            ],
         },
     )
+
+
+def _detach_dropped(db: Database, visit: Visit) -> None:
+    """A correction's photos are the visit's photos: links it left out go (the files stay)."""
+    kept = {(p.sha256, p.item_id) for p in visit.photos}
+    for old in records.visit(db, visit.uuid)["photos"]:
+        if (old["sha256"], old["item_id"]) not in kept:
+            records.detach_photo(db, visit.uuid, old["sha256"], old["item_id"])
 
 
 def attach_photos(db: Database, visit: Visit, captions: bool = False) -> None:

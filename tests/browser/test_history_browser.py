@@ -40,6 +40,9 @@ def logged_in(pw, tmp_path, base):
     return context, page
 
 
+AWAITING = "Terkirim, menunggu pemeriksaan"
+
+
 def wait_text(page, selector, text):
     page.locator(selector, has_text=text).first.wait_for(timeout=30000)
 
@@ -139,13 +142,17 @@ def test_sent_visits_show_outcomes_and_a_returned_one_comes_back_with_photos(
     page.locator(".visit-photos .thumbs img").wait_for()
     assert len(local_photos(page)) == 1  # fetched from the server into the tablet
     page.locator("#submit-visit").tap()
-    page.wait_for_function(
-        "() => document.getElementById('outbox-count').textContent === '0 menunggu dikirim'",
-        timeout=30000,
-    )
+    wait_text(page, f".state-sent [data-uuid='{returned}'] .outcome", AWAITING)
     assert puts == []  # the server has the photo already: not sent again
 
     page.route("**/visits/photo/*", lambda route: route.abort("connectionreset"))
+    page.goto(f"{base}/field/#/list")  # the list as it stands after the corrected visit went
+    wait_ready(page)
+    wait_text(page, f".state-sent [data-uuid='{returned}'] .outcome", AWAITING)
+    db = connect(live_app.config["DATABASE"])
+    row = db.execute("select status, revision from visits where uuid = ?", [returned]).fetchone()
+    db.close()
+    assert tuple(row) == ("submitted", 2)  # unchanged answers, still the correction it is
     page.wait_for_load_state("networkidle")
     page.locator(f"[data-uuid='{broken}'] button", has_text="Perbaiki").tap()
     page.wait_for_url(f"**/#/visit/{broken}/0")

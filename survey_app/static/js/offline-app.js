@@ -230,6 +230,8 @@
       var sent = sentVisits(list, server.visits, returned);
       if (sent.length) page.appendChild(listSection("sent", T.sent, sent, known, server.fresh));
       if (!list.length && !sent.length && !returned.length) page.appendChild(el("p", { class: "empty", text: T.noVisits }));
+      /* Unchanged after a sync: keep the rows, so a tap already on its way lands. */
+      if (root.firstElementChild && root.firstElementChild.isEqualNode(page)) return;
       root.replaceChildren(page);
     });
   }
