@@ -24,6 +24,8 @@ from survey_app.web import (
     field,
     field_app,
     followups,
+    holidays,
+    probes,
     reports,
     review,
 )
@@ -69,7 +71,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(api.bp)
     app.register_blueprint(review.bp)
     app.register_blueprint(reports.bp)
-    for bp in (dashboard.bp, assignments.bp, admin.bp, followups.bp):
+    for bp in (dashboard.bp, assignments.bp, admin.bp, followups.bp, holidays.bp, probes.bp):
         app.register_blueprint(bp)
     app.add_url_rule("/", "index", _index)
     app.jinja_env.globals["status_label"] = status_label
