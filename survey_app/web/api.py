@@ -26,7 +26,7 @@ from survey_app.store import sync as store_sync
 from survey_app.store.connection import write_batched
 from survey_app.web import forms
 from survey_app.web.database import get_db
-from survey_app.web.lockout import refusal_message, visit_refusal
+from survey_app.web.lockout import probe_refusal_message, refusal_message, visit_refusal
 from survey_app.web.roles import login_required
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -119,7 +119,7 @@ def _probe_bootstrap(db, opds: list) -> dict:
         if not p["check_uuid"] and p["window_end"] >= since
     ]
     refusals = {
-        o["id"]: refusal_message(r)
+        o["id"]: probe_refusal_message(r)
         for o in opds
         if (r := check_store.probe_refusal(db, g.user, o["id"], today, limits))
     }
@@ -354,6 +354,7 @@ _CHECK_MESSAGES = {
     "bad_request": lambda r: _("The request body must be a JSON object."),
     "malformed": lambda r: _("Some fields need correcting: %(items)s", items=r.detail),
     "not_own_opd": lambda r: _("You may assess only your own OPD."),
+    "lockout": lambda r: probe_refusal_message(r.refusal),
     "unknown_opd": lambda r: DomainError("unknown_opd", r.detail).message,
     "unknown_channel": lambda r: _(
         "The instrument has no checklist for the channel %(channel)s.", channel=r.detail
