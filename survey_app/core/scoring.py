@@ -138,7 +138,11 @@ STANDARD_ITEMS = {
             "Layanan selesai dalam waktu maksimal yang dipublikasikan",
             "Service completed within the published maximum time",
         ),
-        tags={"dimension": "kesesuaian_harapan", "component": "jangka_waktu"},
+        tags={
+            "dimension": "kesesuaian_harapan",
+            "component": "jangka_waktu",
+            "ombudsman": "proses",
+        },
         finding=Label(
             "Lama layanan melebihi waktu maksimal dalam standar pelayanan.",
             "The service took longer than the maximum time in the service standard.",
@@ -156,7 +160,7 @@ STANDARD_ITEMS = {
             "Biaya yang diminta tidak melebihi tarif yang dipublikasikan",
             "Fee asked no higher than the published tariff",
         ),
-        tags={"dimension": "kesesuaian_harapan", "component": "biaya"},
+        tags={"dimension": "kesesuaian_harapan", "component": "biaya", "ombudsman": "proses"},
         finding=Label(
             "Biaya yang diminta melebihi tarif dalam standar pelayanan (potensi pungli).",
             "The fee asked was above the tariff in the service standard (possible illegal levy).",
