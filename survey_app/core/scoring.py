@@ -233,7 +233,8 @@ class Condition:
     def met(self, follow_ups: Sequence[Mapping[str, Any]], today: str) -> bool:
         """Whether follow-ups ({status, due_date}) meet it on the ISO date `today`."""
         open_ = [f for f in follow_ups if f["status"] != "verified"]
-        overdue = [f for f in open_ if f["due_date"] < today]
+        # marked done by the OPD and awaiting verification: not verified, but not overdue
+        overdue = [f for f in open_ if f["status"] != "done" and f["due_date"] < today]
         must = (
             open_
             if self.must_be_verified == "all"
