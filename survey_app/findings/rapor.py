@@ -50,9 +50,11 @@ def _checks(
     """Probes and desk reviews of the period, when the checks module exists."""
     if check_reads is None:
         return []
-    return check_reads.for_period(
+    rows = check_reads.for_period(
         db, date_from, date_to, self_assessed=self_assessed, opd_id=opd_id
     )
+    # a check scores against its instrument; one refused on review counts nowhere
+    return [c for c in rows if c.get("instrument_id") and c.get("status") != "rejected"]
 
 
 def _pools(
