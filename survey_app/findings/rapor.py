@@ -189,6 +189,36 @@ def _side_by_side(independent: dict[str, Any], self_: dict[str, Any]) -> list[di
     return rows
 
 
+def _item_gaps(
+    independent: rapor.Pool, own: rapor.Pool, items: Mapping[str, Item]
+) -> list[dict[str, Any]]:
+    """Items both sides assessed: the self-assessed share met beside the independent one,
+    largest gap first."""
+    rows = []
+    for key, mine in own.items.items():
+        theirs = independent.items.get(key)
+        if theirs is None or not mine.weight or not theirs.weight:
+            continue
+        self_share = 100 * mine.credit / mine.weight
+        ind_share = 100 * theirs.credit / theirs.weight
+        item = items.get(key)
+        rows.append(
+            {
+                "item": key,
+                "label": label(item.label) if item else {"id": key, "en": key},
+                "dimension": mine.dimension,
+                "self": scoring.round2(self_share),
+                "independent": scoring.round2(ind_share),
+                "gap": scoring.round2(self_share - ind_share),
+                "_exact": self_share - ind_share,
+            }
+        )
+    rows.sort(key=lambda r: (-abs(r["_exact"]), r["item"]))
+    for r in rows:
+        del r["_exact"]
+    return rows
+
+
 def _entry(
     key: Any,
     independent: dict[Any, rapor.Pool],
@@ -204,6 +234,7 @@ def _entry(
         "independent": figs,
         "self": own if has_self else None,
         "side_by_side": _side_by_side(figs, own) if has_self else [],
+        "item_gaps": _item_gaps(independent[key], self_pools[key], items) if has_self else [],
         "follow_ups_due": _due(follow_ups, today),
     }
 
