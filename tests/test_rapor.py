@@ -360,3 +360,49 @@ def test_reports_page_offers_the_rapor_to_supervisors_only(seeded, tmp_path):
     assert evaluator.get(f"/reports/rapor/{SLUG}.pdf" + query).status_code == 403
     anonymous = seeded.test_client().get("/reports/rapor-city.pdf" + query)
     assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
+
+
+# --- probes and desk reviews (store.checks, helper "probes"): runs once it is merged -----------
+
+
+def test_independent_checks_count_and_self_assessed_ones_stay_beside(seeded, db):
+    pytest.importorskip("survey_app.store.checks")
+    version = db.execute("select max(version) from instruments where id = 'saluran'").fetchone()[0]
+    if version is None:
+        pytest.skip("no probe instrument loaded")
+    opd_id = records.opd_by_slug(db, SLUG)["id"]
+    assessor = db.execute("select id from users where role = 'supervisor'").fetchone()[0]
+    before = rapor.opd_rapor(db, SLUG, *PERIOD, TODAY)
+
+    def add(self_assessed: int, answers: dict) -> None:
+        db.table("checks").insert(
+            {
+                "uuid": f"00000000-0000-4000-8000-00000000000{self_assessed}",
+                "kind": "probe",
+                "opd_id": opd_id,
+                "channel": "telepon",
+                "instrument_id": "saluran",
+                "instrument_version": version,
+                "assessor_id": assessor,
+                "self_assessed": self_assessed,
+                "status": "submitted",
+                "answers": json.dumps(answers),
+                "notes": "{}",
+                "check_date": "2026-05-10",
+                "created_at": "2026-05-10T01:00:00",
+            }
+        )
+        db.conn.commit()
+
+    add(1, {"telepon_tersambung": "yes", "telepon_dijawab": "yes"})
+    only_self = rapor.opd_rapor(db, SLUG, *PERIOD, TODAY)
+    assert only_self["independent"] == before["independent"]  # a self-assessment: beside only
+    assert only_self["self"]["overall"] == 100.0
+    assert only_self["counts"] == {"visits": before["counts"]["visits"], "self_probe": 1}
+    add(0, {"telepon_tersambung": "yes", "telepon_dijawab": "no"})
+    both = rapor.opd_rapor(db, SLUG, *PERIOD, TODAY)
+    assert both["counts"]["probe"] == 1
+    answered = next(g for g in both["item_gaps"] if g["item"] == "saluran.telepon_dijawab")
+    assert (answered["self"], answered["independent"], answered["gap"]) == (100.0, 0.0, 100.0)
+    gaps = {g["item"] for g in both["independent"]["gaps"]}
+    assert "saluran.telepon_dijawab" in gaps
