@@ -25,34 +25,44 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import cache
 from typing import Any
 
 from survey_app.core import scoring
-from survey_app.core.instruments import OMBUDSMAN, Instrument, Item
+from survey_app.core.instruments import OMBUDSMAN, Instrument
 
 RAPOR_SCHEMES = ("ombudsman-2015", "ombudsman-2022", "ombudsman-2025")
 
 
-@dataclass(frozen=True)
-class Result:
-    """One scored item's result in one visit or check."""
-
-    key: str  # "instrument.item", or "standar.waktu"
-    dimension: str
-    weight: Fraction
-    credit: Fraction  # 0..1
+QUARTERS = 4  # credits are counted in quarters: a pass 4, a fail 0, an SKM answer v is v
 
 
 @dataclass
 class ItemStat:
-    """One item's results pooled over the period."""
+    """One item's results pooled over the period, counted in whole numbers.
+
+    `by_weight` maps each weight the item carried (a version may change it) to
+    [results, quarters of credit]; the exact sums are made from it once.
+    """
 
     key: str
     dimension: str
     results: int = 0
     short: int = 0  # results below full credit: failed, or an SKM answer below 4
-    weight: Fraction = Fraction(0)
-    credit: Fraction = Fraction(0)  # sum of weight x credit
+    by_weight: dict[float, list[int]] = field(default_factory=dict)
+
+    @property
+    def weight(self) -> Fraction:
+        """Sum of the weights of its results."""
+        return sum((_exact(w) * n for w, (n, _) in self.by_weight.items()), Fraction(0))
+
+    @property
+    def credit(self) -> Fraction:
+        """Sum of weight x credit over its results."""
+        return sum(
+            (_exact(w) * Fraction(q, QUARTERS) for w, (_, q) in self.by_weight.items()),
+            Fraction(0),
+        )
 
 
 @dataclass
@@ -62,12 +72,25 @@ class Pool:
     items: dict[str, ItemStat] = field(default_factory=dict)
     unmapped: int = 0
 
-    def add(self, result: Result) -> None:
-        stat = self.items.setdefault(result.key, ItemStat(result.key, result.dimension))
+    def add(self, key: str, dimension: str, weight: float, quarters: int) -> None:
+        """One result: its item, dimension, weight and credit in quarters (0-4)."""
+        stat = self.items.get(key)
+        if stat is None:
+            stat = self.items[key] = ItemStat(key, dimension)
         stat.results += 1
-        stat.short += 1 if result.credit < 1 else 0
-        stat.weight += result.weight
-        stat.credit += result.weight * result.credit
+        if quarters < QUARTERS:
+            stat.short += 1
+        tally = stat.by_weight.get(weight)
+        if tally is None:
+            tally = stat.by_weight[weight] = [0, 0]
+        tally[0] += 1
+        tally[1] += quarters
+
+
+@cache
+def _exact(weight: float) -> Fraction:
+    """A weight from YAML as the fraction it stands for (0.1 -> 1/10, not binary noise)."""
+    return Fraction(weight).limit_denominator(10**6)
 
 
 def fallback_dimensions(instruments: Iterable[Instrument]) -> dict[str, str]:
@@ -84,12 +107,32 @@ def fallback_dimensions(instruments: Iterable[Instrument]) -> dict[str, str]:
     return found
 
 
-def _dimension(key: str, item: Item, fallback: Mapping[str, str]) -> str | None:
-    return item.tags.get("ombudsman") or fallback.get(key)
+_SPECS: dict[tuple, tuple[tuple, dict, dict]] = {}
 
 
-def _weight(item: Item) -> Fraction:
-    return Fraction(item.weight).limit_denominator(10**6)
+def _specs(instruments: Sequence[Instrument]) -> tuple[dict, dict]:
+    """Per instrument set, once: 'instrument.item' -> (dimension or None, weight) for
+    its scored items and the standard items, and unsur -> 'instrument.item'.
+
+    Kept by the objects' identity (and the objects kept with it, so an id is never
+    reused): the content hash leaves the Ombudsman tags out, so it cannot tell a
+    tagged version from the same version stored before the tag existed.
+    """
+    ident = tuple(id(i) for i in instruments)
+    if ident not in _SPECS:
+        specs: dict[str, tuple[str | None, float]] = {}
+        unsur: dict[str, str] = {}
+        pairs = [(f"{inst.id}.{item.id}", item) for inst in instruments for item in inst.items]
+        pairs += list(scoring.standard_items().items())
+        for key, item in pairs:
+            if item.scored:
+                specs[key] = (item.tags.get("ombudsman"), item.weight)
+            if item.type == "scale4" and "unsur" in item.tags:
+                unsur.setdefault(item.tags["unsur"], key)
+        if len(_SPECS) > 256:
+            _SPECS.clear()
+        _SPECS[ident] = (tuple(instruments), specs, unsur)
+    return _SPECS[ident][1:]
 
 
 def visit_results(
@@ -97,34 +140,30 @@ def visit_results(
     item_results: Mapping[str, Sequence[str]],
     skm_values: Mapping[str, Sequence[int]],
     fallback: Mapping[str, str],
-    pool: Pool,
+    *pools: Pool,
 ) -> None:
-    """Add one visit's stored verdicts ("passed"/"failed" keys) and SKM answers to `pool`."""
-    by_key = {f"{inst.id}.{item.id}": item for inst in instruments for item in inst.items}
-    by_key.update(scoring.standard_items())
-    for key in item_results.get("passed", ()):
-        _add(pool, key, by_key.get(key), Fraction(1), fallback)
-    for key in item_results.get("failed", ()):
-        _add(pool, key, by_key.get(key), Fraction(0), fallback)
-    unsur_items = {
-        item.tags["unsur"]: (f"{inst.id}.{item.id}", item)
-        for inst in instruments
-        for item in inst.items
-        if item.type == "scale4" and "unsur" in item.tags
-    }
-    for unsur, values in skm_values.items():
-        key, item = unsur_items.get(unsur, (unsur, None))
+    """Add one visit's stored verdicts ("passed"/"failed" keys) and SKM answers to `pools`."""
+    specs, unsur = _specs(instruments)
+    for quarters, keys in (
+        (QUARTERS, item_results.get("passed", ())),
+        (0, item_results.get("failed", ())),
+    ):
+        for key in keys:
+            _add(pools, key, specs.get(key), quarters, fallback)
+    for code, values in skm_values.items():
+        key = unsur.get(code, code)
         for value in values:
-            _add(pool, key, item, Fraction(int(value), 4), fallback)
+            _add(pools, key, specs.get(key), int(value), fallback)
 
 
 def check_results(
     instrument: Instrument,
     answers: Mapping[str, Any],
     fallback: Mapping[str, str],
-    pool: Pool,
+    *pools: Pool,
 ) -> None:
-    """Add one check's (probe, desk review) answers to `pool`, scored against its instrument."""
+    """Add one check's (probe, desk review) answers to `pools`, scored against its instrument."""
+    specs, _ = _specs([instrument])
     given = instrument.relevant_answers(answers)
     for item in instrument.items:
         if not item.scored:
@@ -134,18 +173,19 @@ def check_results(
         if item.checkable:
             verdict = item.passed(value)
             if verdict is not None:
-                _add(pool, key, item, Fraction(1 if verdict else 0), fallback)
+                _add(pools, key, specs.get(key), QUARTERS if verdict else 0, fallback)
         elif value not in (None, "", "na"):
-            _add(pool, key, item, Fraction(int(value), 4), fallback)
+            _add(pools, key, specs.get(key), int(value), fallback)
 
 
-def _add(pool: Pool, key: str, item: Item | None, credit: Fraction, fallback) -> None:
-    dimension = (_dimension(key, item, fallback) if item else None) or fallback.get(key)
-    if dimension not in OMBUDSMAN:
-        pool.unmapped += 1
-        return
-    weight = _weight(item) if item else Fraction(1)
-    pool.add(Result(key, dimension, weight, credit))
+def _add(pools, key: str, spec: tuple | None, quarters: int, fallback: Mapping[str, str]) -> None:
+    dimension, weight = spec if spec else (None, 1.0)
+    dimension = dimension or fallback.get(key)  # a version stored before the tag existed
+    for pool in pools:
+        if dimension in OMBUDSMAN:
+            pool.add(key, dimension, weight, quarters)
+        else:
+            pool.unmapped += 1
 
 
 def figures(
@@ -161,11 +201,12 @@ def figures(
     its band agree.
     """
     schemes = schemes or scoring.load_schemes()
+    exact = {key: (stat.weight, stat.credit) for key, stat in pool.items.items()}
     dims: dict[str, dict[str, Any]] = {}
     for dim in OMBUDSMAN:
         stats = [s for s in pool.items.values() if s.dimension == dim]
-        weight = sum((s.weight for s in stats), Fraction(0))
-        credit = sum((s.credit for s in stats), Fraction(0))
+        weight = sum((exact[s.key][0] for s in stats), Fraction(0))
+        credit = sum((exact[s.key][1] for s in stats), Fraction(0))
         dims[dim] = {
             "code": dim,
             "exact": 100 * credit / weight if weight else None,
@@ -177,7 +218,8 @@ def figures(
     overall = sum(d["exact"] for d in with_data) / len(with_data) if with_data else None
     gaps = []
     for stat in pool.items.values():
-        lost = stat.weight - stat.credit
+        weight, credit = exact[stat.key]
+        lost = weight - credit
         if lost <= 0:
             continue
         cost = 100 * lost / dims[stat.dimension]["weight"]
@@ -187,7 +229,7 @@ def figures(
                 "dimension": stat.dimension,
                 "short": stat.short,
                 "of": stat.results,
-                "share": scoring.round2(100 * stat.credit / stat.weight),
+                "share": scoring.round2(100 * credit / weight),
                 "points": scoring.round2(cost),
                 "overall_points": scoring.round2(cost / len(with_data)),
                 "_exact": cost,

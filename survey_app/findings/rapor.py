@@ -82,17 +82,16 @@ def _pools(
         items.update({f"{inst.id}.{item.id}": item for item in inst.items})
     for v in visits:
         insts = [built[ref] for ref in v["instruments"]]
+        pools = (independent[v["opd_id"]], independent["city"])
+        rapor.visit_results(insts, v["item_results"], v["skm_values"], fallback, *pools)
         for key in (v["opd_id"], "city"):
-            rapor.visit_results(
-                insts, v["item_results"], v["skm_values"], fallback, independent[key]
-            )
             counts[key]["visits"] += 1
     for flag, rows in checks.items():
         target = self_pools if flag else independent
         for c in rows:
             inst = built[(c["instrument_id"], c["instrument_version"])]
+            rapor.check_results(inst, c["answers"], fallback, target[c["opd_id"]], target["city"])
             for key in (c["opd_id"], "city"):
-                rapor.check_results(inst, c["answers"], fallback, target[key])
                 counts[key][("self_" if flag else "") + c.get("kind", "check")] += 1
     return independent, self_pools, counts, items
 
