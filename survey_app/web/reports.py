@@ -111,11 +111,12 @@ def _official_args() -> dict:
     """Letterhead, numbering and signer from the REPORT_* settings; the register notes who."""
     cfg = current_app.config
     official = render.Official.from_config(cfg, created_by=g.user["username"])
-    return {
-        "photo_dir": cfg["PHOTOS_DIR"],
-        "official": official,
-        "probe_deadline": cfg["PROBE_DEADLINE_DAYS"],
-    }
+    return {"photo_dir": cfg["PHOTOS_DIR"], "official": official}
+
+
+def _findings_args() -> dict:
+    """The official arguments, and the probe deadline the findings reports judge answers by."""
+    return {**_official_args(), "probe_deadline": current_app.config["PROBE_DEADLINE_DAYS"]}
 
 
 @bp.route("/")
@@ -152,7 +153,7 @@ def opd_pdf(slug: str):
     """The findings report of one OPD for the period."""
     f = _filters()
     rendered = render.official_opd_pdf(
-        get_db(), slug, f["date_from"], f["date_to"], **_official_args(), locale=f["lang"]
+        get_db(), slug, f["date_from"], f["date_to"], **_findings_args(), locale=f["lang"]
     )
     return _pdf(rendered, render.opd_filename(slug, f["date_from"], f["date_to"]))
 
@@ -163,7 +164,7 @@ def city_pdf():
     """The city-wide report for the period."""
     f = _filters()
     rendered = render.official_city_pdf(
-        get_db(), f["date_from"], f["date_to"], **_official_args(), locale=f["lang"]
+        get_db(), f["date_from"], f["date_to"], **_findings_args(), locale=f["lang"]
     )
     return _pdf(rendered, render.city_filename(f["date_from"], f["date_to"]))
 
