@@ -11,14 +11,15 @@ from survey_app.store import records
 
 from .test_api import gen_payload
 
-ANON, OWNER, OTHER, SUPERVISOR, ADMIN = (
+ANON, OWNER, OTHER, SUPERVISOR, ADMIN, OPD = (
     "anonymous",
     "evaluator1",
     "evaluator2",
     "supervisor",
     "admin",
+    "opd1",  # role `opd`: Disdukcapil's own officer
 )
-ROLES = (ANON, OWNER, OTHER, SUPERVISOR, ADMIN)
+ROLES = (ANON, OWNER, OTHER, SUPERVISOR, ADMIN, OPD)
 PUBLIC = {
     "static",
     "auth.login",
@@ -30,7 +31,7 @@ PUBLIC = {
 }
 # endpoint prefix -> roles allowed
 ALLOWED = {
-    "auth.csrf_token": {OWNER, OTHER, SUPERVISOR, ADMIN},  # any logged-in user, own session
+    "auth.csrf_token": {OWNER, OTHER, SUPERVISOR, ADMIN, OPD},  # any logged-in user
     "field.review": {OWNER, SUPERVISOR, ADMIN},
     "field.photo": {OWNER, SUPERVISOR, ADMIN},
     "field.": {OWNER, OTHER},  # any evaluator; OWN_ONLY narrows the visit routes
@@ -44,6 +45,7 @@ ALLOWED = {
     "reports.": {SUPERVISOR, ADMIN},
     "followups.": {SUPERVISOR, ADMIN},
     "admin.": {SUPERVISOR, ADMIN},
+    "opd.": {OPD},  # the OPD's own pages; the OPD comes from the account, not the URL
 }
 # (endpoint, method) -> roles, where a method is narrower than the endpoint
 BY_METHOD = {
@@ -100,6 +102,7 @@ def fill(rule, values) -> str | None:
         "service_id": 1,
         "user_id": 1,
         "assignment_id": 1,
+        "action_id": 1,
         "kind": "csv",
         "fmt": "csv",
         "format": "csv",
@@ -247,3 +250,25 @@ def test_upload_filename_is_never_used(app, client, auth, world, db, tmp_path):
     assert not any(
         p.name.startswith("escape") for p in added | set(tmp_path.parent.glob("escape*"))
     )
+
+
+def test_an_opd_user_opens_no_evaluator_supervisor_admin_or_api_route(app, world_with_visit):
+    """Role `opd` gets 403 on every route but its own pages (and its CSRF token)."""
+    table, _ = routes(app, world_with_visit)
+    client = app.test_client()
+    client.post("/login", data={"username": OPD, "password": "demo-password"})
+    others = [
+        (endpoint, method, path)
+        for endpoint, method, path in table
+        if not endpoint.startswith("opd.") and endpoint != "auth.csrf_token"
+    ]
+    families = {endpoint.split(".")[0] for endpoint, _, _ in others}
+    assert {"field", "field_app", "api", "review", "dashboard", "admin"} <= families
+    opened = []
+    for endpoint, method, path in others:
+        response = client.open(path, method=method, data={})
+        if response.status_code != 403:
+            opened.append(f"{method} {path} ({endpoint}) -> {response.status_code}")
+        response.close()
+    assert opened == []
+    assert client.get("/opd/").status_code == 200

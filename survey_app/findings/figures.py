@@ -585,3 +585,37 @@ def opd_slugs_with_visits(
 ) -> list[str]:
     """The OPDs that have visits in the period, by name."""
     return summaries.opd_slugs_with_visits(db, date_from, date_to, status)
+
+
+# --- the OPD's own view ------------------------------------------------------------------
+
+
+def opd_own_view(db: Database, opd: Mapping[str, Any], span: Mapping[str, str]) -> dict[str, Any]:
+    """What an OPD's own officer sees of a period: approved visits only, no evaluator.
+
+    The OPD's figures and the change since the period before, its failed items with
+    finding and recommendation, time per service, and its visits by date and service
+    (no uuid, no photo: those open the evaluator's working papers).
+    """
+    items = items_of(db, summaries.stored_versions(db))
+    one = opd_figures(db, opd, span, items)
+    visits = opd_visits(db, opd["id"], span, items)
+    return {
+        "figures": one["figures"],
+        "compliance_delta": one["compliance_delta"],
+        "ikm_delta": one["ikm_delta"],
+        "change": one["change"],
+        "timing": one["timing"],
+        "findings": [_counted(row, items) for row in one["failed_items"]],
+        "visits": [
+            {
+                "visit_date": v["visit_date"],
+                "service": v["service"],
+                "figures": {k: v["figures"][k] for k in ("compliance", "zone", "ikm_converted")},
+                "waiting_minutes": v["figures"]["timing"].get("waiting_minutes"),
+                "over_max": v["figures"]["timing"].get("over_max"),
+                "fee_over": v["figures"]["fee"].get("over_published"),
+            }
+            for v in sorted(visits, key=lambda v: v["visit_date"], reverse=True)
+        ],
+    }

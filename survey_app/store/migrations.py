@@ -426,3 +426,14 @@ def _built(db: Database, built: dict, inst_id: str, version: int):
         ).fetchone()
         built[(inst_id, version)] = instruments.build(orjson.loads(definition), source=source)
     return built[(inst_id, version)]
+
+
+@migrations()
+def m018_follow_up_done(db: Database) -> None:
+    """An OPD user marks a follow-up action done; the next approved visit verifies it.
+
+    `done_at` (server clock) and `done_by` (the OPD user) say when and who; the
+    status 'done' waits for that visit, which sets 'verified' or 'still_open'.
+    """
+    db.table("follow_ups").add_column("done_at", str)
+    db.table("follow_ups").add_column("done_by", int)

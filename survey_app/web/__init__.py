@@ -24,6 +24,7 @@ from survey_app.web import (
     field,
     field_app,
     followups,
+    opd,
     reports,
     review,
 )
@@ -69,7 +70,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(api.bp)
     app.register_blueprint(review.bp)
     app.register_blueprint(reports.bp)
-    for bp in (dashboard.bp, assignments.bp, admin.bp, followups.bp):
+    for bp in (dashboard.bp, assignments.bp, admin.bp, followups.bp, opd.bp):
         app.register_blueprint(bp)
     app.add_url_rule("/", "index", _index)
     app.jinja_env.globals["status_label"] = status_label
@@ -90,6 +91,8 @@ def _index():
         return redirect(url_for("auth.login"))
     if g.user["role"] == "evaluator":
         return redirect(url_for("field_app.shell"))
+    if g.user["role"] == "opd":
+        return redirect(url_for("opd.index"))
     return redirect(url_for("review.queue"))
 
 
