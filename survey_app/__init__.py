@@ -63,6 +63,8 @@ def create_app(test_config: dict | None = None, *, check_secret: bool = True) ->
         RETRY_AFTER_SECONDS=30,
         LOCKOUT_MIN_DAYS=14,
         LOCKOUT_MAX_PER_QUARTER=3,
+        # Working days a probed channel has to answer before "no answer" (core/workdays.py).
+        PROBE_DEADLINE_DAYS=3,
         LOGIN_MAX_FAILURES=5,  # per account at one address
         LOGIN_ADDRESS_MAX_FAILURES=50,  # per address, over all accounts (an office's NAT)
         LOGIN_WINDOW_SECONDS=15 * 60,

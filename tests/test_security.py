@@ -36,6 +36,8 @@ ALLOWED = {
     "field.photo": {OWNER, SUPERVISOR, ADMIN},
     "field.": {OWNER, OTHER},  # any evaluator; OWN_ONLY narrows the visit routes
     "field_app.": {OWNER, OTHER},
+    "api.post_check": {OWNER, OTHER, OPD},  # an OPD user's checks are self-assessments
+    "api.list_checks": {OWNER, OTHER, OPD},
     "api.": {OWNER, OTHER},
     "admin.users": {ADMIN},
     "admin.user": {ADMIN},
@@ -253,14 +255,15 @@ def test_upload_filename_is_never_used(app, client, auth, world, db, tmp_path):
 
 
 def test_an_opd_user_opens_no_evaluator_supervisor_admin_or_api_route(app, world_with_visit):
-    """Role `opd` gets 403 on every route but its own pages (and its CSRF token)."""
+    """Role `opd` gets 403 on every route but its own pages, its CSRF token and its checks."""
     table, _ = routes(app, world_with_visit)
     client = app.test_client()
     client.post("/login", data={"username": OPD, "password": "demo-password"})
     others = [
         (endpoint, method, path)
         for endpoint, method, path in table
-        if not endpoint.startswith("opd.") and endpoint != "auth.csrf_token"
+        if not endpoint.startswith("opd.")
+        and endpoint not in ("auth.csrf_token", "api.post_check", "api.list_checks")
     ]
     families = {endpoint.split(".")[0] for endpoint, _, _ in others}
     assert {"field", "field_app", "api", "review", "dashboard", "admin"} <= families

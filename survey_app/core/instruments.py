@@ -48,6 +48,13 @@ COMPONENTS = (
 )
 UNSUR = tuple(f"U{n}" for n in range(1, 10))
 SCHEMES = ("ombudsman-2015", "ombudsman-2022", "skm-2017")
+# What an instrument is filled for: a counter visit (the default), a remote
+# probe of a contact channel, or a desk review of documents. Only `visit`
+# instruments are offered to start a visit or counted in a visit figure.
+KINDS = ("visit", "probe", "desk")
+# The contact channels a probe section tests (core/checks.py names them).
+CHANNELS = ("telepon", "whatsapp", "email", "web", "sosmed", "pengaduan", "lapor")
+OMBUDSMAN = ("input", "proses", "output", "pengaduan")
 ROLES = ("arrival", "ticket", "service_start", "service_end", "fee_asked", "narrative")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -134,6 +141,7 @@ class Section:
     id: str
     title: Label
     items: tuple[Item, ...]
+    channel: str | None = None  # probe instruments: the channel this section tests
 
 
 @dataclass(frozen=True)
@@ -148,6 +156,7 @@ class Instrument:
     definition: Mapping[str, Any]
     source: str = ""
     order: int = 100
+    kind: str = "visit"  # one of KINDS
 
     @cached_property
     def items(self) -> tuple[Item, ...]:
@@ -321,6 +330,9 @@ class _Checker:
         order = raw.get("order", 100)
         if not isinstance(order, int) or isinstance(order, bool):
             self.error(raw, "order", "order", "order must be a whole number")
+        kind = raw.get("kind", "visit")
+        if kind not in KINDS:
+            self.error(raw, "kind", "kind", f"unknown kind {kind!r} (one of {', '.join(KINDS)})")
         sections = self.sections(raw)
         if self.errors:
             return None
@@ -335,6 +347,7 @@ class _Checker:
             _plain(raw),
             self.source,
             order,
+            kind,
         )
 
     def label(self, parent: Any, key: str, path: str, required=False) -> Label | None:
@@ -397,7 +410,10 @@ class _Checker:
             seen_sections.add(s_id)
             title = self.label(s_raw, "title", path, required=True)
             items = self.items(s_raw, path, str(s_id), seen_items)
-            sections.append(Section(str(s_id), title, items))
+            channel = s_raw.get("channel")
+            if channel is not None and channel not in CHANNELS:
+                self.error(s_raw, "channel", path, f"unknown channel {channel!r}")
+            sections.append(Section(str(s_id), title, items, channel))
         return tuple(sections)
 
     def items(self, s_raw: dict, s_path: str, s_id: str, seen: dict) -> tuple[Item, ...]:
@@ -510,7 +526,12 @@ class _Checker:
         if not isinstance(tags, dict):
             self.error(raw, "tags", path, "tags must be a mapping")
             return {}
-        allowed = {"dimension": DIMENSIONS, "component": COMPONENTS, "unsur": UNSUR}
+        allowed = {
+            "dimension": DIMENSIONS,
+            "component": COMPONENTS,
+            "unsur": UNSUR,
+            "ombudsman": OMBUDSMAN,
+        }
         for key, value in tags.items():
             if key not in allowed:
                 self.error(tags, key, path, f"unknown tag '{key}'")

@@ -6,7 +6,7 @@ import orjson
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from survey_app.core import instruments, scoring
+from survey_app.core import instruments, scoring, workdays
 from survey_app.store.briefs import brief_of, split_scores
 
 migrations = Migrations("survey_app")
@@ -426,6 +426,80 @@ def _built(db: Database, built: dict, inst_id: str, version: int):
         ).fetchone()
         built[(inst_id, version)] = instruments.build(orjson.loads(definition), source=source)
     return built[(inst_id, version)]
+
+
+@migrations()
+def m017_checks(db: Database) -> None:
+    """Probes, desk reviews and self-assessments: "checks", kept apart from visits.
+
+    No independent visit figure reads these tables, so a probe or a
+    self-assessment can never slip into a visit score, tally or ranking.
+    `holidays` holds the editable copy of core/holidays.yaml (working days).
+    """
+    db.table("checks").create(
+        {
+            "uuid": str,
+            "kind": str,
+            "opd_id": int,
+            "service_id": int,
+            "channel": str,
+            "instrument_id": str,
+            "instrument_version": int,
+            "assessor_id": int,
+            "self_assessed": int,
+            "status": str,
+            "answers": str,
+            "notes": str,
+            "sent_at": str,
+            "answered_at": str,
+            "check_date": str,
+            "plan_id": int,
+            "content_hash": str,
+            "created_at": str,
+            "scores": str,
+        },
+        pk="uuid",
+        not_null={"kind", "opd_id", "assessor_id", "self_assessed", "status", "check_date"},
+        defaults={"self_assessed": 0, "status": "submitted"},
+        foreign_keys=[
+            ("opd_id", "opds", "id"),
+            ("service_id", "services", "id"),
+            ("assessor_id", "users", "id"),
+        ],
+    )
+    db.table("checks").create_index(["opd_id", "kind", "check_date"])
+    db.table("checks").create_index(["assessor_id"])
+    db.table("check_photos").create(
+        {"check_uuid": str, "sha256": str, "item_id": str, "captured_at": str},
+        pk=("check_uuid", "sha256", "item_id"),
+        foreign_keys=[("check_uuid", "checks", "uuid"), ("sha256", "photos", "sha256")],
+    )
+    db.table("probe_plans").create(
+        {
+            "id": int,
+            "opd_id": int,
+            "channel": str,
+            "evaluator_id": int,
+            "window_start": str,
+            "window_end": str,
+            "question": str,
+            "created_by": int,
+            "created_at": str,
+        },
+        pk="id",
+        not_null={"opd_id", "channel", "evaluator_id", "window_start", "window_end"},
+        foreign_keys=[
+            ("opd_id", "opds", "id"),
+            ("evaluator_id", "users", "id"),
+            ("created_by", "users", "id"),
+        ],
+    )
+    db.table("probe_plans").create_index(["evaluator_id", "window_end"])
+    db.table("holidays").create({"date": str, "name": str, "kind": str}, pk="date")
+    db.conn.executemany(
+        "insert or ignore into holidays (date, name, kind) values (?, ?, ?)",
+        [(h.date.isoformat(), h.name, h.kind) for h in workdays.load_holidays()],
+    )
 
 
 @migrations()

@@ -113,11 +113,13 @@ def load_instruments_dir(db: Database, directory: str | Path) -> list[str]:
 
 
 def _version_used(db: Database, inst_id: str, version: int) -> bool:
+    """Whether a visit or a check was filled on the version."""
     return bool(
         db.execute(
             "select 1 from visit_instruments where instrument_id = ? and "
-            "instrument_version = ? limit 1",
-            [inst_id, version],
+            "instrument_version = ? union all select 1 from checks where instrument_id = ? "
+            "and instrument_version = ? limit 1",
+            [inst_id, version, inst_id, version],
         ).fetchone()
     )
 
@@ -163,13 +165,18 @@ def instruments(db: Database, refs: Sequence[tuple[str, int]]) -> list[Instrumen
     return found
 
 
-def current_instruments(db: Database) -> list[Instrument]:
-    """The newest non-retired version of each instrument."""
+def current_instruments(db: Database, kind: str | None = "visit") -> list[Instrument]:
+    """The newest non-retired version of each instrument of a kind (None: every kind).
+
+    Visit instruments by default: a probe's or a desk review's instrument is
+    never offered to start a visit, nor counted in a visit figure.
+    """
     rows = db.execute(
         "select id, max(version) as version from instruments where retired = 0 "
         "group by id order by id"
     ).fetchall()
     found = [instrument(db, r["id"], r["version"]) for r in rows]
+    found = [i for i in found if kind is None or i.kind == kind]
     return sorted(found, key=lambda i: (i.order, i.id))
 
 

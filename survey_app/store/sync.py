@@ -15,6 +15,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from survey_app.core import rules, sync
+from survey_app.core.errors import DomainError
 from survey_app.core.instruments import Instrument
 from survey_app.core.rules import Refusal
 from survey_app.core.visit import Visit
@@ -38,8 +39,13 @@ class Known:
         self.db, self.evaluator, self.limits = db, evaluator, limits
 
     def instruments(self, refs: Sequence[tuple[str, int]]) -> list[Instrument]:
-        """The instrument versions, in order; DomainError names an unknown one."""
-        return records.instruments(self.db, refs)
+        """The visit instrument versions, in order; DomainError names an unknown one
+        (a probe's or a desk review's instrument is not one a visit is filled on)."""
+        found = records.instruments(self.db, refs)
+        for inst in found:
+            if inst.kind != "visit":
+                raise DomainError("unknown_instrument", f"{inst.id} v{inst.version}")
+        return found
 
     def service(self, service_id: int) -> Mapping[str, Any]:
         """The service with its OPD id; DomainError when unknown."""

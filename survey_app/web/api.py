@@ -19,6 +19,7 @@ from flask_wtf.csrf import generate_csrf
 from survey_app.core import photos, sync
 from survey_app.core.errors import DomainError
 from survey_app.store import assignments as plans
+from survey_app.store import checks as check_store
 from survey_app.store import opds as opd_store
 from survey_app.store import records, uploads, visit_lists
 from survey_app.store import sync as store_sync
@@ -224,6 +225,41 @@ def get_visit(visit_uuid: str):
     return jsonify(visit.to_payload())
 
 
+@bp.route("/checks", methods=("POST",))
+@login_required("evaluator", "opd")
+def post_check():
+    """Store a probe, desk review or self-assessment once: 201 new, 200 harmless resend, 409.
+
+    The same contract as POST /visits (docs/api.md): photos first by hash,
+    per-field reasons in the user's language.
+    """
+    cfg = current_app.config
+    limits = (cfg["LOCKOUT_MIN_DAYS"], cfg["LOCKOUT_MAX_PER_QUARTER"])
+    try:
+        result = check_store.receive(get_db(), _json_body(), g.user, limits, check_answers)
+    except sync.Refused as refused:
+        raise _refusal(refused, _CHECK_MESSAGES) from None
+    check = result.check
+    body = {
+        "uuid": check.uuid,
+        "status": "submitted",
+        "stored": True,
+        "photos": [p.sha256 for p in check.photos],
+    }
+    if result.outcome == "repeat":
+        return jsonify(**body, repeat=True), 200
+    return jsonify(**body), 201
+
+
+@bp.route("/checks")
+@login_required("evaluator", "opd")
+def list_checks():
+    """The user's own checks as the server holds them (newest first)."""
+    found = check_store.of_assessor(get_db(), g.user["id"])
+    keys = ("uuid", "kind", "opd_id", "channel", "check_date", "sent_at", "answered_at", "status")
+    return jsonify(checks=[{k: c[k] for k in keys} for c in found])
+
+
 def check_answers(inst, given: dict, with_photos: set[str]) -> tuple[dict, dict]:
     """One instrument's answers by the web form's own fields, required items included.
 
@@ -271,11 +307,31 @@ _MESSAGES = {
 }
 
 
-def _refusal(refused: sync.Refused) -> ApiError:
+# A check's refusals: the visit's where they are the same, its own where not.
+_CHECK_MESSAGES = {
+    **_MESSAGES,
+    "bad_request": lambda r: _("The request body must be a JSON object."),
+    "malformed": lambda r: _("Some fields need correcting: %(items)s", items=r.detail),
+    "not_own_opd": lambda r: _("You may assess only your own OPD."),
+    "unknown_opd": lambda r: DomainError("unknown_opd", r.detail).message,
+    "unknown_channel": lambda r: _(
+        "The instrument has no checklist for the channel %(channel)s.", channel=r.detail
+    ),
+    "unknown_plan": lambda r: _("This probe plan is not yours, or is for another OPD or channel."),
+    "uuid_taken": lambda r: _("This check number belongs to someone else."),
+    "conflict": lambda r: _(
+        "The server already holds a different version of this check. Ask your supervisor "
+        "before sending again."
+    ),
+}
+
+
+def _refusal(refused: sync.Refused, messages: dict | None = None) -> ApiError:
     """The refusal as the API answers it: status, code, message and the fields' reasons."""
     extra = {}
     if refused.fields:
         extra["fields"] = {k: [str(m) for m in v] for k, v in refused.fields.items()}
     if refused.missing:
         extra["missing"] = refused.missing
-    return ApiError(refused.status, refused.code, _MESSAGES[refused.code](refused), **extra)
+    message = (messages or _MESSAGES)[refused.code](refused)
+    return ApiError(refused.status, refused.code, message, **extra)
