@@ -47,6 +47,7 @@ ALLOWED = {
     "reports.": {SUPERVISOR, ADMIN},
     "followups.": {SUPERVISOR, ADMIN},
     "admin.": {SUPERVISOR, ADMIN},
+    "desk.": {SUPERVISOR, ADMIN},  # the independent desk review
     "opd.": {OPD},  # the OPD's own pages; the OPD comes from the account, not the URL
 }
 # (endpoint, method) -> roles, where a method is narrower than the endpoint
@@ -105,6 +106,8 @@ def fill(rule, values) -> str | None:
         "user_id": 1,
         "assignment_id": 1,
         "action_id": 1,
+        "check_uuid": "00000000-0000-4000-8000-000000000000",
+        "digest": "0" * 64,
         "kind": "csv",
         "fmt": "csv",
         "format": "csv",

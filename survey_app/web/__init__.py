@@ -21,6 +21,7 @@ from survey_app.web import (
     auth,
     dashboard,
     database,
+    desk,
     field,
     field_app,
     followups,
@@ -70,7 +71,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(api.bp)
     app.register_blueprint(review.bp)
     app.register_blueprint(reports.bp)
-    for bp in (dashboard.bp, assignments.bp, admin.bp, followups.bp, opd.bp):
+    for bp in (dashboard.bp, assignments.bp, admin.bp, followups.bp, desk.bp, opd.bp):
         app.register_blueprint(bp)
     app.add_url_rule("/", "index", _index)
     app.jinja_env.globals["status_label"] = status_label
