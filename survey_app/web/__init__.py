@@ -76,6 +76,7 @@ def init_app(app: Flask) -> None:
     app.add_url_rule("/", "index", _index)
     app.jinja_env.globals["status_label"] = status_label
     app.jinja_env.filters["num"] = lambda v, places=2: formatting.number(v, places, g.lang)
+    app.jinja_env.filters["signed"] = lambda v, places=2: formatting.signed(v, places, g.lang)
     app.jinja_env.filters["rupiah"] = lambda v: formatting.rupiah(v, g.lang)
     app.jinja_env.filters["long_date"] = lambda v: formatting.long_date(v, g.lang)
     app.jinja_env.filters["short_date"] = lambda v: formatting.short_date(v, g.lang)

@@ -168,6 +168,7 @@ def opd(slug: str):
         failed=findings.top_findings(one["failed_items"], items),
         visits=sorted(visits, key=lambda v: v["visit_date"], reverse=True),
         pending=summaries.pending_counts(db, span["from"], span["to"], record["id"]),
+        sides=findings.self_vs_independent(db, record["id"], span),
         dimension_labels=labels.DIMENSIONS,
         unsur_labels=labels.UNSUR,
     )

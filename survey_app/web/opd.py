@@ -73,6 +73,7 @@ def index():
         span=span,
         presets=periods.presets(db, today),
         view=figures.opd_own_view(db, record, span),
+        sides=figures.self_vs_independent(db, record["id"], span),
         follow_ups=actions.of_opd(db, record["id"]),
         statuses=STATUS_LABELS,
         today=today.isoformat(),
