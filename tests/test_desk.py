@@ -138,3 +138,28 @@ def test_an_oversized_or_false_evidence_file_is_refused_on_its_item(app, world, 
         part = html.split(f'id="item-tinjauan__{item}"')[1].split('class="item')[0]
         assert "field-error" in part, item
     assert db.execute("select count(*) from checks").fetchone()[0] == 0
+
+
+def test_the_reviewer_is_named_beside_the_opds_own_desk_review(seeded, db, tmp_path):
+    import datetime as dt
+    import subprocess
+
+    from survey_app.findings import render
+
+    client = login(seeded, "supervisor")
+    html = client.get("/desk-reviews/new?opd=disdukcapil").get_data(as_text=True)
+    data = {**answers(), "check_uuid": form_uuid(html)}
+    assert client.post("/desk-reviews/new?opd=disdukcapil", data=data).status_code == 302
+    own = login(seeded, "opd1")
+    yes = {k: ("yes" if k.endswith("_ada") else v) for k, v in answers().items()}
+    assert own.post("/opd/self/new/desk", data=yes).status_code == 302
+    today = dt.date.today().isoformat()
+    page = client.get(f"/dashboard/opd/disdukcapil?from=2026-10-01&to={today}")
+    named = "Tinjauan dokumen independen oleh: Supervisor Inspektorat."
+    assert named in page.get_data(as_text=True)
+    pdf = render.opd_pdf(db, "disdukcapil", "2026-10-01", today, seeded.config["PHOTOS_DIR"])
+    path = tmp_path / "opd.pdf"
+    path.write_bytes(pdf.pdf)
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout
+    assert named in " ".join(text.split())
+    assert "menilai diri 100,00 · penilaian independen 75,00" in " ".join(text.split())

@@ -2,7 +2,8 @@
 
 Every figure is the scoring module's, rounded once with scoring.round2 here;
 templates only format. Evaluators are never named: an OPD must not learn
-who visited it, so no evaluator (not even an id) reaches these dicts.
+who visited it, so no evaluator (not even an id) reaches these dicts. A desk
+review is not mystery shopping: its reviewer (a supervisor) is named.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from sqlite_utils import Database
 from survey_app.core import scoring, selfassess
 from survey_app.core.instruments import DIMENSIONS, OMBUDSMAN, UNSUR, Item, Label
 from survey_app.findings.periods import period
-from survey_app.store import actions, records, summaries, tallies
+from survey_app.store import actions, check_views, records, summaries, tallies
 from survey_app.store import checks as check_store
 from survey_app.store import quality as quality_reads
 
@@ -679,14 +680,19 @@ def self_vs_independent(db: Database, opd_id: int, span: Mapping[str, str]) -> l
         inst = _kind_instrument(db, kind, inst_id)
         if not own or inst is None:
             continue
+        reviewers: list[dict[str, str]] = []
         if kind == "checklist":
             theirs = _visit_verdicts(db, opd_id, span, inst.id)
         else:
-            theirs = _check_verdicts(
-                check_store.for_period(
-                    db, span["from"], span["to"], self_assessed=False, kind=kind, opd_id=opd_id
-                )
+            independent = check_store.for_period(
+                db, span["from"], span["to"], self_assessed=False, kind=kind, opd_id=opd_id
             )
+            theirs = _check_verdicts(independent)
+            if kind == "desk":  # not mystery shopping: a desk review names its reviewer
+                names = check_views.assessor_names(db, [r["uuid"] for r in independent])
+                reviewers = [
+                    {"name": names[r["uuid"]], "date": r["check_date"]} for r in independent
+                ]
         items = [i for i in inst.items if i.checkable]
         group = {i.id: i.tags[tag] for i in items if tag in i.tags}
         both = selfassess.compare(
@@ -706,6 +712,7 @@ def self_vs_independent(db: Database, opd_id: int, span: Mapping[str, str]) -> l
                 "kind": kind,
                 "instrument": {"id": inst.id, "title": label(inst.title)},
                 "group_tag": tag,
+                "reviewers": reviewers,
                 **both,
             }
         )

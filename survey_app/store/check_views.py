@@ -50,6 +50,16 @@ def assessor_name(db: Database, check_uuid: str) -> str | None:
     return row[0] if row else None
 
 
+def assessor_names(db: Database, check_uuids: list[str]) -> dict[str, str]:
+    """Who made each of these checks, by check UUID (for desk reviews: the reviewers)."""
+    rows = db.execute(
+        "select c.uuid, u.name from checks c join users u on u.id = c.assessor_id "
+        "where c.uuid in (select value from json_each(?))",
+        [json.dumps(check_uuids)],
+    )
+    return {r[0]: r[1] for r in rows}
+
+
 def in_self_assessment_of(db: Database, digest: str, opd_id: int) -> bool:
     """Whether a photo is evidence in one of this OPD's self-assessments."""
     return (
