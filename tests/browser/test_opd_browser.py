@@ -68,3 +68,52 @@ def test_opd_officer_reads_findings_and_marks_a_follow_up_done(live_app, browser
     assert page.locator(f'[data-follow-up="{action}"] a.button').count() == 0
     shot(page, f"opd-done-{size}")
     context.close()
+
+
+def test_opd_officer_self_assesses_the_desk_review_and_sees_the_gap(live_app, browser, tmp_path):
+    """On a tablet: the desk review with a photo of a document, refused once (kept as typed),
+    then stored; the supervisor's OPD page at a desk shows both sides and the gap."""
+    base = live_app.config["LIVE_URL"]
+    visits_and_action(live_app.config["DATABASE"])
+    photo = tmp_path / "sk.jpg"
+    from PIL import Image
+
+    Image.new("RGB", (320, 240), (30, 90, 160)).save(photo, "JPEG")
+    context = browser.new_context(**TABLET)
+    page = context.new_page()
+    login(page, base, "opd1")
+    page.goto(f"{base}/opd/self/")
+    page.locator('a[data-kind="desk"]').click()
+    page.wait_for_url(f"{base}/opd/self/new/desk")
+    assert page.locator("#self-label").inner_text() == "Penilaian mandiri"
+    sections = page.locator("fieldset.check-section[id^='section-']")
+    for n in range(8):
+        section = sections.nth(n)
+        section.locator("input[type=radio][value=yes]").check() if n != 4 else None
+        section.locator("textarea").fill(f"SK Kepala Dinas {n + 1}/2026")
+    page.locator("#photo-dasar_hukum_bukti").set_input_files(str(photo))
+    page.locator("#check-submit").click()
+    page.wait_for_selector("#form-refused")  # complaint handling left unanswered
+    assert page.locator("textarea").nth(7).input_value() == "SK Kepala Dinas 8/2026"
+    assert page.locator('input[name="kept-photo-dasar_hukum_bukti"]').count() == 1
+    shot(page, "opd-self-desk-refused-tablet")
+    assert small_targets(page) == []
+    page.locator("#section-pengaduan input[type=radio][value=no]").check()
+    page.locator("#check-submit").click()
+    page.wait_for_url(lambda url: "/opd/self/" in url and "/new/" not in url)
+    assert page.locator("#self-label").is_visible()
+    assert page.locator('[data-figure="score"]').inner_text() == "87,50"
+    shot(page, "opd-self-desk-stored-tablet")
+    page.goto(f"{base}/opd/")
+    shot(page, "opd-page-with-self-tablet")
+    context.close()
+    desk = browser.new_context(**DESK)
+    sup = desk.new_page()
+    login(sup, base, "supervisor")
+    sup.goto(f"{base}/dashboard/opd/disdukcapil")
+    block = sup.locator('#self-vs-independent [data-kind="desk"]')
+    assert "menilai diri 87,50 · penilaian independen -" in block.inner_text()
+    sup.locator("#self-vs-independent details").first.click()
+    shot(sup, "dashboard-opd-self-desk")
+    assert small_targets(sup) == []
+    desk.close()
