@@ -220,8 +220,8 @@ def test_check_scores_take_the_channel_part_only():
         {"channel": "lapor", "answers": {"lapor_tercatat": "yes", "lapor_dijawab": "no"}}, SALURAN
     )
     # tercatat 1 of 1, dijawab 0 of 2; the rest hidden (no answer)
-    assert scores["score"] == pytest.approx(33.33)
-    assert scores["dimensions"] == {"pengaduan": pytest.approx(33.33)}
+    assert scores["score"] == pytest.approx(100 / 3)
+    assert scores["dimensions"] == {"pengaduan": pytest.approx(100 / 3)}
     assert set(scores["items"]) == {
         f"lapor_{k}" for k in ("tercatat", "dijawab", "tepat_waktu", "tuntas", "sopan")
     }

@@ -11,8 +11,10 @@ self-assessments were there to leak.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
+import json
 import re
 import subprocess
 import uuid
@@ -76,6 +78,42 @@ def independent_text(pages: list[str]) -> str:
     return re.sub(r"\d{1,2}[:.]\d{2} WIB", "HH:MM WIB", text)
 
 
+SELF_COLUMNS = ("self_assessed", "Menilai diri (1 = ya)")  # exports label every check's side
+ADDED: list = []  # the self-assessed rows the exports listed, labelled (checked by the test)
+
+
+def _is_self(value) -> bool:
+    return str(value).strip() in ("1", "True", "true")
+
+
+def _rows_apart(rows: list) -> list:
+    """Table rows (header first) without those labelled self-assessed; those kept in ADDED."""
+    if not rows or not any(h in SELF_COLUMNS for h in rows[0]):
+        return rows
+    col = next(n for n, h in enumerate(rows[0]) if h in SELF_COLUMNS)
+    ADDED.extend(r for r in rows[1:] if _is_self(r[col]))
+    return [rows[0], *(r for r in rows[1:] if not _is_self(r[col]))]
+
+
+def independent_json(body: bytes) -> object:
+    """An export's JSON without the records labelled self-assessed."""
+    data = json.loads(body)
+    for key, rows in data.items() if isinstance(data, dict) else ():
+        if isinstance(rows, list):
+            ADDED.extend(
+                r for r in rows if isinstance(r, dict) and _is_self(r.get("self_assessed", 0))
+            )
+            data[key] = [
+                r for r in rows if not (isinstance(r, dict) and _is_self(r.get("self_assessed", 0)))
+            ]
+    return data
+
+
+def independent_csv(body: bytes) -> list:
+    """A CSV export's rows without those labelled self-assessed."""
+    return _rows_apart(list(csv.reader(io.StringIO(body.decode("utf-8-sig")))))
+
+
 def snapshot(app, db, tmp_path, to: str) -> dict:
     """Every independent figure the app shows, prints or exports for the period."""
     sup, own = login(app, "supervisor"), login(app, "opd1")
@@ -100,15 +138,26 @@ def snapshot(app, db, tmp_path, to: str) -> dict:
         pages = pdf_pages(render.opd_pdf(db, slug, FROM, to, photo_dir).pdf, tmp_path)
         out[f"opd pdf {slug}"] = independent_text(pages)
     for fmt in ("json", "csv", "csv-long", "quality"):
-        out[f"export {fmt}"] = sup.get(f"/reports/export/{fmt}?date_from={FROM}&date_to={to}").data
+        body = sup.get(f"/reports/export/{fmt}?date_from={FROM}&date_to={to}").data
+        out[f"export {fmt}"] = independent_json(body) if fmt == "json" else independent_csv(body)
     xlsx = sup.get(f"/reports/export/xlsx?date_from={FROM}&date_to={to}").data
     book = load_workbook(io.BytesIO(xlsx))
-    out["export xlsx"] = {ws.title: list(ws.iter_rows(values_only=True)) for ws in book}
+    sheets = {ws.title: _rows_apart(list(ws.iter_rows(values_only=True))) for ws in book}
+    # a sheet of checks that holds only self-assessed rows is as if absent
+    out["export xlsx"] = {k: v for k, v in sheets.items() if len(v) > 1 or k in ("Kunjungan",)}
     response = sup.get(f"/reports/export/zip?date_from={FROM}&date_to={to}")
     zipped = response.data
     response.close()
     with zipfile.ZipFile(io.BytesIO(zipped)) as archive:
-        out["export zip"] = {n: archive.read(n) for n in archive.namelist()}
+        out["export zip"] = {
+            n: independent_csv(archive.read(n)) if n.endswith(".csv") else archive.read(n)
+            for n in archive.namelist()
+        }
+        out["export zip"] = {
+            k: v
+            for k, v in out["export zip"].items()
+            if v != [] and (not isinstance(v, list) or len(v) > 1 or k == "photos.csv")
+        }
     runner = app.test_cli_runner()
 
     for by in ("opd", "city"):
@@ -162,13 +211,17 @@ def self_assess_everything(app, db) -> None:
 
 def test_self_assessments_change_no_independent_figure(seeded, db, tmp_path):
     to = dt.date.today().isoformat()
+    ADDED.clear()
     before = snapshot(seeded, db, tmp_path, to)
+    assert ADDED == []
     self_assess_everything(seeded, db)
     opd_id = records.opd_by_slug(db, "disdukcapil")["id"]
     assert len(check_views.self_assessments(db, opd_id)) == 4
     after = snapshot(seeded, db, tmp_path, to)
     changed = [name for name in before if before[name] != after[name]]
     assert changed == []
+    # the exports list the self-assessed probe, labelled (JSON, CSV in the ZIP, XLSX sheet)
+    assert len(ADDED) >= 3
     # ...and the self-assessments were there to leak: their own sections show them
     sup = login(seeded, "supervisor")
     page = sup.get(f"/dashboard/opd/disdukcapil?from={FROM}&to={to}").get_data(as_text=True)

@@ -15,6 +15,7 @@ from survey_app.cli import serving
 from survey_app.cli.common import DATE, day, domain_errors
 from survey_app.core.instruments import load_directory, load_file
 from survey_app.findings import exports
+from survey_app.findings import probes as probe_figures
 from survey_app.store import demo, opds, records, summaries
 from survey_app.store import quality as quality_reads
 from survey_app.store.connection import migrate
@@ -128,14 +129,17 @@ def run_command(host, port, threads, workers):
 @with_appcontext
 @domain_errors
 def export_command(fmt, date_from, date_to, status, opd_slug, out):
-    """Export visits with answers and scores: JSON, CSV (wide or long), XLSX or a photo ZIP."""
+    """Export visits (and the channel probes) with answers and scores: JSON, CSV, XLSX or ZIP."""
     db = get_db()
     opd_id = records.opd_by_slug(db, opd_slug)["id"] if opd_slug else None
     visits = summaries.export_visits(db, day(date_from), day(date_to), status, opd_id)
     if fmt in exports.BINARY and not out:
         raise click.ClickException(f"--format {fmt} needs --out FILE")
     report = quality_reads.report(db, day(date_from), day(date_to), opd_id)
-    payload = exports.render(db, fmt, visits, current_app.config["PHOTOS_DIR"], "id", report)
+    deadline = current_app.config["PROBE_DEADLINE_DAYS"]
+    probes = probe_figures.export_rows(db, day(date_from), day(date_to), opd_id, deadline)
+    photo_dir = current_app.config["PHOTOS_DIR"]
+    payload = exports.render(db, fmt, visits, photo_dir, "id", report, probes)
     if out:
         out.write_bytes(payload)
         click.echo(f"{len(visits)} visits written to {out}")
@@ -149,6 +153,15 @@ def export_command(fmt, date_from, date_to, status, opd_slug, out):
             click.echo(f"data-quality report written to {side}")
         else:
             click.echo(companion, err=True)
+        # the period's channel probes go beside too, one row per probe or per answer
+        probe_fmt = "probes" if fmt == "csv" else "probes-long"
+        probe_text = exports.render(db, probe_fmt, [], photo_dir, "id", report, probes)
+        if out:
+            side = out.with_name(f"{out.stem}-uji-saluran.csv")
+            side.write_bytes(probe_text)
+            click.echo(f"{len(probes)} channel probes written to {side}")
+        else:
+            click.echo(probe_text.decode("utf-8"), err=True)
 
 
 @click.command("scores")

@@ -90,7 +90,10 @@ def opd_command(slug, date_from, date_to, out, lang):
     """The findings report (laporan temuan) of one OPD for a period."""
     start, end = _span(date_from, date_to)
     photo_dir = current_app.config["PHOTOS_DIR"]
-    rendered = render.official_opd_pdf(get_db(), slug, start, end, photo_dir, _official(), lang)
+    deadline = current_app.config["PROBE_DEADLINE_DAYS"]
+    rendered = render.official_opd_pdf(
+        get_db(), slug, start, end, photo_dir, _official(), lang, probe_deadline=deadline
+    )
     _write(rendered, _target(out, render.opd_filename(slug, start, end)))
 
 
@@ -104,7 +107,10 @@ def city_command(date_from, date_to, out, lang):
     """The city-wide report (laporan kota) for a period."""
     start, end = _span(date_from, date_to)
     photo_dir = current_app.config["PHOTOS_DIR"]
-    rendered = render.official_city_pdf(get_db(), start, end, photo_dir, _official(), lang)
+    deadline = current_app.config["PROBE_DEADLINE_DAYS"]
+    rendered = render.official_city_pdf(
+        get_db(), start, end, photo_dir, _official(), lang, probe_deadline=deadline
+    )
     _write(rendered, _target(out, render.city_filename(start, end)))
 
 
@@ -154,6 +160,7 @@ class _Task:
     official: render.Official
     document: dict
     path: Path
+    probe_deadline: int = 3  # SURVEY_APP_PROBE_DEADLINE_DAYS
 
 
 def _task(db: Database, slug: str, start: str, end: str, lang: str, folder: Path) -> _Task:
@@ -162,7 +169,17 @@ def _task(db: Database, slug: str, start: str, end: str, lang: str, folder: Path
     opd_id = records.opd_by_slug(db, slug)["id"]
     official, row = render.issue(db, _official(), "opd", (start, end), opd_id)
     path = folder / render.opd_filename(slug, start, end)
-    return _Task(cfg["DATABASE"], cfg["PHOTOS_DIR"], slug, (start, end), lang, official, row, path)
+    return _Task(
+        cfg["DATABASE"],
+        cfg["PHOTOS_DIR"],
+        slug,
+        (start, end),
+        lang,
+        official,
+        row,
+        path,
+        cfg["PROBE_DEADLINE_DAYS"],
+    )
 
 
 def _rendered(tasks: list[_Task], jobs: int):
@@ -189,7 +206,13 @@ def _render(task: _Task, db: Database | None = None) -> int:
         db = _connections.get(task.database) or connect(task.database)
         _connections[task.database] = db
     rendered = render.opd_pdf(
-        db, task.slug, *task.period, task.photo_dir, task.locale, official=task.official
+        db,
+        task.slug,
+        *task.period,
+        task.photo_dir,
+        task.locale,
+        official=task.official,
+        probe_deadline=task.probe_deadline,
     )
     task.path.write_bytes(rendered.pdf)
     render.seal(db, task.document, rendered)

@@ -40,6 +40,12 @@ CHANNEL_LABELS = {
     "pengaduan": N_("OPD complaint channel"),
     "lapor": N_("SP4N-LAPOR!"),
 }
+OUTCOME_LABELS = {
+    "answered": N_("Answered in time"),
+    "late": N_("Answered late"),
+    "no_answer": N_("No answer"),
+    "waiting": N_("Waiting"),
+}
 DEADLINE_DAYS = 3  # working days a channel has to answer (SURVEY_APP_PROBE_DEADLINE_DAYS)
 
 # The decisions on a check whose UUID the server may already hold (as core.sync's).
@@ -274,7 +280,8 @@ def check_scores(check: Check | Mapping[str, Any], instrument: Instrument) -> di
     """One check's answers scored against its instrument (the channel's part of a probe).
 
     "score" is the weighted share of applicable yes/no items passed, 0-100
-    (None when nothing applies); "items" maps every checkable item to True,
+    (None when nothing applies; unrounded, as a visit's: figures round once);
+    "items" maps every checkable item to True,
     False or None (not applicable); "dimensions" and "ombudsman" score the
     items by their tags.
     """
@@ -294,10 +301,10 @@ def check_scores(check: Check | Mapping[str, Any], instrument: Instrument) -> di
         tally[0] += item.weight * verdict
         tally[1] += item.weight
     return {
-        "score": scoring.round2(result["score"]),
+        "score": result["score"],
         "items": items,
-        "dimensions": {k: scoring.round2(v) for k, v in result["dimensions"].items()},
-        "ombudsman": {k: scoring.round2(100 * p / n) for k, (p, n) in sorted(tallies.items())},
+        "dimensions": result["dimensions"],
+        "ombudsman": {k: 100 * p / n for k, (p, n) in sorted(tallies.items())},
         "failed": [f.split(".", 1)[1] for f in result["failed"]],
     }
 

@@ -5,6 +5,10 @@ stored answers. Exports carry evaluator_id (never a name): they may reach an OPD
 Each carries the data-quality report of its selection (quality.py): JSON as a
 "quality" member, XLSX as a sheet, the ZIP as kualitas-data.csv, and the CSV
 formats, whose rows are visits or answers only, as the companion "quality" file.
+Channel probes (findings/probes.py) travel with every format in the same way:
+a "probes" member of the JSON, a sheet of the XLSX, uji-saluran.csv in the ZIP,
+and for the CSV formats the companion "probes" (one row per probe) and
+"probes-long" (one row per probe answer) files, self-assessed ones marked.
 """
 
 from __future__ import annotations
@@ -22,9 +26,10 @@ from sqlite_utils import Database
 from survey_app.core import labels, quality, scoring
 from survey_app.core.i18n import N_
 from survey_app.core.instruments import Item
+from survey_app.findings import probes as probe_figures
 from survey_app.store import records, summaries
 
-FORMATS = ("json", "csv", "csv-long", "xlsx", "zip", "quality")
+FORMATS = ("json", "csv", "csv-long", "xlsx", "zip", "quality", "probes", "probes-long")
 BINARY = ("xlsx", "zip")
 EXTENSIONS = {
     "json": "json",
@@ -33,6 +38,8 @@ EXTENSIONS = {
     "xlsx": "xlsx",
     "zip": "zip",
     "quality": "csv",
+    "probes": "csv",
+    "probes-long": "csv",
 }
 MIMETYPES = {
     "json": "application/json",
@@ -41,6 +48,8 @@ MIMETYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "zip": "application/zip",
     "quality": "text/csv",
+    "probes": "text/csv",
+    "probes-long": "text/csv",
 }
 VISIT_COLUMNS = ("uuid", "opd", "service", "evaluator_id", "status", "visit_date")
 LONG_COLUMNS = (*VISIT_COLUMNS, "instrument", "item", "type", "value", "note")
@@ -54,22 +63,30 @@ def render(
     photo_dir: str | Path,
     locale: str = "id",
     quality_report: dict | None = None,
+    probes: list[dict] | None = None,
 ) -> bytes:
-    """The export file's bytes in one of FORMATS, with its quality report where it fits."""
+    """The export file's bytes in one of FORMATS, with its quality report and the
+    period's probes (findings.probes.export_rows) where they fit."""
     report = quality_report if quality_report is not None else {}
+    probes = probes or []
     if fmt == "json":
-        return summaries.visits_json({"quality": report, "visits": visits}).encode("utf-8")
+        body = {"quality": report, "visits": visits, "probes": probes}
+        return summaries.visits_json(body).encode("utf-8")
     if fmt == "quality":
         return quality_csv(report, locale).encode("utf-8")
+    if fmt == "probes":
+        return probes_csv(probes).encode("utf-8")
+    if fmt == "probes-long":
+        return probes_long_csv(probes).encode("utf-8")
     if fmt == "csv":
         return summaries.visits_csv(visits).encode("utf-8")
     if fmt == "csv-long":
         return long_csv(visits).encode("utf-8")
     if fmt == "xlsx":
-        return xlsx(db, visits, locale, report)
+        return xlsx(db, visits, locale, report, probes)
     if fmt == "zip":
         buf = io.BytesIO()
-        write_photos_zip(buf, db, visits, photo_dir, report, locale)
+        write_photos_zip(buf, db, visits, photo_dir, report, locale, probes)
         return buf.getvalue()
     raise ValueError(f"unknown export format: {fmt}")
 
@@ -81,6 +98,8 @@ def filename(fmt: str, date_from: str | None, date_to: str | None, opd: str | No
         parts[0] = "foto-kunjungan"
     if fmt == "quality":
         parts[0] = "kualitas-data"
+    if fmt in ("probes", "probes-long"):
+        parts[0], parts[4] = "uji-saluran", "long" if fmt == "probes-long" else None
     return "-".join(p for p in parts if p) + "." + EXTENSIONS[fmt]
 
 
@@ -112,6 +131,38 @@ def long_csv(visits: list[dict]) -> str:
     writer = csv.DictWriter(buf, fieldnames=LONG_COLUMNS)
     writer.writeheader()
     writer.writerows(map(summaries.csv_row, long_rows(visits)))
+    return buf.getvalue()
+
+
+# --- probes ----------------------------------------------------------------------------
+
+
+def probes_csv(probes: list[dict]) -> str:
+    """One row per probe: where, which channel, when asked and answered, the outcome
+    against the deadline, response minutes and working days, scores, every answer."""
+    items: list[str] = []
+    for p in probes:
+        for item in p["answers"]:
+            column = f"{p['instrument']}.{item}"
+            if column not in items:
+                items.append(column)
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=[*probe_figures.PROBE_COLUMNS, *items])
+    writer.writeheader()
+    for p in probes:
+        row = {k: p[k] for k in probe_figures.PROBE_COLUMNS}
+        row.update({f"{p['instrument']}.{k}": cell_text(v) for k, v in p["answers"].items()})
+        writer.writerow(summaries.csv_row(row))
+    return buf.getvalue()
+
+
+def probes_long_csv(probes: list[dict]) -> str:
+    """One row per probe answer, with its note."""
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=probe_figures.PROBE_LONG_COLUMNS)
+    writer.writeheader()
+    for row in probe_figures.long_rows(probes):
+        writer.writerow(summaries.csv_row({**row, "value": cell_text(row["value"])}))
     return buf.getvalue()
 
 
@@ -243,7 +294,11 @@ def _heading(key: str, items: dict[str, Item], locale: str, gettext) -> str:
 
 
 def xlsx(
-    db: Database, visits: list[dict], locale: str = "id", quality_report: dict | None = None
+    db: Database,
+    visits: list[dict],
+    locale: str = "id",
+    quality_report: dict | None = None,
+    probes: list[dict] | None = None,
 ) -> bytes:
     """Workbook: visits (item labels as headers), answers (long), columns, codes, data quality."""
     # Imported here, not above: openpyxl costs ~0.15 s a process, and only XLSX needs it.
@@ -273,7 +328,56 @@ def xlsx(
         for measure, value in quality.rows(quality_report, gettext):
             workbook.append(sheet, [measure, value])
         workbook.finish(sheet)
+    if probes:
+        _probe_sheet(book, db, probes, locale, gettext)
     return workbook.save(book)
+
+
+def _probe_sheet(book, db: Database, probes: list[dict], locale: str, gettext) -> None:
+    """Sheet "Uji saluran": one row per probe, answers under their items' labels."""
+    from survey_app.findings import workbook  # loaded by xlsx() already
+
+    versions = {(p["instrument"], p["instrument_version"]) for p in probes}
+    items = {
+        f"{inst.id}.{item.id}": item
+        for inst in records.instruments(db, sorted(versions, key=lambda v: v[1]))
+        for item in inst.items
+    }
+    columns: list[str] = []
+    for p in probes:
+        for item in p["answers"]:
+            if f"{p['instrument']}.{item}" not in columns:
+                columns.append(f"{p['instrument']}.{item}")
+    sheet = book.create_sheet(gettext(PROBE_SHEET))
+    fixed = [gettext(PROBE_HEADINGS.get(k, k)) for k in probe_figures.PROBE_COLUMNS]
+    workbook.header(
+        sheet, fixed + [items[c].label.get(locale) if c in items else c for c in columns]
+    )
+    for p in probes:
+        given = {f"{p['instrument']}.{k}": v for k, v in p["answers"].items()}
+        answers = [_answer(items.get(c), given.get(c), locale, gettext) for c in columns]
+        workbook.append(sheet, [p[k] for k in probe_figures.PROBE_COLUMNS] + answers)
+    workbook.finish(sheet)
+
+
+PROBE_SHEET = N_("Channel probes")
+PROBE_HEADINGS = {
+    "uuid": N_("Probe UUID"),
+    "opd": N_("OPD"),
+    "channel": N_("Channel"),
+    "evaluator_id": N_("Evaluator (id)"),
+    "self_assessed": N_("Self-assessed (1 = yes)"),
+    "check_date": N_("Date"),
+    "sent_at": N_("Question sent"),
+    "answered_at": N_("Answer came"),
+    "deadline": N_("Deadline"),
+    "outcome": N_("Outcome"),
+    "response_minutes": N_("Response time (working minutes)"),
+    "response_working_days": N_("Response time (working days)"),
+    "score": N_("Score"),
+    "akses_informasi": N_("Access to information"),
+    "pengaduan": N_("Complaint handling"),
+}
 
 
 def _long_sheet(book, visits: list[dict], items: dict, names: dict, locale: str, gettext) -> None:
@@ -371,8 +475,10 @@ def write_photos_zip(
     photo_dir: str | Path,
     quality_report: dict | None = None,
     locale: str = "id",
+    probes: list[dict] | None = None,
 ) -> int:
-    """Write the visits' photos, a photos.csv manifest and kualitas-data.csv into a ZIP."""
+    """Write the visits' photos, a photos.csv manifest and kualitas-data.csv into a ZIP,
+    with the period's probes as uji-saluran.csv when there are any."""
     entries = photo_entries(db, visits)
     manifest = io.StringIO()
     writer = csv.DictWriter(manifest, fieldnames=list(entries[0]) if entries else ["file"])
@@ -393,5 +499,9 @@ def write_photos_zip(
                 "kualitas-data.csv",
                 quality_csv(quality_report, locale),
                 compress_type=zipfile.ZIP_DEFLATED,
+            )
+        if probes:
+            archive.writestr(
+                "uji-saluran.csv", probes_csv(probes), compress_type=zipfile.ZIP_DEFLATED
             )
     return written

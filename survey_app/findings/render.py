@@ -26,9 +26,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 from sqlite_utils import Database
 
-from survey_app.core import formatting, labels, quality
+from survey_app.core import checks, formatting, labels, quality
 from survey_app.core.errors import DomainError
-from survey_app.findings import charts, figures
+from survey_app.findings import charts, figures, probes
 from survey_app.store import documents, records
 
 PACKAGE = Path(__file__).resolve().parent.parent
@@ -78,6 +78,8 @@ def environment(locale: str) -> Environment:
         unsur=lambda code: translations.gettext(labels.UNSUR.get(code, code)),
         quality_rows=lambda report: quality.rows(report, translations.gettext),
         status=lambda code: translations.gettext(labels.STATUSES.get(code, code)),
+        channel=lambda code: translations.gettext(checks.CHANNEL_LABELS.get(code, code)),
+        probe_outcome=lambda code: translations.gettext(checks.OUTCOME_LABELS.get(code, code)),
     )
     env.globals["locale"] = locale
     return env
@@ -213,9 +215,17 @@ def opd_pdf(
     locale: str = "id",
     issuer: str = "",
     official: Official | None = None,
+    probe_deadline: int = checks.DEADLINE_DAYS,
 ) -> Rendered:
-    """The findings report (laporan temuan) of one OPD for a period."""
+    """The findings report (laporan temuan) of one OPD for a period, with its channel probes."""
     doc = figures.opd_report(db, slug, date_from, date_to)
+    doc["probes"] = probes.probe_figures(
+        db,
+        date_from,
+        date_to,
+        opd_id=records.opd_by_slug(db, slug)["id"],
+        deadline_days=probe_deadline,
+    )
     charts = opd_charts(doc, locale)
     return _document("findings/opd.html", doc, locale, photo_dir, issuer, charts, official)
 
@@ -228,9 +238,11 @@ def city_pdf(
     locale: str = "id",
     issuer: str = "",
     official: Official | None = None,
+    probe_deadline: int = checks.DEADLINE_DAYS,
 ) -> Rendered:
-    """The city-wide report (laporan kota) for a period."""
+    """The city-wide report (laporan kota) for a period, with the channel probes."""
     doc = figures.city_report(db, date_from, date_to)
+    doc["probes"] = probes.probe_figures(db, date_from, date_to, deadline_days=probe_deadline)
     charts = city_charts(doc, locale)
     return _document("findings/city.html", doc, locale, photo_dir, issuer, charts, official)
 
@@ -332,12 +344,22 @@ def official_opd_pdf(
     photo_dir: str | Path,
     official: Official,
     locale: str = "id",
+    probe_deadline: int = checks.DEADLINE_DAYS,
 ) -> Rendered:
     """The OPD report under the next document number, its checksum registered."""
     opd_id = records.opd_by_slug(db, slug)["id"]  # an unknown OPD takes no number
     figures.period(date_from, date_to)  # nor does a bad period
     numbered, row = issue(db, official, "opd", (date_from, date_to), opd_id)
-    rendered = opd_pdf(db, slug, date_from, date_to, photo_dir, locale, official=numbered)
+    rendered = opd_pdf(
+        db,
+        slug,
+        date_from,
+        date_to,
+        photo_dir,
+        locale,
+        official=numbered,
+        probe_deadline=probe_deadline,
+    )
     seal(db, row, rendered)
     return rendered
 
@@ -349,11 +371,14 @@ def official_city_pdf(
     photo_dir: str | Path,
     official: Official,
     locale: str = "id",
+    probe_deadline: int = checks.DEADLINE_DAYS,
 ) -> Rendered:
     """The city report under the next document number, its checksum registered."""
     figures.period(date_from, date_to)
     numbered, row = issue(db, official, "city", (date_from, date_to), None)
-    rendered = city_pdf(db, date_from, date_to, photo_dir, locale, official=numbered)
+    rendered = city_pdf(
+        db, date_from, date_to, photo_dir, locale, official=numbered, probe_deadline=probe_deadline
+    )
     seal(db, row, rendered)
     return rendered
 

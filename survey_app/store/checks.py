@@ -440,3 +440,19 @@ def remove_holiday(db: Database, day: dt.date, actor_id: int) -> bool:
         if gone:
             records.audit(db, actor_id, "delete", "holiday", day.isoformat())
     return bool(gone)
+
+
+def recent(db: Database, kind: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+    """The latest checks received (of a kind), newest first, with the assessor's name.
+
+    For the supervisor's desk only: an OPD-facing page never names the assessor.
+    """
+    where, params = ("where c.kind = ?", [kind]) if kind else ("", [])
+    rows = db.execute(
+        "select c.*, o.name as opd_name, o.slug as opd_slug, u.name as assessor_name "
+        "from checks c join opds o on o.id = c.opd_id join users u on u.id = c.assessor_id "
+        f"{where} order by c.created_at desc, c.uuid limit ?",
+        [*params, limit],
+    ).fetchall()
+    found = _decoded(db, rows)
+    return found

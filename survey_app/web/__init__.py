@@ -25,7 +25,9 @@ from survey_app.web import (
     field,
     field_app,
     followups,
+    holidays,
     opd,
+    probes,
     reports,
     review,
 )
@@ -71,7 +73,16 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(api.bp)
     app.register_blueprint(review.bp)
     app.register_blueprint(reports.bp)
-    for bp in (dashboard.bp, assignments.bp, admin.bp, followups.bp, desk.bp, opd.bp):
+    for bp in (
+        dashboard.bp,
+        assignments.bp,
+        admin.bp,
+        followups.bp,
+        holidays.bp,
+        probes.bp,
+        desk.bp,
+        opd.bp,
+    ):
         app.register_blueprint(bp)
     app.add_url_rule("/", "index", _index)
     app.jinja_env.globals["status_label"] = status_label

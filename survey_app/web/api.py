@@ -16,7 +16,7 @@ from flask import Blueprint, current_app, g, jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 
-from survey_app.core import photos, sync
+from survey_app.core import checks, photos, sync
 from survey_app.core.errors import DomainError
 from survey_app.store import assignments as plans
 from survey_app.store import checks as check_store
@@ -26,7 +26,7 @@ from survey_app.store import sync as store_sync
 from survey_app.store.connection import write_batched
 from survey_app.web import forms
 from survey_app.web.database import get_db
-from survey_app.web.lockout import refusal_message, visit_refusal
+from survey_app.web.lockout import probe_refusal_message, refusal_message, visit_refusal
 from survey_app.web.roles import login_required
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -79,8 +79,10 @@ def bootstrap():
         }
         for a in plans.for_evaluator(db, g.user["id"], dt.date.today(), g.lang)
     ]
+    probes = _probe_bootstrap(db, opds)
     return jsonify(
         assignments=planned,
+        probes=probes,
         user=user,
         opds=opds,
         services=services,
@@ -90,6 +92,45 @@ def bootstrap():
         server_date=dt.date.today().isoformat(),
         lang=g.lang,
     )
+
+
+def _probe_bootstrap(db, opds: list) -> dict:
+    """What the tablet needs to carry out probes offline: the probe instruments with the
+    channels they test, the evaluator's plans, the deadline and the days off it skips,
+    and why a probe of an OPD would be refused today (decided here, on the server)."""
+    cfg, today = current_app.config, dt.date.today()
+    limits = (cfg["LOCKOUT_MIN_DAYS"], cfg["LOCKOUT_MAX_PER_QUARTER"])
+    channels = [{"code": c, "label": _(checks.CHANNEL_LABELS[c])} for c in checks.CHANNELS]
+    insts = [
+        {
+            "id": i.id,
+            "version": i.version,
+            "title": i.title.get(g.lang),
+            "definition": i.definition,
+            "channels": [s.channel for s in i.sections if s.channel],
+            "fragment": url_for("field_app.fragment", inst_id=i.id, version=i.version),
+        }
+        for i in records.current_instruments(db, kind="probe")
+    ]
+    since = (today - dt.timedelta(days=30)).isoformat()
+    plans_open = [
+        {k: p[k] for k in ("id", "opd_id", "channel", "window_start", "window_end", "question")}
+        for p in check_store.plans_for(db, g.user["id"])
+        if not p["check_uuid"] and p["window_end"] >= since
+    ]
+    refusals = {
+        o["id"]: probe_refusal_message(r)
+        for o in opds
+        if (r := check_store.probe_refusal(db, g.user, o["id"], today, limits))
+    }
+    return {
+        "instruments": insts,
+        "channels": channels,
+        "plans": plans_open,
+        "refusals": refusals,
+        "deadline_days": cfg["PROBE_DEADLINE_DAYS"],
+        "holidays": sorted(d.isoformat() for d in check_store.holiday_dates(db)),
+    }
 
 
 @bp.route("/session")
@@ -313,6 +354,7 @@ _CHECK_MESSAGES = {
     "bad_request": lambda r: _("The request body must be a JSON object."),
     "malformed": lambda r: _("Some fields need correcting: %(items)s", items=r.detail),
     "not_own_opd": lambda r: _("You may assess only your own OPD."),
+    "lockout": lambda r: probe_refusal_message(r.refusal),
     "unknown_opd": lambda r: DomainError("unknown_opd", r.detail).message,
     "unknown_channel": lambda r: _(
         "The instrument has no checklist for the channel %(channel)s.", channel=r.detail

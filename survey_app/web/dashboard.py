@@ -10,14 +10,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import Blueprint, g, render_template, request
+from flask import Blueprint, current_app, g, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
-from survey_app.core import formatting, labels
+from survey_app.core import checks, formatting, labels
 from survey_app.findings import charts, periods
 from survey_app.findings import figures as findings
+from survey_app.findings import probes as probe_figures
 from survey_app.store import actions, records, summaries
 from survey_app.web.database import get_db
 from survey_app.web.periods import date_arg
@@ -90,6 +91,19 @@ def index():
         overdue=overdue_by_slug(db, today),
         charts=city_charts(city["opds"]),
         dimension_labels=labels.DIMENSIONS,
+        probes=probes_of(span),
+        channel_labels=checks.CHANNEL_LABELS,
+    )
+
+
+def probes_of(span: dict[str, Any], opd_id: int | None = None) -> dict[str, Any]:
+    """The period's independent channel probes (findings.probes, as the PDFs print them)."""
+    return probe_figures.probe_figures(
+        get_db(),
+        span["from"],
+        span["to"],
+        opd_id=opd_id,
+        deadline_days=current_app.config["PROBE_DEADLINE_DAYS"],
     )
 
 
@@ -171,4 +185,6 @@ def opd(slug: str):
         sides=findings.self_vs_independent(db, record["id"], span),
         dimension_labels=labels.DIMENSIONS,
         unsur_labels=labels.UNSUR,
+        probes=probes_of(span, record["id"]),
+        channel_labels=checks.CHANNEL_LABELS,
     )

@@ -44,3 +44,23 @@ def refusal_message(refusal: Refusal) -> str:
         limit=refusal.limit,
         until=until,
     )
+
+
+def probe_refusal_message(refusal: Refusal) -> str:
+    """Why the logged-in evaluator may not probe an OPD now, in their language."""
+    if refusal.code in ("own_opd", "not_own_opd"):
+        return refusal_message(refusal)
+    until = formatting.long_date(refusal.until, g.lang)
+    if refusal.code == "too_soon":
+        return _(
+            "You probed this OPD on %(last)s. So that its staff do not recognise you, you "
+            "may probe it again from %(until)s.",
+            last=formatting.long_date(refusal.last, g.lang),
+            until=until,
+        )
+    return _(
+        "You have made %(limit)s probes of this OPD this quarter, the most allowed. "
+        "You may probe it again from %(until)s.",
+        limit=refusal.limit,
+        until=until,
+    )

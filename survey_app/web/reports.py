@@ -12,6 +12,7 @@ from wtforms import DateField, SelectField
 from wtforms.validators import Optional, ValidationError
 
 from survey_app.findings import exports, render
+from survey_app.findings import probes as probe_figures
 from survey_app.store import opds, records, summaries, visit_lists
 from survey_app.store import quality as quality_reads
 from survey_app.store.records import VisitFilter
@@ -110,7 +111,11 @@ def _official_args() -> dict:
     """Letterhead, numbering and signer from the REPORT_* settings; the register notes who."""
     cfg = current_app.config
     official = render.Official.from_config(cfg, created_by=g.user["username"])
-    return {"photo_dir": cfg["PHOTOS_DIR"], "official": official}
+    return {
+        "photo_dir": cfg["PHOTOS_DIR"],
+        "official": official,
+        "probe_deadline": cfg["PROBE_DEADLINE_DAYS"],
+    }
 
 
 @bp.route("/")
@@ -174,13 +179,16 @@ def export(fmt: str):
     opd_id = records.opd_by_slug(db, f["opd"])["id"] if f["opd"] else None
     visits = summaries.export_visits(db, f["date_from"], f["date_to"], f["status"], opd_id)
     report = quality_reads.report(db, f["date_from"], f["date_to"], opd_id)
+    deadline = current_app.config["PROBE_DEADLINE_DAYS"]
+    probes = probe_figures.export_rows(db, f["date_from"], f["date_to"], opd_id, deadline)
     photo_dir = current_app.config["PHOTOS_DIR"]
     if fmt == "zip":
         body = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
-        exports.write_photos_zip(body, db, visits, photo_dir, report, f["lang"])
+        exports.write_photos_zip(body, db, visits, photo_dir, report, f["lang"], probes)
         body.seek(0)
     else:
-        body = io.BytesIO(exports.render(db, fmt, visits, photo_dir, f["lang"], report))
+        rendered = exports.render(db, fmt, visits, photo_dir, f["lang"], report, probes)
+        body = io.BytesIO(rendered)
     return send_file(
         body,
         mimetype=exports.MIMETYPES[fmt],

@@ -252,7 +252,32 @@
     });
   }
 
+  /* Working days, as core/workdays.py counts them: Monday to Friday, not a day off.
+     `days off` is an object keyed by "YYYY-MM-DD" (national holidays, cuti bersama). */
+  function isWorkingDay(iso, daysOff) {
+    var d = new Date(iso + "T00:00:00Z").getUTCDay();
+    return d !== 0 && d !== 6 && !daysOff[iso];
+  }
+  function nextDay(iso) {
+    var d = new Date(iso + "T00:00:00Z");
+    d.setUTCDate(d.getUTCDate() + 1);
+    return d.toISOString().slice(0, 10);
+  }
+  /* The n-th working day after `iso` (31 Dec 2025 + 1 is 2 Jan 2026). */
+  function addWorkingDays(iso, n, daysOff) {
+    var day = iso;
+    while (n > 0) { day = nextDay(day); if (isWorkingDay(day, daysOff)) n -= 1; }
+    return day;
+  }
+  /* Working days after `from`'s day up to `to`'s day (0 the same day). */
+  function workingDaysBetween(from, to, daysOff) {
+    var day = from.slice(0, 10), last = to.slice(0, 10), n = 0;
+    while (day < last) { day = nextDay(day); if (isWorkingDay(day, daysOff)) n += 1; }
+    return n;
+  }
+
   global.FormCore = {
+    isWorkingDay: isWorkingDay, addWorkingDays: addWorkingDays, workingDaysBetween: workingDaysBetween,
     fieldValue: fieldValue, setFieldValue: setFieldValue, applyRelevance: applyRelevance,
     minutes: minutes, showTiming: showTiming, stampNow: stampNow, downscale: downscale,
     failing: failing, rolesOf: rolesOf, visitClock: visitClock, paintClock: paintClock, headerTimes: headerTimes,

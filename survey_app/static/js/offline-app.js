@@ -35,7 +35,7 @@
     loadBootstrap().then(function (data) {
       boot = data; user = data.user;
       document.getElementById("app-user").textContent = user.name;
-      return Promise.all(data.instruments.map(keepFragment));
+      return Promise.all(data.instruments.concat(probeBoot().instruments).map(keepFragment));
     }).then(function () {
       document.body.dataset.ready = "1";
       window.addEventListener("hashchange", route);
@@ -127,14 +127,17 @@
     if (parts[0] === "visit") return showVisit(parts[1], Number(parts[2] || 0), parts[3] ? decodeURIComponent(parts[3]) : null);
     if (parts[0] === "where") return showWhere(parts[1], parts[2] || "review");
     if (parts[0] === "review") return showReview(parts[1]);
+    if (parts[0] === "probes") return showProbes();
+    if (parts[0] === "probe-new") return newProbe(parts[1] ? Number(parts[1]) : null);
+    if (parts[0] === "probe") return showProbe(parts[1]);
     return showList();
   }
 
   /* Read first, then written together: the counts and the last send never disagree on screen. */
   function refreshHeader() {
     return Promise.all([mine(), local.get("meta", "lastSent:" + user.id)]).then(function (both) {
-      var list = both[0], meta = both[1];
-      var waiting = list.filter(function (v) { return v.state === "outbox"; }).length;
+      var list = both[0].filter(isVisit), meta = both[1];
+      var waiting = both[0].filter(function (v) { return v.state === "outbox"; }).length;
       document.getElementById("outbox-count").textContent = fmt(T.waiting, { n: waiting });
       document.getElementById("kept-count").textContent = list.length === 1 ? T.keptOne : fmt(T.kept, { n: list.length });
       document.getElementById("last-sync").textContent = meta ? fmt(T.lastSync, { when: sentWhen(meta.value) }) : "";
@@ -182,7 +185,7 @@
 
   function showList() {
     Promise.all([mine(), serverVisits()]).then(function (both) {
-      var list = both[0].sort(newestFirst), server = both[1], onTablet = {}, known = {};
+      var list = both[0].filter(isVisit).sort(newestFirst), server = both[1], onTablet = {}, known = {};
       list.forEach(function (v) { onTablet[v.uuid] = v; });
       server.visits.forEach(function (s) { known[s.uuid] = s; });
       var returned = server.visits.filter(function (s) {
@@ -190,8 +193,12 @@
         return s.status === "returned" && (!here || (here.state === "sent" && (here.revision || 1) <= s.revision));
       }).sort(newestFirst);
       var groups = [["attention", T.attention], ["draft", T.drafts], ["outbox", T.outbox]];
+      var openPlans = probePlansOpen(both[0]).length;
       var page = el("div", {}, [el("div", { class: "page-head" }, [
-        el("h1", { text: T.myVisits }), el("a", { class: "button primary", href: "#/start", text: T.startVisit })])]);
+        el("h1", { text: T.myVisits }),
+        el("a", { class: "button", href: "#/probes", id: "to-probes",
+                  text: T.probes + (openPlans ? " (" + openPlans + ")" : "") }),
+        el("a", { class: "button primary", href: "#/start", text: T.startVisit })])]);
       var started = {};
       list.forEach(function (v) { if (v.assignment_id) started[v.assignment_id] = v; });
       var planned = (boot.assignments || []).filter(function (a) { return !started[a.id] || started[a.id].state === "draft"; });
@@ -985,6 +992,7 @@
       syncing = false;
       refreshHeader();
       if (!location.hash || location.hash === "#/list" || location.hash === "#/") showList();
+      if (location.hash === "#/probes") showProbes();
     });
   }
 
@@ -1129,10 +1137,12 @@
                item_id: p.item_id, captured_at: p.captured_at }; }) };
   }
 
+  /* A visit to /visits, a probe to /checks: the same contract, the same outbox. */
   function postVisit(v, csrf) {
-    return fetch("/api/v1/visits", { method: "POST", credentials: "same-origin",
+    var probe = v.kind === "probe";
+    return fetch(probe ? "/api/v1/checks" : "/api/v1/visits", { method: "POST", credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrf, "Accept": "application/json" },
-      body: JSON.stringify(payload(v)) });
+      body: JSON.stringify(probe ? checkPayload(v) : payload(v)) });
   }
 
   /* The visit first: the server answers which photos it lacks, so none is asked after one by one. */
@@ -1172,6 +1182,336 @@
   function markAttention(v, reason) {
     v.state = "attention"; v.reason = reason;
     return local.put("visits", v);
+  }
+
+  /* --- channel probes ("Uji saluran"): kept, sent and confirmed like visits --- */
+
+  /* A probe lives in the same store and outbox as a visit (kind "probe"), so it is
+     sent by the same machinery, exactly once, its photos confirmed by hash first. */
+  function isVisit(v) { return v.kind !== "probe"; }
+  function probeBoot() {
+    var p = (boot && boot.probes) || {};
+    return { instruments: p.instruments || [], channels: p.channels || [], plans: p.plans || [],
+             refusals: p.refusals || {}, deadline_days: p.deadline_days || 3, holidays: p.holidays || [] };
+  }
+  function daysOff() {
+    var off = {};
+    probeBoot().holidays.forEach(function (d) { off[d] = true; });
+    return off;
+  }
+  function channelName(code) {
+    var c = probeBoot().channels.find(function (x) { return x.code === code; });
+    return c ? c.label : code || "?";
+  }
+  /* The planned probes not yet carried out on this tablet. */
+  function probePlansOpen(list) {
+    var done = {};
+    list.forEach(function (v) { if (v.kind === "probe" && v.plan_id) done[v.plan_id] = true; });
+    return probeBoot().plans.filter(function (p) { return !done[p.id]; });
+  }
+  function probeDeadline(v) {
+    if (!v.sent_at) return null;
+    return core.addWorkingDays(v.sent_at.slice(0, 10), probeBoot().deadline_days, daysOff());
+  }
+  function hhmmNow() {
+    var d = new Date();
+    return String(d.getHours()).padStart(2, "0") + ":" + String(d.getMinutes()).padStart(2, "0");
+  }
+
+  function showProbes() {
+    mine().then(function (all) {
+      var list = all.filter(function (v) { return v.kind === "probe"; }).sort(newestFirst);
+      var page = el("div", { id: "probes" }, [probeCrumbs(null), el("div", { class: "page-head" }, [
+        el("h1", { text: T.probes }),
+        el("a", { class: "button primary", href: "#/probe-new", id: "new-probe", text: T.newProbe })])]);
+      var plans = probePlansOpen(all);
+      if (plans.length) {
+        var ul = el("ul", { class: "visit-list" });
+        plans.forEach(function (p) {
+          var opd = boot.opds.find(function (o) { return o.id === p.opd_id; }) || { name: "?" };
+          ul.appendChild(el("li", { class: "visit assignment", "data-plan": String(p.id) }, [
+            el("a", { href: "#/probe-new/" + p.id }, [
+              el("strong", { text: opd.name + " · " + channelName(p.channel) }),
+              el("span", { text: fmt(T.window, { from: longDate(p.window_start), to: longDate(p.window_end) }) }),
+              p.question ? el("span", { class: "question", text: T.askThis + " " + p.question }) : null,
+              el("span", { text: T.carryOut })])]));
+        });
+        page.appendChild(el("section", { class: "card assignments" }, [
+          el("h2", { text: T.probePlans + " " }, [el("span", { class: "count", text: String(plans.length) })]), ul]));
+      }
+      [["attention", T.attention], ["draft", T.drafts], ["outbox", T.outbox], ["sent", T.sent]].forEach(function (g) {
+        var items = list.filter(function (v) { return v.state === g[0]; });
+        if (!items.length) return;
+        var ul = el("ul", { class: "visit-list" });
+        items.forEach(function (v) {
+          var opd = boot.opds.find(function (o) { return o.id === v.opd_id; }) || { name: "?" };
+          var li = el("li", { class: "visit probe", "data-uuid": v.uuid }, [
+            el("a", { href: "#/probe/" + v.uuid }, [el("strong", { text: opd.name + " · " + channelName(v.channel) }),
+              el("span", { text: v.sent_at ? window.Format.shortDate(v.sent_at.slice(0, 10)) + " " + v.sent_at.slice(11, 16) : "-" })])]);
+          if (v.reason) li.appendChild(el("p", { class: "note reason", text: v.reason }));
+          if (v.state === "outbox") li.appendChild(el("span", { class: "progress", "data-uuid": v.uuid, role: "status" }));
+          ul.appendChild(li);
+        });
+        page.appendChild(el("section", { class: "card state-" + g[0] }, [
+          el("h2", { text: g[1] + " " }, [el("span", { class: "count", text: String(items.length) })]), ul]));
+      });
+      if (!list.length && !plans.length) page.appendChild(el("p", { class: "empty", text: T.noProbes }));
+      if (root.firstElementChild && root.firstElementChild.isEqualNode(page)) return;
+      root.replaceChildren(page);
+    });
+  }
+
+  /* "Survei Layanan › Uji saluran › Disdukcapil · WhatsApp": where the evaluator is. */
+  function probeCrumbs(v) {
+    var nav = el("nav", { class: "crumbs probe-crumbs", "aria-label": T.probes }, [
+      el("a", { href: "#/list", text: T.myVisits }), document.createTextNode(" › "),
+      v ? el("a", { href: "#/probes", text: T.probes }) : el("strong", { text: T.probes })]);
+    if (v) {
+      var opd = boot.opds.find(function (o) { return o.id === v.opd_id; });
+      nav.append(" › ", el("strong", { text: (opd ? opd.name : T.newProbe) + (v.channel ? " · " + channelName(v.channel) : "") }));
+    }
+    return nav;
+  }
+
+  function newProbe(planId) {
+    var plan = probeBoot().plans.find(function (p) { return p.id === planId; });
+    var inst = probeBoot().instruments[0];
+    if (!inst) { status(T.needOnline); location.hash = "#/probes"; return; }
+    mine().then(function (all) {
+      var made = plan && all.find(function (v) { return v.kind === "probe" && v.plan_id === plan.id; });
+      if (made) { location.replace("#/probe/" + made.uuid); return null; }
+      var v = { uuid: crypto.randomUUID(), owner: user.id, kind: "probe", state: "draft",
+                opd_id: plan ? plan.opd_id : null, channel: plan ? plan.channel : null, plan_id: plan ? plan.id : null,
+                question: plan ? plan.question : "", instruments: [{ id: inst.id, version: inst.version }],
+                sent_at: null, answered_at: null, answers: {}, notes: {}, photos: [],
+                visit_date: localDate(), created: new Date().toISOString(), updated: new Date().toISOString() };
+      return local.put("visits", v).then(function () { location.replace("#/probe/" + v.uuid); });
+    });
+  }
+
+  /* The answers of the probe's channel only (its section), skip logic applied. */
+  function probeItems(v, frag) {
+    var section = frag.definition.sections.find(function (s) { return s.channel === v.channel; });
+    return section ? section.items : [];
+  }
+  function probeKept(v, frag) {
+    var kept = {}, given = v.answers[v.instruments[0].id] || {};
+    probeItems(v, frag).forEach(function (item) {
+      if (!(item.id in given)) return;
+      if (!item.relevant || window.Relevant.evaluate(trees[item.relevant] = trees[item.relevant] ||
+          window.Relevant.parse(item.relevant), kept)) kept[item.id] = given[item.id];
+    });
+    return kept;
+  }
+
+  /* Why the probe cannot be sent yet, as [message, field id] pairs; none when it can. */
+  function probeProblems(v, frag) {
+    var out = [];
+    if (!v.opd_id) out.push([T.needOpd, "probe-opd"]);
+    else if (v.opd_id === user.opd_id) out.push([T.ownOpd, "probe-opd"]);
+    else if (probeBoot().refusals[String(v.opd_id)]) out.push([probeBoot().refusals[String(v.opd_id)], "probe-opd"]);
+    if (!v.channel) out.push([T.needChannel, "probe-channel"]);
+    if (!v.sent_at) out.push([T.needSent, "probe-sent"]);
+    if (v.sent_at && v.answered_at && v.answered_at < v.sent_at) out.push([T.answerBeforeSent, "probe-answered"]);
+    if (v.channel && frag) {
+      var kept = probeKept(v, frag);
+      probeItems(v, frag).forEach(function (item) {
+        if (!item.required) return;
+        if (item.relevant && !window.Relevant.evaluate(window.Relevant.parse(item.relevant), kept)) return;
+        if (!window.Relevant.isAnswered(kept[item.id])) out.push([label(item), "item-" + item.id]);
+      });
+    }
+    return out;
+  }
+
+  function showProbe(uuid) {
+    local.get("visits", uuid).then(function (v) {
+      if (!v || v.owner !== user.id || v.kind !== "probe") { location.hash = "#/probes"; return; }
+      return keptFragment(v.instruments[0]).then(function (frag) { renderProbe(v, frag); });
+    }).catch(function () {});
+  }
+
+  function renderProbe(v, frag) {
+    var can = editable(v), instId = v.instruments[0].id;
+    var page = el("form", { class: "card probe-form", id: "probe-form", novalidate: "novalidate" });
+    var head = el("header", { class: "visit-header probe-header", id: "probe-header" });
+    function paintHead() {
+      var opd = boot.opds.find(function (o) { return o.id === v.opd_id; });
+      var last = probeDeadline(v), lines = [el("p", { class: "instrument", text: T.probeWhere }),
+        el("h1", { text: (opd ? opd.name : T.chooseOpd) + " · " + (v.channel ? channelName(v.channel) : T.chooseChannel) })];
+      if (last) {
+        lines.push(el("p", { class: "deadline", id: "probe-deadline", text: fmt(T.deadline, { date: longDate(last), n: probeBoot().deadline_days }) }));
+        if (v.answered_at) {
+          lines.push(el("p", { class: "response", id: "probe-response", text: fmt(T.answeredAfter, {
+            days: core.workingDaysBetween(v.sent_at, v.answered_at, daysOff()) }) }));
+        } else if (localDate() <= last) {
+          lines.push(el("p", { class: "note", id: "probe-wait", text: fmt(T.deadlineOpen, { date: longDate(last) }) }));
+        }
+      }
+      head.replaceChildren.apply(head, lines);
+    }
+    var opdSelect = el("select", { id: "probe-opd" }, [el("option", { value: "", text: T.chooseOpd })]);
+    boot.opds.forEach(function (o) { opdSelect.appendChild(el("option", { value: o.id, text: o.name })); });
+    opdSelect.value = v.opd_id ? String(v.opd_id) : "";
+    var channels = el("fieldset", { id: "probe-channel", class: "choices" }, [el("legend", { text: T.channel })]);
+    var offered = (probeBoot().instruments[0] || {}).channels || probeBoot().channels.map(function (c) { return c.code; });
+    offered.forEach(function (code) {
+      var attrs = { type: "radio", name: "channel", value: code };
+      if (v.channel === code) attrs.checked = "checked";
+      channels.appendChild(el("label", { class: "choice" }, [el("input", attrs), el("span", { text: channelName(code) })]));
+    });
+    function stamp(id, value, labelText, hint) {
+      var input = el("input", { type: "datetime-local", id: id, value: value || "", step: "60" });
+      var now = el("button", { type: "button", class: "button stamp", "data-now": id, text: T.now });
+      return [el("label", { for: id, text: labelText }), hint ? el("p", { class: "hint", text: hint }) : null,
+              el("div", { class: "stamp-row" }, [input, now])].filter(Boolean);
+    }
+    var sent = stamp("probe-sent", v.sent_at, T.sentAt, null);
+    var answered = stamp("probe-answered", v.answered_at, T.answeredAt, T.answeredHint);
+    var checklist = el("div", { id: "probe-checklist" });
+    var error = el("div", { class: "send-alert", role: "alert", tabindex: "-1", id: "send-alert", hidden: "hidden" });
+    var saved = el("p", { class: "saved", role: "status" });
+    var evidence = el("div", { class: "item visit-photos", id: "probe-evidence" }, [el("p", { class: "label", text: T.evidence })]);
+    evidence.insertAdjacentHTML("beforeend", document.getElementById("photo-box").innerHTML);
+    page.append(el("label", { for: "probe-opd", text: T.probeOpd }), opdSelect, channels);
+    if (v.question) page.append(el("p", { class: "note question", id: "probe-question", text: T.askThis + " " + v.question }));
+    page.append.apply(page, sent.concat(answered));
+    page.append(el("h2", { text: T.checklist }), checklist, evidence, error, saved);
+    var items = [];
+    function drawChecklist() {
+      checklist.replaceChildren();
+      items = [];
+      if (!v.channel || !frag) return;
+      var holder = el("div", {});
+      holder.innerHTML = frag.html;
+      var screen = Array.prototype.find.call(holder.querySelectorAll("section.screen"), function (sec) {
+        var def = frag.definition.sections.find(function (d) { return d.id === sec.dataset.section; });
+        return def && def.channel === v.channel;
+      });
+      if (!screen) return;
+      screen.hidden = false;
+      var title = screen.querySelector(".section-head");
+      if (title) title.remove();
+      checklist.appendChild(screen);
+      items = Array.prototype.slice.call(screen.querySelectorAll(".item[data-item]"));
+      var stored = v.answers[instId] || {}, notes = (v.notes || {})[instId] || {};
+      items.forEach(function (item) {
+        item.id = "item-" + item.dataset.item;
+        if (item.dataset.item in stored) core.setFieldValue(item, stored[item.dataset.item]);
+        var note = item.querySelector("[data-note]");
+        if (note) note.value = notes[item.dataset.item] || "";
+      });
+      refreshItems();
+      renderPhotos(checklist, v);
+    }
+    function refreshItems() {
+      core.applyRelevance(items, v.answers[instId] || {}, trees);
+      core.markFailing(items);
+    }
+    function save() {
+      var current = {}, details = core.notesOf(items);
+      error.hidden = true;
+      refreshItems();
+      items.forEach(function (item) {
+        var value = item.hidden ? null : core.fieldValue(item);
+        if (value !== null) current[item.dataset.item] = value;
+      });
+      var picked = page.querySelector("input[name=channel]:checked");
+      var fields = { opd_id: opdSelect.value ? Number(opdSelect.value) : null, channel: picked ? picked.value : null,
+                     sent_at: page.querySelector("#probe-sent").value.slice(0, 16) || null,
+                     answered_at: page.querySelector("#probe-answered").value.slice(0, 16) || null };
+      var redraw = fields.channel !== v.channel;
+      return update(v.uuid, function (fresh) {
+        Object.assign(fresh, fields);
+        fresh.visit_date = fields.sent_at ? fields.sent_at.slice(0, 10) : fresh.visit_date;
+        if (fresh.plan_id) {
+          var plan = probeBoot().plans.find(function (p) { return p.id === fresh.plan_id; });
+          if (!plan || plan.opd_id !== fresh.opd_id || plan.channel !== fresh.channel) fresh.plan_id = null;
+        }
+        if (!redraw) {
+          var merged = Object.assign({}, fresh.answers[instId] || {});
+          items.forEach(function (item) { delete merged[item.dataset.item]; });
+          fresh.answers[instId] = Object.assign(merged, current);
+          fresh.notes = fresh.notes || {};
+          fresh.notes[instId] = Object.assign({}, fresh.notes[instId] || {}, details);
+        }
+        Object.assign(v, fresh);
+      }).then(function () {
+        saved.textContent = T.savedLocal;
+        paintHead();
+        if (redraw) drawChecklist();
+      }, function () { saved.textContent = T.notEditable; });
+    }
+    if (can) {
+      page.addEventListener("change", function (e) {
+        if (e.target.type === "file") { addPhoto(e.target, v); return; }
+        save();
+      });
+      page.addEventListener("input", function (e) { if (e.target.matches("[data-note]")) save(); });
+      page.addEventListener("click", function (e) {
+        var now = e.target.closest("[data-now]");
+        if (now) {
+          var input = page.querySelector("#" + now.dataset.now);
+          input.value = localDate() + "T" + hhmmNow();
+          input.dispatchEvent(new Event("change", { bubbles: true }));
+          return;
+        }
+        photoClick(e, page, v);
+      });
+      var send = el("button", { type: "button", class: "button primary wide", id: "send-probe", text: T.sendProbe });
+      send.addEventListener("click", function () {
+        save().then(function () {
+          var found = probeProblems(v, frag);
+          if (found.length) {
+            var list = el("ul", { class: "missing" });
+            found.forEach(function (f) {
+              var link = el("a", { href: "#", text: f[0] });
+              link.addEventListener("click", function (e) {
+                e.preventDefault();
+                var target = document.getElementById(f[1]);
+                if (target) { target.scrollIntoView({ block: "center" }); (target.querySelector("input, select") || target).focus(); }
+              });
+              list.appendChild(el("li", {}, [link]));
+            });
+            error.replaceChildren(el("p", { text: fmt(T.notSent, { n: found.length }) }), list);
+            error.hidden = false;
+            error.focus();
+            return;
+          }
+          return update(v.uuid, function (fresh) { fresh.state = "outbox"; fresh.reason = ""; })
+            .then(function () { location.hash = "#/probes"; sync(false); }, function () { route(); });
+        });
+      });
+      page.appendChild(send);
+    } else {
+      page.querySelectorAll("input, select, textarea, button").forEach(function (c) { c.disabled = true; });
+      page.appendChild(el("p", { id: "probe-state", text: v.state === "outbox" ? T.inOutbox : T.sentOk }));
+    }
+    if (v.reason) page.prepend(el("p", { class: "note reason", text: v.reason }));
+    root.replaceChildren(probeCrumbs(v), head, page);
+    paintHead();
+    drawChecklist();
+    renderPhotos(evidence, v);
+    if (!can) checklist.querySelectorAll("input, select, textarea, button").forEach(function (c) { c.disabled = true; });
+    window.scrollTo(0, 0);
+  }
+
+  /* What /api/v1/checks takes: the channel's answers and notes, the photos by hash. */
+  function checkPayload(v) {
+    var inst = v.instruments[0], given = v.answers[inst.id] || {}, notes = (v.notes || {})[inst.id] || {};
+    var frag = probeBoot().instruments.find(function (i) { return i.id === inst.id && i.version === inst.version; });
+    var ids = {};
+    if (frag) {
+      var section = frag.definition.sections.find(function (s) { return s.channel === v.channel; });
+      (section ? section.items : []).forEach(function (item) { ids[item.id] = true; });
+    }
+    var answers = {}, kept = {};
+    Object.keys(given).forEach(function (k) { if (!frag || ids[k]) answers[k] = given[k]; });
+    Object.keys(notes).forEach(function (k) { if ((!frag || ids[k]) && notes[k]) kept[k] = notes[k]; });
+    return { uuid: v.uuid, kind: "probe", opd_id: v.opd_id, channel: v.channel, plan_id: v.plan_id || null,
+             instrument: { id: inst.id, version: inst.version }, sent_at: v.sent_at, answered_at: v.answered_at || null,
+             answers: answers, notes: kept,
+             photos: v.photos.map(function (p) { return { sha256: p.sha256, item_id: p.item_id || "", captured_at: p.captured_at }; }) };
   }
 
   window.FieldApp = { sync: sync };
