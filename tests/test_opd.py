@@ -215,3 +215,10 @@ def test_english_page(seeded, db):
     client.post("/language", data={"lang": "en", "next": "/opd/"})
     html = client.get("/opd/?q=2026-Q3").get_data(as_text=True)
     assert "Follow-up actions" in html and "Approved visits" in html
+
+
+def test_the_supervisor_sees_an_action_the_opd_marked_done(seeded, db):
+    action = actions_on(db, "disdukcapil")
+    actions.mark_done(db, action, opd_id(db, "disdukcapil"), user_id(db, "opd1"))
+    listing = login(seeded, "supervisor").get("/follow-ups/?status=done").get_data(as_text=True)
+    assert "Selesai, menunggu verifikasi" in listing and "Pasang papan informasi" in listing
