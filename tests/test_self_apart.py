@@ -124,7 +124,7 @@ def snapshot(app, db, tmp_path, to: str) -> dict:
         html = client.get(url).get_data(as_text=True)
         return CSRF.sub("csrf", html)
 
-    out["dashboard city"] = page(sup, f"/dashboard/?{period}")
+    out["dashboard city"] = SELF_HTML.sub("[self]", page(sup, f"/dashboard/?{period}"))
     for slug in SLUGS:
         out[f"dashboard {slug}"] = SELF_HTML.sub(
             "[self]", page(sup, f"/dashboard/opd/{slug}?{period}")
@@ -229,6 +229,9 @@ def test_self_assessments_change_no_independent_figure(seeded, db, tmp_path):
     assert "menilai diri 100,00 · penilaian independen" in shown
     assert 'data-kind="checklist"' in shown and 'data-kind="desk"' in shown
     assert 'data-kind="probe"' in shown
+    city = sup.get(f"/dashboard/?from={FROM}&to={to}").get_data(as_text=True)
+    beside = SELF_HTML.search(city).group(0)
+    assert 'data-opd="disdukcapil" data-kind="checklist"' in beside and "100,00" in beside
     pdf = render.opd_pdf(db, "disdukcapil", FROM, to, seeded.config["PHOTOS_DIR"]).pdf
     text = " ".join(" ".join(pdf_pages(pdf, tmp_path)).split())
     assert "menilai diri 100,00 · penilaian independen" in text

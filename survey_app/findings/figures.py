@@ -717,3 +717,24 @@ def self_vs_independent(db: Database, opd_id: int, span: Mapping[str, str]) -> l
             }
         )
     return blocks
+
+
+def self_assessment_overview(db: Database, span: Mapping[str, str]) -> list[dict[str, Any]]:
+    """The city's OPDs that assessed themselves in the period, by name: each kind's
+    self-assessed and independent score and the gap (self_vs_independent's headline)."""
+    names = summaries.opd_names(db)
+    rows = []
+    for opd_id in check_views.self_assessed_opds(db, span["from"], span["to"]):
+        for block in self_vs_independent(db, opd_id, span):
+            rows.append(
+                {
+                    "slug": names[opd_id][0],
+                    "name": names[opd_id][1],
+                    "kind": block["kind"],
+                    "instrument": block["instrument"],
+                    "self": block["self"],
+                    "independent": block["independent"],
+                    "gap": block["gap"],
+                }
+            )
+    return sorted(rows, key=lambda r: (r["name"], r["kind"]))

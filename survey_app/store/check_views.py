@@ -70,3 +70,15 @@ def in_self_assessment_of(db: Database, digest: str, opd_id: int) -> bool:
         ).fetchone()
         is not None
     )
+
+
+def self_assessed_opds(db: Database, date_from: str, date_to: str) -> list[int]:
+    """The OPDs that assessed themselves in the period (check date, inclusive)."""
+    return [
+        r[0]
+        for r in db.execute(
+            "select distinct opd_id from checks where self_assessed = 1 "
+            "and check_date >= ? and check_date <= ? order by opd_id",
+            [date_from, date_to],
+        )
+    ]

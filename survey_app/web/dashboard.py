@@ -90,6 +90,7 @@ def index():
         pending=summaries.pending_counts(db, span["from"], span["to"]),
         overdue=overdue_by_slug(db, today),
         charts=city_charts(city["opds"]),
+        self_rows=findings.self_assessment_overview(db, span),
         dimension_labels=labels.DIMENSIONS,
         probes=probes_of(span),
         channel_labels=checks.CHANNEL_LABELS,
