@@ -2,6 +2,7 @@
 and every export; only independent probes count, and never in a visit figure."""
 
 import csv
+import hashlib
 import io
 import json
 import uuid
@@ -13,6 +14,7 @@ from openpyxl import load_workbook
 from survey_app.findings import exports, render
 from survey_app.findings import probes as probe_figures
 from survey_app.store import records
+from tests.test_api import jpeg
 from tests.test_findings import pdf_text
 
 ANSWERED = {"dijawab": "yes", "benar": "yes", "lengkap": "yes", "sopan": "yes"}
@@ -68,6 +70,11 @@ def probed(app, client, auth, world, db):
             "answered_at": answered,
             "answers": {f"{channel}_{k}": v for k, v in answers.items()},
         }
+        if channel == "whatsapp":  # a screenshot of the chat as evidence
+            picture = jpeg()
+            digest = hashlib.sha256(picture).hexdigest()
+            assert client.put(f"/api/v1/photos/{digest}", data=picture).status_code == 201
+            body["photos"] = [{"sha256": digest, "item_id": "", "captured_at": None}]
         response = client.post("/api/v1/checks", json=body)
         assert response.status_code == 201, response.get_json()
     # A self-assessment (the OPD's own): kept apart from every independent figure.
@@ -172,6 +179,8 @@ def test_every_export_carries_the_probes_self_assessed_marked(probed, client, db
     with client.get(f"/reports/export/zip?{query}") as response:
         archive = zipfile.ZipFile(io.BytesIO(response.get_data()))
     assert len(archive.read("uji-saluran.csv").decode().splitlines()) == 7
+    shots = [n for n in archive.namelist() if n.startswith("uji-saluran/")]
+    assert len(shots) == 1 and shots[0].endswith("/foto_1.jpg") and "2026-11-23_" in shots[0]
     assert exports.filename("probes-long", "2026-11-01", None, None).startswith("uji-saluran")
 
 

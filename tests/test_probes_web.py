@@ -128,3 +128,40 @@ def test_a_plan_carried_out_is_linked_and_stays(supervisor, client, auth, db):
     assert client.post(f"/probes/{plan_id}/delete").status_code == 409
     page = client.get("/probes/").get_data(as_text=True)
     assert 'data-outcome="waiting"' in page or 'data-outcome="no_answer"' in page
+
+
+def test_a_supervisor_opens_a_probe_with_its_checklist_and_evidence(supervisor, client, auth, db):
+    from tests.test_api import jpeg
+
+    auth.logout()
+    auth.login("evaluator1")
+    picture = jpeg()
+    digest = __import__("hashlib").sha256(picture).hexdigest()
+    assert client.put(f"/api/v1/photos/{digest}", data=picture).status_code == 201
+    body = {
+        "uuid": "5a0e3c5e-5b1a-4f7e-9d55-0c5e0d3f4a12",
+        "kind": "probe",
+        "opd_id": records.opd_by_slug(db, "dishub")["id"],
+        "channel": "email",
+        "instrument": {"id": "saluran", "version": 1},
+        "sent_at": "2026-11-23T09:00",
+        "answered_at": "2026-11-24T10:00",
+        "answers": {
+            "email_dijawab": "yes",
+            "email_benar": "yes",
+            "email_lengkap": "no",
+            "email_sopan": "yes",
+        },
+        "notes": {"email_lengkap": "Biaya <tidak> disebut."},
+        "photos": [{"sha256": digest, "item_id": ""}],
+    }
+    assert client.post("/api/v1/checks", json=body).status_code == 201
+    auth.logout()
+    auth.login("supervisor")
+    page = client.get(f"/probes/check/{body['uuid']}").get_data(as_text=True)
+    assert "Evaluator Satu" in page and 'data-outcome="answered"' in page
+    assert "Biaya &lt;tidak&gt; disebut." in page
+    assert f"/visits/photo/{digest}" in page
+    with client.get(f"/visits/photo/{digest}") as shown:
+        assert shown.status_code == 200
+    assert client.get("/probes/check/5a0e3c5e-0000-4f7e-9d55-0c5e0d3f4a12").status_code == 404

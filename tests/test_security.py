@@ -112,6 +112,7 @@ def fill(rule, values) -> str | None:
         "digest": "0" * 64,
         "plan_id": 1,
         "day": "2026-12-25",
+        "check_uuid": "0f8b1c9e-2a34-4c55-8d66-7e8f9a0b1c2d",
         "kind": "csv",
         "fmt": "csv",
         "format": "csv",

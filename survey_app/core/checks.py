@@ -25,7 +25,14 @@ from survey_app.core import rules, scoring, workdays
 from survey_app.core.i18n import N_, LazyText, lazy
 from survey_app.core.instruments import CHANNELS, Instrument
 from survey_app.core.rules import Refusal
-from survey_app.core.sync import AHEAD, EARLIEST, MAX_ID, MAX_PHOTOS, TEXT_MAX, Refused
+from survey_app.core.sync import (
+    AHEAD,
+    EARLIEST,
+    MAX_PHOTOS,
+    TEXT_MAX,
+    Refused,
+    _is_int,  # the visit's own id check
+)
 
 KINDS = ("probe", "desk", "checklist")
 # The instrument kind each check kind is filled on (core/instruments.KINDS).
@@ -354,10 +361,6 @@ def probe_timing(
 
 def _get(check: Check | Mapping[str, Any], key: str) -> Any:
     return check.get(key) if isinstance(check, Mapping) else getattr(check, key)
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and -MAX_ID <= value <= MAX_ID
 
 
 def _notes_ok(notes: Any) -> bool:

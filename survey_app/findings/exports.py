@@ -6,7 +6,8 @@ Each carries the data-quality report of its selection (quality.py): JSON as a
 "quality" member, XLSX as a sheet, the ZIP as kualitas-data.csv, and the CSV
 formats, whose rows are visits or answers only, as the companion "quality" file.
 Channel probes (findings/probes.py) travel with every format in the same way:
-a "probes" member of the JSON, a sheet of the XLSX, uji-saluran.csv in the ZIP,
+a "probes" member of the JSON, a sheet of the XLSX, uji-saluran.csv and the
+probes' photos (uji-saluran/<date>_<uuid>/) in the ZIP,
 and for the CSV formats the companion "probes" (one row per probe) and
 "probes-long" (one row per probe answer) files, self-assessed ones marked.
 """
@@ -504,4 +505,21 @@ def write_photos_zip(
             archive.writestr(
                 "uji-saluran.csv", probes_csv(probes), compress_type=zipfile.ZIP_DEFLATED
             )
+            for name, sha in probe_photo_files(db, probes):
+                path = records.photo_path(photo_dir, sha)
+                if path.is_file():
+                    archive.write(path, name, compress_type=zipfile.ZIP_STORED)
+                    written += 1
     return written
+
+
+def probe_photo_files(db: Database, probes: list[dict]) -> list[tuple[str, str]]:
+    """(file name in the ZIP, sha256) of the probes' evidence photos:
+    uji-saluran/<date>_<uuid>/foto_<n>.<ext>, in the order taken."""
+    out = []
+    for p in probes:
+        for n, sha in enumerate(p["photos"], start=1):
+            row = records.photo(db, sha) or {}
+            ext = PHOTO_EXTENSIONS.get(row.get("mime"), "bin")
+            out.append((f"uji-saluran/{p['check_date']}_{p['uuid']}/foto_{n}.{ext}", sha))
+    return out

@@ -31,7 +31,7 @@ from wtforms.validators import InputRequired, Length, Optional
 from survey_app.core import checks
 from survey_app.store import checks as check_store
 from survey_app.store import opds as opd_store
-from survey_app.store import users
+from survey_app.store import records, users
 from survey_app.web import forms
 from survey_app.web.database import get_db
 from survey_app.web.forms import Form
@@ -165,3 +165,46 @@ def delete(plan_id: int):
         return render_template("error.html", message=message), 409
     flash(_("Probe plan #%(id)s removed.", id=plan_id), "success")
     return redirect(url_for(".plan"))
+
+
+@bp.route("/check/<check_uuid>")
+@login_required(*SUPERVISORS)
+def detail(check_uuid: str):
+    """One probe received: when asked and answered, the outcome, the checklist, the evidence."""
+    db = get_db()
+    found = check_store.get(db, check_uuid)
+    if found is None or found["kind"] != "probe":
+        abort(404)
+    inst = records.instrument(db, found["instrument_id"], found["instrument_version"])
+    part = checks.instrument_for(inst, found["channel"])
+    given = part.relevant_answers(found["answers"])
+    rows = [
+        {
+            "id": item.id,
+            "label": item.label.get(g.lang),
+            "value": given.get(item.id),
+            "passed": item.passed(given.get(item.id)),
+            "note": found["notes"].get(item.id),
+        }
+        for item in part.items
+        if item.is_relevant(given)
+    ]
+    timing = checks.probe_timing(
+        found["sent_at"],
+        found["answered_at"],
+        check_store.holiday_dates(db),
+        current_app.config["PROBE_DEADLINE_DAYS"],
+        dt.datetime.now(),
+    )
+    plan = check_store.plan_row(db, found["plan_id"]) if found["plan_id"] else None
+    assessor = (users.get(db, found["assessor_id"]) or {}).get("name")
+    return render_template(
+        "probes/detail.html",
+        c=found,
+        rows=rows,
+        timing=timing,
+        plan=plan,
+        assessor=assessor,
+        channel_label=channel_label,
+        outcomes=OUTCOMES,
+    )
