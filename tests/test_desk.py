@@ -164,3 +164,27 @@ def test_the_reviewer_is_named_beside_the_opds_own_desk_review(seeded, db, tmp_p
     text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout
     assert named in " ".join(text.split())
     assert "menilai diri 100,00 · penilaian independen 75,00" in " ".join(text.split())
+
+
+def test_a_desk_review_sent_by_an_evaluator_never_names_them_to_the_opd(seeded, db):
+    """Desk reviews name their reviewer, a supervisor; an evaluator's name never reaches the OPD."""
+    import datetime as dt
+    import uuid
+
+    evaluator = login(seeded, "evaluator2")
+    body = {
+        "uuid": str(uuid.uuid4()),
+        "kind": "desk",
+        "opd_id": records.opd_by_slug(db, "disdukcapil")["id"],
+        "instrument": {"id": "tinjauan", "version": 1},
+        "answers": {f"{c}_ada": "yes" for c in COMPONENTS}
+        | {f"{c}_dokumen": "SK" for c in COMPONENTS},
+        "check_date": dt.date.today().isoformat(),
+    }
+    assert evaluator.post("/api/v1/checks", json=body).status_code == 201
+    own = login(seeded, "opd1")
+    yes = {k: ("yes" if k.endswith("_ada") else v) for k, v in answers().items()}
+    assert own.post("/opd/self/new/desk", data=yes).status_code == 302
+    page = own.get("/opd/").get_data(as_text=True)
+    assert 'data-kind="desk"' in page and "penilaian independen 100,00" in page
+    assert "Evaluator Dua" not in page and "desk-reviewers" not in page

@@ -108,7 +108,6 @@ def fill(rule, values) -> str | None:
         "user_id": 1,
         "assignment_id": 1,
         "action_id": 1,
-        "check_uuid": "00000000-0000-4000-8000-000000000000",
         "digest": "0" * 64,
         "plan_id": 1,
         "day": "2026-12-25",

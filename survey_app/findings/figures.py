@@ -689,9 +689,11 @@ def self_vs_independent(db: Database, opd_id: int, span: Mapping[str, str]) -> l
             )
             theirs = _check_verdicts(independent)
             if kind == "desk":  # not mystery shopping: a desk review names its reviewer
-                names = check_views.assessor_names(db, [r["uuid"] for r in independent])
+                names = check_views.reviewer_names(db, [r["uuid"] for r in independent])
                 reviewers = [
-                    {"name": names[r["uuid"]], "date": r["check_date"]} for r in independent
+                    {"name": names[r["uuid"]], "date": r["check_date"]}
+                    for r in independent
+                    if r["uuid"] in names
                 ]
         items = [i for i in inst.items if i.checkable]
         group = {i.id: i.tags[tag] for i in items if tag in i.tags}

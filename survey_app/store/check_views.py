@@ -50,11 +50,12 @@ def assessor_name(db: Database, check_uuid: str) -> str | None:
     return row[0] if row else None
 
 
-def assessor_names(db: Database, check_uuids: list[str]) -> dict[str, str]:
-    """Who made each of these checks, by check UUID (for desk reviews: the reviewers)."""
+def reviewer_names(db: Database, check_uuids: list[str]) -> dict[str, str]:
+    """Who made each of these checks, by check UUID, when it may be said (desk reviews name
+    their reviewer); an evaluator's is left out: an OPD never learns an evaluator's name."""
     rows = db.execute(
         "select c.uuid, u.name from checks c join users u on u.id = c.assessor_id "
-        "where c.uuid in (select value from json_each(?))",
+        "where c.uuid in (select value from json_each(?)) and u.role != 'evaluator'",
         [json.dumps(check_uuids)],
     )
     return {r[0]: r[1] for r in rows}
