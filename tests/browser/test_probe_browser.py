@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
+from playwright.sync_api import expect
 
 from survey_app.store import checks, records
 from survey_app.store.connection import connect
@@ -147,7 +148,7 @@ def test_a_probe_recorded_offline_is_stored_exactly_once(live_app, pw, tmp_path)
     shot(page, "probe-01-form-offline")
     page.locator("#send-probe").tap()
     page.wait_for_selector("#probes .state-outbox")
-    assert page.locator("#outbox-count").inner_text() == "1 menunggu dikirim"
+    expect(page.locator("#outbox-count")).to_have_text("1 menunggu dikirim")
 
     # A second probe, free, of an OPD this evaluator probed from another tablet since
     # this one last saw the server: it goes too, and comes back refused with the reason.
@@ -163,7 +164,7 @@ def test_a_probe_recorded_offline_is_stored_exactly_once(live_app, pw, tmp_path)
     page.locator("#probe-checklist .saved, .saved", has_text="Tersimpan").first.wait_for()
     page.locator("#send-probe").tap()
     page.wait_for_selector("#probes .state-outbox")
-    assert page.locator("#outbox-count").inner_text() == "2 menunggu dikirim"
+    expect(page.locator("#outbox-count")).to_have_text("2 menunggu dikirim")
     assert len(server_rows(live_app)["checks"]) == 1  # the other tablet's
     on_tablet = tablet_records(page)
     kept_photo = next(r for r in on_tablet["records"] if r["photos"])["photos"][0]

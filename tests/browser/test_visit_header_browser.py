@@ -1,9 +1,11 @@
 """The visit header, the explicit OPD and service, and the send screen, on a tablet."""
 
 import datetime as dt
+import re
 from zoneinfo import ZoneInfo
 
 import pytest
+from playwright.sync_api import expect
 
 from .conftest import TABLET, login, shot
 from .test_offline_browser import wait_ready
@@ -134,7 +136,8 @@ def test_offline_header_clocks_change_of_service_and_send_sheet(live_app, browse
     assert gaps > 0
     page.locator("#submit-visit").tap()
     alert = page.locator("#send-alert")
-    assert alert.inner_text() == f"Tidak ada yang terkirim: {gaps} butir wajib belum dijawab."
+    # the refusal is written once the tablet's store answered: wait for it, not for a time
+    expect(alert).to_have_text(f"Tidak ada yang terkirim: {gaps} butir wajib belum dijawab.")
     assert page.evaluate("() => document.activeElement.id") == "send-alert"
     shot(page, "visit-05-send-refused")
     link = sheet.locator(".missing a", has_text="Petugas melayani dengan sopan dan ramah.")
@@ -196,7 +199,7 @@ def test_online_header_change_and_send_screen(live_app, browser):
     page.goto(page.url.replace("/s/2", "/review"))
     page.locator("#submit-visit").tap()
     alert = page.locator("#send-alert")
-    assert alert.inner_text().startswith("Tidak ada yang terkirim:")
+    expect(alert).to_have_text(re.compile(r"^Tidak ada yang terkirim:"))
     assert page.evaluate("() => document.activeElement.id") == "send-alert"
     sheet = page.locator(".sheet").inner_text()
     assert "70 menit · Batas waktu yang dipublikasikan 90 menit" in sheet
