@@ -189,7 +189,7 @@ def test_role_change_is_audited_and_admins_keep_their_own_access(admin, db):
 
 def test_instruments_page_shows_versions_and_validation(supervisor, app, tmp_path):
     page = supervisor.get("/admin/instruments").get_data(as_text=True)
-    assert "4 berkas instrumen valid." in page
+    assert "5 berkas instrumen valid." in page  # with saluran and tinjauan
     for inst in ("kepatuhan-1", "kunjungan-2", "skm-1"):
         assert f'data-instrument="{inst}"' in page
     broken = tmp_path / "instruments"

@@ -24,7 +24,7 @@ def test_init_db_is_repeatable(runner, app):
 def test_check_instruments_default_directory(runner):
     result = runner.invoke(args=["check-instruments"])
     assert result.exit_code == 0, result.output
-    assert "4 instrument file(s) valid." in result.output
+    assert "5 instrument file(s) valid." in result.output  # with saluran and tinjauan
 
 
 def test_check_instruments_reports_errors_and_exits_1(runner, tmp_path):

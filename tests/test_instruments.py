@@ -57,7 +57,7 @@ def errors_of(path):
 def test_shipped_instruments_are_valid():
     loaded, errors = load_directory(ROOT / "instruments")
     assert errors == []
-    assert {i.id for i in loaded} == {"kepatuhan", "skm", "kunjungan", "saluran"}
+    assert {i.id for i in loaded} == {"kepatuhan", "skm", "kunjungan", "saluran", "tinjauan"}
 
 
 def test_compliance_checklist_has_thirty_tagged_items():

@@ -11,14 +11,15 @@ from survey_app.store import records
 
 from .test_api import gen_payload
 
-ANON, OWNER, OTHER, SUPERVISOR, ADMIN = (
+ANON, OWNER, OTHER, SUPERVISOR, ADMIN, OPD = (
     "anonymous",
     "evaluator1",
     "evaluator2",
     "supervisor",
     "admin",
+    "opd1",  # role `opd`: Disdukcapil's own officer
 )
-ROLES = (ANON, OWNER, OTHER, SUPERVISOR, ADMIN)
+ROLES = (ANON, OWNER, OTHER, SUPERVISOR, ADMIN, OPD)
 PUBLIC = {
     "static",
     "auth.login",
@@ -30,11 +31,13 @@ PUBLIC = {
 }
 # endpoint prefix -> roles allowed
 ALLOWED = {
-    "auth.csrf_token": {OWNER, OTHER, SUPERVISOR, ADMIN},  # any logged-in user, own session
+    "auth.csrf_token": {OWNER, OTHER, SUPERVISOR, ADMIN, OPD},  # any logged-in user
     "field.review": {OWNER, SUPERVISOR, ADMIN},
     "field.photo": {OWNER, SUPERVISOR, ADMIN},
     "field.": {OWNER, OTHER},  # any evaluator; OWN_ONLY narrows the visit routes
     "field_app.": {OWNER, OTHER},
+    "api.post_check": {OWNER, OTHER, OPD},  # an OPD user's checks are self-assessments
+    "api.list_checks": {OWNER, OTHER, OPD},
     "api.": {OWNER, OTHER},
     "admin.users": {ADMIN},
     "holidays.": {ADMIN},
@@ -46,6 +49,8 @@ ALLOWED = {
     "reports.": {SUPERVISOR, ADMIN},
     "followups.": {SUPERVISOR, ADMIN},
     "admin.": {SUPERVISOR, ADMIN},
+    "desk.": {SUPERVISOR, ADMIN},  # the independent desk review
+    "opd.": {OPD},  # the OPD's own pages; the OPD comes from the account, not the URL
 }
 # (endpoint, method) -> roles, where a method is narrower than the endpoint
 BY_METHOD = {
@@ -102,6 +107,8 @@ def fill(rule, values) -> str | None:
         "service_id": 1,
         "user_id": 1,
         "assignment_id": 1,
+        "action_id": 1,
+        "digest": "0" * 64,
         "plan_id": 1,
         "day": "2026-12-25",
         "check_uuid": "0f8b1c9e-2a34-4c55-8d66-7e8f9a0b1c2d",
@@ -155,6 +162,8 @@ def test_every_route_against_every_role(app, world_with_visit):
             allowed = BY_METHOD.get((endpoint, method)) or allowed_roles(endpoint)
             if endpoint in OWN_ONLY and role == OTHER:
                 allowed = allowed - {OTHER}
+            if endpoint == "opd.photo":  # the world's photo is an evaluator's, not the OPD's
+                allowed = allowed - {OPD}
             if role == ANON:
                 ok = status in (401, 302) and (
                     status == 401 or "/login" in response.headers.get("Location", "")
@@ -252,3 +261,26 @@ def test_upload_filename_is_never_used(app, client, auth, world, db, tmp_path):
     assert not any(
         p.name.startswith("escape") for p in added | set(tmp_path.parent.glob("escape*"))
     )
+
+
+def test_an_opd_user_opens_no_evaluator_supervisor_admin_or_api_route(app, world_with_visit):
+    """Role `opd` gets 403 on every route but its own pages, its CSRF token and its checks."""
+    table, _ = routes(app, world_with_visit)
+    client = app.test_client()
+    client.post("/login", data={"username": OPD, "password": "demo-password"})
+    others = [
+        (endpoint, method, path)
+        for endpoint, method, path in table
+        if not endpoint.startswith("opd.")
+        and endpoint not in ("auth.csrf_token", "api.post_check", "api.list_checks")
+    ]
+    families = {endpoint.split(".")[0] for endpoint, _, _ in others}
+    assert {"field", "field_app", "api", "review", "dashboard", "admin"} <= families
+    opened = []
+    for endpoint, method, path in others:
+        response = client.open(path, method=method, data={})
+        if response.status_code != 403:
+            opened.append(f"{method} {path} ({endpoint}) -> {response.status_code}")
+        response.close()
+    assert opened == []
+    assert client.get("/opd/").status_code == 200

@@ -12,6 +12,12 @@ MESSAGES = {
     "unknown_visit": (404, N_("Unknown visit: %(detail)s")),
     "unknown_user": (404, N_("Unknown user: %(detail)s")),
     "bad_role": (400, N_("Unknown role: %(detail)s")),
+    "opd_user_without_opd": (400, N_("An OPD user must belong to an OPD: %(detail)s")),
+    "not_own_follow_up": (404, N_("No such follow-up action of your OPD: %(detail)s")),
+    "follow_up_not_open": (
+        409,
+        N_("This follow-up action is not open, so it cannot be marked done: %(detail)s"),
+    ),
     "bad_status": (400, N_("Unknown status: %(detail)s")),
     "user_exists": (409, N_("A user with that name already exists: %(detail)s")),
     "bad_photo_hash": (400, N_("Not a photo hash: %(detail)s")),

@@ -41,6 +41,14 @@ MONTHS = {
 }
 
 
+def signed(value, places: int = 2, locale: str = "id") -> str:
+    """A difference with its sign: +20,57, −3,10, ±0,00; None -> '-'."""
+    if value is None:
+        return "-"
+    text = number(abs(value), places, locale)
+    return ("+" if value > 0 else "−" if value < 0 else "±") + text
+
+
 def number(value, places: int = 2, locale: str = "id") -> str:
     """85.225 -> '85,23' (id) or '85.23' (en); None -> '-'."""
     if value is None:

@@ -2,7 +2,8 @@
 
 Every figure is the scoring module's, rounded once with scoring.round2 here;
 templates only format. Evaluators are never named: an OPD must not learn
-who visited it, so no evaluator (not even an id) reaches these dicts.
+who visited it, so no evaluator (not even an id) reaches these dicts. A desk
+review is not mystery shopping: its reviewer (a supervisor) is named.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from survey_app.core import scoring
-from survey_app.core.instruments import DIMENSIONS, UNSUR, Item, Label
+from survey_app.core import scoring, selfassess
+from survey_app.core.instruments import DIMENSIONS, OMBUDSMAN, UNSUR, Item, Label
 from survey_app.findings.periods import period
-from survey_app.store import actions, records, summaries, tallies
+from survey_app.store import actions, check_views, records, summaries, tallies
+from survey_app.store import checks as check_store
 from survey_app.store import quality as quality_reads
 
 round2 = scoring.round2
@@ -502,6 +504,7 @@ def opd_report(
         "method": _method(db, versions, one["figures"]["scheme"]),
         "follow_ups": actions.for_report(db, opd["id"], span["previous_from"], span["to"]),
         "quality": quality_reads.report(db, span["from"], span["to"], opd["id"]),
+        "self_assessment": self_vs_independent(db, opd["id"], span),
     }
 
 
@@ -585,3 +588,155 @@ def opd_slugs_with_visits(
 ) -> list[str]:
     """The OPDs that have visits in the period, by name."""
     return summaries.opd_slugs_with_visits(db, date_from, date_to, status)
+
+
+# --- the OPD's own view ------------------------------------------------------------------
+
+
+def opd_own_view(db: Database, opd: Mapping[str, Any], span: Mapping[str, str]) -> dict[str, Any]:
+    """What an OPD's own officer sees of a period: approved visits only, no evaluator.
+
+    The OPD's figures and the change since the period before, its failed items with
+    finding and recommendation, time per service, and its visits by date and service
+    (no uuid, no photo: those open the evaluator's working papers).
+    """
+    items = items_of(db, summaries.stored_versions(db))
+    one = opd_figures(db, opd, span, items)
+    visits = opd_visits(db, opd["id"], span, items)
+    return {
+        "figures": one["figures"],
+        "compliance_delta": one["compliance_delta"],
+        "ikm_delta": one["ikm_delta"],
+        "change": one["change"],
+        "timing": one["timing"],
+        "findings": [_counted(row, items) for row in one["failed_items"]],
+        "visits": [
+            {
+                "visit_date": v["visit_date"],
+                "service": v["service"],
+                "figures": {k: v["figures"][k] for k in ("compliance", "zone", "ikm_converted")},
+                "waiting_minutes": v["figures"]["timing"].get("waiting_minutes"),
+                "over_max": v["figures"]["timing"].get("over_max"),
+                "fee_over": v["figures"]["fee"].get("over_published"),
+            }
+            for v in sorted(visits, key=lambda v: v["visit_date"], reverse=True)
+        ],
+    }
+
+
+# --- self-assessment beside the independent view ------------------------------------------
+
+# Per kind of self-assessment: the instrument it is filled on (a checklist: the compliance
+# checklist, a visit instrument), the tag its items are grouped by, and that tag's order.
+SELF_KINDS = (
+    ("checklist", "kepatuhan", "dimension", DIMENSIONS),
+    ("probe", None, "dimension", DIMENSIONS),
+    ("desk", None, "ombudsman", OMBUDSMAN),
+)
+
+
+def _kind_instrument(db: Database, kind: str, inst_id: str | None):
+    """The newest instrument a kind of check is filled on, or None when none is loaded."""
+    if inst_id:
+        found = [i for i in records.current_instruments(db) if i.id == inst_id]
+    else:
+        found = records.current_instruments(db, kind=kind)
+    return found[0] if found else None
+
+
+def _visit_verdicts(db: Database, opd_id: int, span: Mapping[str, str], inst_id: str) -> list:
+    """The independent side of a checklist: per approved visit that used the instrument,
+    each of its items passed (True) or failed (False); items it did not judge are absent."""
+    prefix = f"{inst_id}."
+    out = []
+    for row in records.visit_scores_in(db, span["from"], span["to"], "approved", opd_id):
+        comp = row["scores"]["compliance"]
+        verdicts = {k[len(prefix) :]: True for k in comp["passed"] if k.startswith(prefix)}
+        verdicts.update({k[len(prefix) :]: False for k in comp["failed"] if k.startswith(prefix)})
+        if verdicts:
+            out.append(verdicts)
+    return out
+
+
+def _check_verdicts(rows: list[dict]) -> list[dict]:
+    return [(r["scores"] or {}).get("items") or {} for r in rows]
+
+
+def self_vs_independent(db: Database, opd_id: int, span: Mapping[str, str]) -> list[dict[str, Any]]:
+    """The OPD's self-assessments of the period beside the independent figures, with the gap.
+
+    One block per kind the OPD assessed itself on (checklist, probe, desk): its
+    score, per dimension and per item on each side. The independent side of a
+    checklist is the approved visits' results on that checklist; of a probe or
+    a desk review, the independent checks. Each side is read on its own
+    (store.checks.for_period's `self_assessed`): no self-assessment reaches an
+    independent figure, and none of this changes one.
+    """
+    blocks = []
+    for kind, inst_id, tag, order in SELF_KINDS:
+        own = check_store.for_period(
+            db, span["from"], span["to"], self_assessed=True, kind=kind, opd_id=opd_id
+        )
+        inst = _kind_instrument(db, kind, inst_id)
+        if not own or inst is None:
+            continue
+        reviewers: list[dict[str, str]] = []
+        if kind == "checklist":
+            theirs = _visit_verdicts(db, opd_id, span, inst.id)
+        else:
+            independent = check_store.for_period(
+                db, span["from"], span["to"], self_assessed=False, kind=kind, opd_id=opd_id
+            )
+            theirs = _check_verdicts(independent)
+            if kind == "desk":  # not mystery shopping: a desk review names its reviewer
+                names = check_views.reviewer_names(db, [r["uuid"] for r in independent])
+                reviewers = [
+                    {"name": names[r["uuid"]], "date": r["check_date"]}
+                    for r in independent
+                    if r["uuid"] in names
+                ]
+        items = [i for i in inst.items if i.checkable]
+        group = {i.id: i.tags[tag] for i in items if tag in i.tags}
+        both = selfassess.compare(
+            selfassess.side(_check_verdicts(own), items, group),
+            selfassess.side(theirs, items, group),
+            items,
+            order,
+        )
+        by_id = {i.id: i for i in items}
+        # the widest gaps first (either way); items one side could not judge last
+        both["items"].sort(key=lambda r: (r["gap"] is None, -abs(r["gap"] or 0)))
+        for row in both["items"]:
+            row["label"] = label(by_id[row["item"]].label)
+            row["key"] = f"{inst.id}.{row['item']}"
+        blocks.append(
+            {
+                "kind": kind,
+                "instrument": {"id": inst.id, "title": label(inst.title)},
+                "group_tag": tag,
+                "reviewers": reviewers,
+                **both,
+            }
+        )
+    return blocks
+
+
+def self_assessment_overview(db: Database, span: Mapping[str, str]) -> list[dict[str, Any]]:
+    """The city's OPDs that assessed themselves in the period, by name: each kind's
+    self-assessed and independent score and the gap (self_vs_independent's headline)."""
+    names = summaries.opd_names(db)
+    rows = []
+    for opd_id in check_views.self_assessed_opds(db, span["from"], span["to"]):
+        for block in self_vs_independent(db, opd_id, span):
+            rows.append(
+                {
+                    "slug": names[opd_id][0],
+                    "name": names[opd_id][1],
+                    "kind": block["kind"],
+                    "instrument": block["instrument"],
+                    "self": block["self"],
+                    "independent": block["independent"],
+                    "gap": block["gap"],
+                }
+            )
+    return sorted(rows, key=lambda r: (r["name"], r["kind"]))

@@ -19,6 +19,10 @@ from survey_app.store import records, summaries
 from survey_app.store.connection import transaction
 
 OPEN = ("open", "still_open")
+# Marked done by the OPD ("selesai, menunggu verifikasi"): not verified until a
+# later approved independent visit passes the item (records._check_follow_ups).
+DONE = "done"
+UNVERIFIED = (*OPEN, DONE)
 
 
 def failed_items(
@@ -111,22 +115,27 @@ def for_report(db: Database, opd_id: int, since: str, until: str) -> list[dict]:
         "from follow_ups f left join visits v on v.uuid = f.verified_visit_uuid "
         "left join services s on s.id = v.service_id "
         "where f.opd_id = ? and f.period_to <= ? and "
-        "(f.status in (?, ?) or (f.status = 'verified' and v.visit_date >= ?)) "
+        "(f.status in (?, ?, ?) or (f.status = 'verified' and v.visit_date >= ?)) "
         "order by f.status = 'verified', f.due_date",
-        [opd_id, until, *OPEN, since],
+        [opd_id, until, *UNVERIFIED, since],
     )
     return [dict(r) for r in rows]
 
 
 def overdue(db: Database, today: dt.date | None = None) -> dict[int, int]:
-    """Per OPD, how many actions are past their due date and not verified (server's date)."""
+    """Per OPD, how many actions are past their due date and not verified (server's date).
+
+    One the OPD marked done by its due date waits for verification and is not
+    overdue; one marked done later stays overdue until a visit verifies it.
+    """
     today = (today or dt.date.today()).isoformat()
     return {
         r[0]: r[1]
         for r in db.execute(
-            "select opd_id, count(*) from follow_ups where status in (?, ?) and due_date < ? "
+            "select opd_id, count(*) from follow_ups where due_date < ? and "
+            "(status in (?, ?) or (status = ? and substr(done_at, 1, 10) > due_date)) "
             "group by opd_id",
-            [*OPEN, today],
+            [today, *OPEN, DONE],
         )
     }
 
@@ -143,3 +152,56 @@ def listing(db: Database, opd_slug: str | None = None, status: str | None = None
             sql += f" and {clause}"
             params.append(value)
     return [dict(r) for r in db.execute(sql + " order by f.due_date", params)]
+
+
+def of_opd(db: Database, opd_id: int) -> list[dict]:
+    """One OPD's actions, unverified first, by due date: what its own page lists.
+
+    The verifying visit is named by date and service only, never by evaluator.
+    """
+    rows = db.execute(
+        "select f.id, f.instrument_id, f.item_id, f.finding, f.action, f.owner, f.due_date, "
+        "f.status, f.period_from, f.period_to, f.done_at, v.visit_date as verified_on, "
+        "s.name as verified_service from follow_ups f "
+        "left join visits v on v.uuid = f.verified_visit_uuid and v.status = 'approved' "
+        "left join services s on s.id = v.service_id "
+        "where f.opd_id = ? order by f.status = 'verified', f.due_date, f.id",
+        [opd_id],
+    )
+    return [dict(r) for r in rows]
+
+
+def get_of_opd(db: Database, action_id: int, opd_id: int) -> dict:
+    """One action of this OPD; DomainError (404) for another OPD's or an unknown one."""
+    row = db.execute(
+        "select * from follow_ups where id = ? and opd_id = ?", [action_id, opd_id]
+    ).fetchone()
+    if row is None:
+        raise DomainError("not_own_follow_up", str(action_id))
+    return dict(row)
+
+
+def mark_done(db: Database, action_id: int, opd_id: int, actor_id: int) -> dict:
+    """The OPD says an open action is done: 'done', waiting for the next visit to verify it.
+
+    Only the OPD's own, unverified, not yet marked action; audited. The time is the
+    server's. Returns the action as it now is.
+    """
+    with transaction(db):
+        row = get_of_opd(db, action_id, opd_id)
+        if row["status"] not in OPEN:
+            raise DomainError("follow_up_not_open", str(action_id))
+        done_at = records.now()
+        db.execute(
+            "update follow_ups set status = ?, done_at = ?, done_by = ? where id = ?",
+            [DONE, done_at, actor_id, action_id],
+        )
+        records.audit(
+            db,
+            actor_id,
+            "follow_up_done",
+            "follow_up",
+            action_id,
+            {"from": row["status"], "to": DONE, "opd_id": opd_id},
+        )
+    return {**row, "status": DONE, "done_at": done_at, "done_by": actor_id}

@@ -1,4 +1,4 @@
-"""Demo data: real Kota Jambi OPDs, one supervisor, three evaluators, ~30 visits."""
+"""Demo data: real Kota Jambi OPDs, one supervisor, three evaluators, an OPD officer, ~30 visits."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from survey_app.store import records
 from survey_app.store.connection import transaction
 
 PASSWORD = "demo-password"
-USERNAMES = ("supervisor", "evaluator1", "evaluator2", "evaluator3")
+USERNAMES = ("supervisor", "evaluator1", "evaluator2", "evaluator3", "opd1")
 
 # slug, name, kind, quality (chance a checklist item passes), services:
 # (slug, name, max minutes, published fee, requirements, yearly volume)
@@ -126,6 +126,8 @@ EVALUATORS = (
     ("evaluator2", "Evaluator Dua", "puskesmas-putri-ayu"),
     ("evaluator3", "Evaluator Tiga", "dishub"),
 )
+# username, name, OPD slug: an OPD's own officer (role `opd`), who sees that OPD only
+OPD_USERS = (("opd1", "Petugas Mutu Disdukcapil", "disdukcapil"),)
 PERIOD = (date(2026, 4, 1), date(2026, 9, 30))
 VISITS = 30
 
@@ -146,6 +148,10 @@ def seed(db: Database, photo_dir: str, seed: int = 2026, visits: int = VISITS) -
         )
         for u, n, home in EVALUATORS
     ]
+    for username, name, slug in OPD_USERS:
+        records.create_user(
+            db, username, PASSWORD, "opd", name=name, opd_id=records.opd_by_slug(db, slug)["id"]
+        )
     insts = records.current_instruments(db)
     services = [dict(r) for r in db.execute("select * from services").fetchall()]
     span = (PERIOD[1] - PERIOD[0]).days

@@ -502,3 +502,14 @@ def m017_checks(db: Database) -> None:
         "insert or ignore into holidays (date, name, kind) values (?, ?, ?)",
         [(h.date.isoformat(), h.name, h.kind) for h in workdays.load_holidays()],
     )
+
+
+@migrations()
+def m018_follow_up_done(db: Database) -> None:
+    """An OPD user marks a follow-up action done; the next approved visit verifies it.
+
+    `done_at` (server clock) and `done_by` (the OPD user) say when and who; the
+    status 'done' waits for that visit, which sets 'verified' or 'still_open'.
+    """
+    db.table("follow_ups").add_column("done_at", str)
+    db.table("follow_ups").add_column("done_by", int)

@@ -28,7 +28,9 @@ from survey_app.core.visit import Visit
 from survey_app.store.briefs import brief_of, join_scores, split_scores
 from survey_app.store.connection import transaction
 
-ROLES = ("evaluator", "supervisor", "admin")
+ROLES = ("evaluator", "supervisor", "admin", "opd")
+# These roles belong to an OPD: an evaluator never assesses it, an OPD user only assesses it.
+BOUND_ROLES = ("evaluator", "opd")
 STATUSES = ("draft", "submitted", "returned", "approved", "rejected")
 # A supervisor has decided on these visits, and they keep their scores. A
 # draft or submitted visit is scored when read (scores_of): stored at
@@ -224,6 +226,8 @@ def create_user(
     """Add a user with a hashed password; DomainError for a bad role or taken name."""
     if role not in ROLES:
         raise DomainError("bad_role", role)
+    if role == "opd" and opd_id is None:
+        raise DomainError("opd_user_without_opd", username)
     if _first(db, "select id from users where username = ?", [username]):
         raise DomainError("user_exists", username)
     return (
@@ -552,8 +556,8 @@ def _check_follow_ups(db: Database, uuid: str) -> None:
     passed = set(record["scores"]["compliance"].get("passed", ()))
     failed = set(record["scores"]["compliance"].get("failed", ()))
     for row in db.execute(
-        "select * from follow_ups where opd_id = ? and status in (?, ?) and period_to < ?",
-        [record["opd_id"], "open", "still_open", record["visit_date"]],
+        "select * from follow_ups where opd_id = ? and status in (?, ?, ?) and period_to < ?",
+        [record["opd_id"], "open", "still_open", "done", record["visit_date"]],
     ):
         key = f"{row['instrument_id']}.{row['item_id']}"
         if key in passed:

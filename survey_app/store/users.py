@@ -12,6 +12,7 @@ from typing import Any
 from sqlite_utils import Database
 from werkzeug.security import generate_password_hash
 
+from survey_app.core.errors import DomainError
 from survey_app.store import records
 from survey_app.store.connection import transaction
 
@@ -67,7 +68,10 @@ def username_taken(db: Database, username: str, own_id: int | None) -> bool:
 
 
 def create(db: Database, user: dict[str, Any], password: str, actor_id: int, detail: dict) -> int:
-    """Add a user (username, name, role, opd_id) with a hashed password, and log it."""
+    """Add a user (username, name, role, opd_id) with a hashed password, and log it.
+
+    An OPD user (role `opd`) without an OPD is refused (records.create_user).
+    """
     with transaction(db):
         new_id = records.create_user(
             db, user["username"], password, user["role"], name=user["name"], opd_id=user["opd_id"]
@@ -85,6 +89,8 @@ def update(
     password: str | None = None,
 ) -> None:
     """Write a user's changed fields (and a new password, hashed, when given) and log them."""
+    if row.get("role", get(db, user_id)["role"]) == "opd" and row.get("opd_id", 0) is None:
+        raise DomainError("opd_user_without_opd", str(user_id))
     ends_sessions = bool(password) or "active" in detail.get("changes", {})
     row = {**row, "password_hash": generate_password_hash(password)} if password else row
     with transaction(db):

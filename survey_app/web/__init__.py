@@ -21,10 +21,12 @@ from survey_app.web import (
     auth,
     dashboard,
     database,
+    desk,
     field,
     field_app,
     followups,
     holidays,
+    opd,
     probes,
     reports,
     review,
@@ -71,11 +73,21 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(api.bp)
     app.register_blueprint(review.bp)
     app.register_blueprint(reports.bp)
-    for bp in (dashboard.bp, assignments.bp, admin.bp, followups.bp, holidays.bp, probes.bp):
+    for bp in (
+        dashboard.bp,
+        assignments.bp,
+        admin.bp,
+        followups.bp,
+        holidays.bp,
+        probes.bp,
+        desk.bp,
+        opd.bp,
+    ):
         app.register_blueprint(bp)
     app.add_url_rule("/", "index", _index)
     app.jinja_env.globals["status_label"] = status_label
     app.jinja_env.filters["num"] = lambda v, places=2: formatting.number(v, places, g.lang)
+    app.jinja_env.filters["signed"] = lambda v, places=2: formatting.signed(v, places, g.lang)
     app.jinja_env.filters["rupiah"] = lambda v: formatting.rupiah(v, g.lang)
     app.jinja_env.filters["long_date"] = lambda v: formatting.long_date(v, g.lang)
     app.jinja_env.filters["short_date"] = lambda v: formatting.short_date(v, g.lang)
@@ -92,6 +104,8 @@ def _index():
         return redirect(url_for("auth.login"))
     if g.user["role"] == "evaluator":
         return redirect(url_for("field_app.shell"))
+    if g.user["role"] == "opd":
+        return redirect(url_for("opd.index"))
     return redirect(url_for("review.queue"))
 
 

@@ -41,6 +41,7 @@ ROLE_LABELS = {
     "evaluator": _l("Evaluator"),
     "supervisor": _l("Supervisor"),
     "admin": _l("Administrator"),
+    "opd": _l("OPD officer (own OPD: findings, follow-ups, self-assessment)"),
 }
 
 
@@ -267,7 +268,8 @@ def _user_row(form: UserForm) -> dict[str, Any]:
 
 
 def _user_ok(db: Database, form: UserForm, user_id: int | None) -> bool:
-    """Rules beyond the fields: unique name, a password for new users, evaluators' OPD."""
+    """Rules beyond the fields: unique name, a password for new users, the OPD of an
+    evaluator or an OPD user."""
     problems = []
     if user_store.username_taken(db, form.username.data.strip(), user_id):
         problems.append((form.username, _("This username is already taken.")))
@@ -275,6 +277,8 @@ def _user_ok(db: Database, form: UserForm, user_id: int | None) -> bool:
         problems.append((form.password, _("Give the new user a password.")))
     if form.role.data == "evaluator" and form.opd.data is None:
         problems.append((form.opd, _("An evaluator needs the OPD where they work.")))
+    if form.role.data == "opd" and form.opd.data is None:
+        problems.append((form.opd, _("An OPD user needs the OPD they belong to.")))
     if user_id == g.user["id"] and (form.role.data != "admin" or not form.active.data):
         problems.append((form.role, _("You cannot remove your own administrator access.")))
     for field, message in problems:

@@ -20,6 +20,7 @@ bp = Blueprint("followups", __name__, url_prefix="/follow-ups")
 STATUS_LABELS = {
     "open": _l("Open"),
     "still_open": _l("Still open (failed again)"),
+    "done": _l("Done, awaiting verification"),
     "verified": _l("Verified"),
 }
 
