@@ -137,4 +137,7 @@ def hub_app(hub_target, tmp_path):
     schema.migrate(db)
     governments.load_instruments(db, load_directory(ROOT / "instruments")[0])
     db.close()
-    return hub
+    yield hub
+    from survey_app.web.hub_session import close_hubs
+
+    close_hubs()

@@ -174,3 +174,25 @@ def test_hub_cli_registers_ranks_and_reports(seeded, db, hub_app, tmp_path):
     assert made.exit_code == 0, made.output
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
     assert "Kota Jambi" in text and "Peringkat pemerintah daerah" in text
+
+
+def test_hub_screens_need_a_hub_user_and_show_the_rankings(seeded, db, hub_app):
+    token = register(hub_app)
+    register(hub_app, "kab-muaro-jambi", "Kabupaten Muaro Jambi")
+    forward_all(db, hub_app, token)
+    hub = hub_db(hub_app)
+    governments.create_user(hub, "analis", "rahasia-panjang")
+    hub.close()
+    client = hub_app.test_client()
+    assert client.get("/hub/").status_code == 302
+    assert client.post("/hub/login", data={"username": "analis", "password": "x"}).status_code == 400
+    client.post("/hub/login", data={"username": "analis", "password": "rahasia-panjang"})
+    period = "from=2020-01-01&to=2030-12-31"
+    page = client.get(f"/hub/?{period}&province=Jambi&kind=dinas").get_data(as_text=True)
+    assert 'data-government="kota-jambi"' in page and "Peringkat pemerintah daerah" in page
+    assert 'data-opd="kota-jambi/disdukcapil"' in page  # every dinas across governments
+    assert "kepatuhan" in page  # the instrument versions used
+    scores = client.get(f"/hub/scores.json?{period}&by=opd").get_json()["scores"]
+    assert scores[0]["rank"] == 1 and scores[0]["government"] == GOV
+    csv = client.get(f"/hub/visits.csv?{period}").get_data(as_text=True)
+    assert csv.splitlines()[0].startswith("government,uuid,opd") and len(csv.splitlines()) == 31

@@ -31,7 +31,9 @@ def hub_db(command: str) -> HubDB:
     """The hub database; a clear error on a city."""
     if not is_hub():
         raise DomainError("hub_only", command)
-    return open_hub(current_app.config["DATABASE"])
+    db = open_hub(current_app.config["DATABASE"])
+    click.get_current_context().call_on_close(db.close)
+    return db
 
 
 def init_hub() -> None:
@@ -41,7 +43,6 @@ def init_hub() -> None:
     loaded, problems = load_directory(current_app.config["INSTRUMENTS_DIR"])
     added = governments.load_instruments(db, loaded)
     click.echo(f"Hub ready (schema {version}, {len(added)} new instrument versions)")
-    db.close()
     if problems:
         raise click.ClickException("\n".join(problems))
 

@@ -77,6 +77,7 @@ def _init_hub(app: Flask) -> None:
     app.register_blueprint(hub_api.bp)
     csrf.exempt(hub_api.bp)  # a city's server posts with a bearer token, not a browser
     app.add_url_rule("/", "index", lambda: redirect(url_for("hub.index")))
+    app.add_url_rule("/login", "login", lambda: redirect(url_for("hub.login")))
 
 
 def _before_hub() -> None:

@@ -27,6 +27,13 @@ def get_hub() -> HubDB:
     return db
 
 
+def close_hubs() -> None:
+    """Close this thread's hub connections (a test's end; servers keep theirs)."""
+    for db in getattr(_local, "hubs", {}).values():
+        db.close()
+    _local.hubs = {}
+
+
 def load_hub_user() -> None:
     """Put the logged-in hub user (or None) on g."""
     username = session.get("hub_user")
