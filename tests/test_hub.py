@@ -185,7 +185,8 @@ def test_hub_screens_need_a_hub_user_and_show_the_rankings(seeded, db, hub_app):
     hub.close()
     client = hub_app.test_client()
     assert client.get("/hub/").status_code == 302
-    assert client.post("/hub/login", data={"username": "analis", "password": "x"}).status_code == 400
+    wrong = client.post("/hub/login", data={"username": "analis", "password": "x"})
+    assert wrong.status_code == 400
     client.post("/hub/login", data={"username": "analis", "password": "rahasia-panjang"})
     period = "from=2020-01-01&to=2030-12-31"
     page = client.get(f"/hub/?{period}&province=Jambi&kind=dinas").get_data(as_text=True)
