@@ -47,13 +47,22 @@ class Cluster:
     def start(self) -> Cluster:
         self._run(_bin("initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust",
                   "-E", "UTF8", "--locale=C.UTF-8")  # fmt: skip
-        options = (
+        self._run(_bin("pg_ctl"), "-D", str(self.data), "-l", str(self.root / "log"),
+                  "-o", self.options, "-w", "start")  # fmt: skip
+        return self
+
+    @property
+    def options(self) -> str:
+        # a test cluster: durability is the operating system's concern, not the tests'
+        return (
             f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
             "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-        )  # a test cluster: durability is the operating system's concern, not the tests'
+        )
+
+    def restart(self) -> None:
+        """Stop and start the server: its shared buffers start empty (a cold start)."""
         self._run(_bin("pg_ctl"), "-D", str(self.data), "-l", str(self.root / "log"),
-                  "-o", options, "-w", "start")  # fmt: skip
-        return self
+                  "-o", self.options, "-m", "fast", "-w", "restart")  # fmt: skip
 
     def url(self, name: str = "postgres") -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/{name}"

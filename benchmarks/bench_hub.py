@@ -1,0 +1,287 @@
+"""The hub on PostgreSQL: forwarding throughput against plain inserts and COPY, and the
+national and province dashboards, cold, as the hub grows.
+
+    python benchmarks/generate.py --scale city --out /tmp/hub-bench-city --photos 0
+    python benchmarks/bench_hub.py --city /tmp/hub-bench-city --sizes 100000,300000,1000000
+
+Starts its own throwaway PostgreSQL cluster (tests/postgres.py), a real hub
+server (`survey-app run`, SURVEY_APP_ROLE=hub) and forwards the city's
+approved visits to it through the outbox, as `survey-app forward` does. The
+national simulation has 514 governments in 38 provinces with 60 OPDs each;
+its visits are the city's forwarded records under other governments, OPDs
+and dates, loaded with COPY. Prints every figure; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from survey_app.core.hub_client import post_batch  # noqa: E402
+from survey_app.core.instruments import load_directory  # noqa: E402
+from survey_app.findings import hub as hub_findings  # noqa: E402
+from survey_app.store import outbox  # noqa: E402
+from survey_app.store.connection import connect  # noqa: E402
+from survey_app.store.hub import governments, receive, schema  # noqa: E402
+from survey_app.store.hub.backend import open_hub  # noqa: E402
+from tests.postgres import Cluster  # noqa: E402
+from tests.servers import EXE, free_port  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+GOVERNMENTS, PROVINCES, OPDS = 514, 38, 60
+KINDS = ("dinas", "badan", "rsud", "puskesmas", "kecamatan", "kelurahan")
+PERIOD = ("2026-02-10", "2026-11-20")  # not whole months: partial first and last month
+
+
+def new_hub(url: str) -> str:
+    """Make the hub's tables and accept the shipped instruments; a token for kota-jambi."""
+    db = open_hub(url)
+    schema.migrate(db)
+    governments.load_instruments(db, load_directory(ROOT / "instruments")[0])
+    token = governments.add_government(db, "kota-jambi", "Kota Jambi", "P01")
+    db.close()
+    return token
+
+
+def serve_hub(url: str) -> tuple[subprocess.Popen, str]:
+    """`survey-app run` as a hub on a free port; its process and base URL, once it answers."""
+    port = free_port()
+    env = {**os.environ, "SURVEY_APP_ROLE": "hub", "SURVEY_APP_DATABASE": url,
+           "SURVEY_APP_SECRET_KEY": "bench"}  # fmt: skip
+    proc = subprocess.Popen(
+        [str(EXE), "run", "--port", str(port), "--threads", "4"], env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    import urllib.request
+
+    for _ in range(600):
+        try:
+            urllib.request.urlopen(base + "/hub/login", timeout=5).close()
+            return proc, base
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("hub did not start")
+
+
+def city_copy(city: Path, work: Path) -> Path:
+    """A copy of the city's database, so every run starts with everything pending."""
+    target = work / "city.db"
+    shutil.copy(city / "survey.db", target)
+    return target
+
+
+def forwarding(city: Path, cluster: Cluster, work: Path, results: dict) -> list[dict]:
+    """Forward the whole city through the real hub server: first time, then all resent."""
+    url = cluster.database()
+    token = new_hub(url)
+    proc, base = serve_hub(url)
+    db = connect(city_copy(city, work))
+    try:
+        send = lambda records: post_batch(base, token, records)  # noqa: E731
+        start = time.perf_counter()
+        counts = outbox.forward(db, send)
+        results["forward_s"] = time.perf_counter() - start
+        results["forwarded"] = counts.sent
+        db.execute("update hub_outbox set sent_at = null, result = null")
+        start = time.perf_counter()
+        again = outbox.forward(db, send)
+        results["resend_s"] = time.perf_counter() - start
+        results["resent_200"] = again.already
+        frozen = [json.loads(r[0]) for r in db.execute("select payload from hub_outbox")]
+    finally:
+        proc.terminate()
+        proc.wait()
+        db.close()
+    return frozen
+
+
+def baselines(cluster: Cluster, frozen: list[dict], results: dict) -> None:
+    """The same rows into the same tables: plain INSERTs (500 a transaction), then COPY."""
+    at = governments.now()
+    rows = [receive._visit_row("kota-jambi", r, at) for r in frozen]
+    insts = [("kota-jambi", r["key"], i["id"], i["version"]) for r in frozen
+             for i in r["data"]["instruments"]]  # fmt: skip
+    db = open_hub(cluster.database())
+    schema.migrate(db)
+    start = time.perf_counter()
+    for first in range(0, len(rows), 500):
+        with db.transaction():
+            db.many(receive.UPSERT_VISIT, rows[first : first + 500])
+            db.many(
+                "insert into hub_visit_instruments values (?, ?, ?, ?)",
+                [i for i in insts if i[1] in {r[1] for r in rows[first : first + 500]}],
+            )
+    results["insert_s"] = time.perf_counter() - start
+    db.execute("truncate hub_visits, hub_visit_instruments")
+    start = time.perf_counter()
+    copy_rows(db, rows, insts)
+    results["copy_s"] = time.perf_counter() - start
+    db.close()
+
+
+def copy_rows(db, rows, insts) -> None:
+    """COPY visits and their instrument versions into the hub's tables."""
+    with db.conn.cursor() as cur:
+        with cur.copy(f"copy hub_visits ({receive._VISIT_COLUMNS}) from stdin") as copy:
+            for row in rows:
+                copy.write_row(row)
+        with cur.copy("copy hub_visit_instruments from stdin") as copy:
+            for row in insts:
+                copy.write_row(row)
+
+
+def national_rows(frozen: list[dict], count: int, offset: int, rng: random.Random):
+    """`count` visits spread over 514 governments and their 60 OPDs, dated over 2026."""
+    at = governments.now()
+    templates = [receive._visit_row("x", r, at) for r in frozen]
+    start = dt.date(2026, 1, 1)
+    rows, insts = [], []
+    for n in range(offset, offset + count):
+        t = list(rng.choice(templates))
+        gov, opd = n % GOVERNMENTS, rng.randrange(OPDS)
+        t[0], t[1], t[4] = f"gov-{gov:03d}", f"v{n:08d}", f"opd-{opd:02d}"
+        t[5] = KINDS[opd % len(KINDS)]
+        t[7] = (start + dt.timedelta(days=rng.randrange(365))).isoformat()
+        rows.append(tuple(t))
+        for name in ("kepatuhan", "skm", "kunjungan"):
+            insts.append((t[0], t[1], name, 1))
+    return rows, insts
+
+
+def register_nation(url: str) -> None:
+    """514 governments in 38 provinces, each with 60 OPDs of the usual kinds."""
+    db = open_hub(url)
+    with db.transaction():
+        db.many(
+            "insert into hub_governments (slug, name, province, created_at) values (?, ?, ?, ?)",
+            [(f"gov-{g:03d}", f"Pemerintah {g:03d}", f"P{g % PROVINCES:02d}", "2026-01-01")
+             for g in range(GOVERNMENTS)],
+        )  # fmt: skip
+        db.many(
+            "insert into hub_opds (government, slug, name, kind) values (?, ?, ?, ?)",
+            [(f"gov-{g:03d}", f"opd-{o:02d}", f"OPD {o:02d}", KINDS[o % len(KINDS)])
+             for g in range(GOVERNMENTS) for o in range(OPDS)],
+        )  # fmt: skip
+    db.close()
+
+
+def cold(cluster: Cluster, url: str, province: str | None) -> float:
+    """The dashboard's figures as the first request after a restart of the database."""
+    cluster.restart()
+    db = open_hub(url)
+    start = time.perf_counter()
+    hub_findings.overview(db, *PERIOD, province)
+    took = time.perf_counter() - start
+    db.close()
+    return took
+
+
+def warm(url: str, province: str | None, repeat: int = 3) -> float:
+    db = open_hub(url)
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        hub_findings.overview(db, *PERIOD, province)
+        times.append(time.perf_counter() - start)
+    db.close()
+    return statistics.median(times)
+
+
+def growth(cluster: Cluster, frozen: list[dict], sizes: list[int]) -> list[dict]:
+    """Grow a national hub through the sizes; at each, dashboards cold and warm, and receive()."""
+    url = cluster.database()
+    db = open_hub(url)
+    schema.migrate(db)
+    governments.load_instruments(db, load_directory(ROOT / "instruments")[0])
+    db.close()
+    register_nation(url)
+    rng, have, out = random.Random(2026), 0, []
+    for size in sizes:
+        db = open_hub(url)
+        start = time.perf_counter()
+        while have < size:
+            step = min(100_000, size - have)
+            rows, insts = national_rows(frozen, step, have, rng)
+            copy_rows(db, rows, insts)
+            have += step
+        db.execute("analyze")
+        load_s = time.perf_counter() - start
+        line = {"visits": size, "load_s": load_s}
+        line["forward_rate"] = receive_rate(db, frozen, size)
+        db.close()
+        line["national_cold"] = cold(cluster, url, None)
+        line["national_warm"] = warm(url, None)
+        line["province_cold"] = cold(cluster, url, "P07")
+        line["province_warm"] = warm(url, "P07")
+        line["db_mb"] = database_mb(url)
+        print(fmt_growth(line), flush=True)
+        out.append(line)
+    return out
+
+
+def receive_rate(db, frozen: list[dict], size: int) -> float:
+    """Visits per second receive() stores into the grown hub (2,000 new, batches of 500)."""
+    batch = [dict(r, key=f"g{size}-{r['key']}") for r in frozen[:2000]]
+    start = time.perf_counter()
+    for first in range(0, len(batch), 500):
+        receive.receive(db, "gov-001", batch[first : first + 500])
+    return len(batch) / (time.perf_counter() - start)
+
+
+def database_mb(url: str) -> float:
+    db = open_hub(url)
+    size = db.value("select pg_database_size(current_database())")
+    db.close()
+    return size / 1e6
+
+
+def fmt_growth(x: dict) -> str:
+    return (
+        f"{x['visits']:>9,} visits ({x['db_mb']:,.0f} MB): national {x['national_cold']:.2f} s cold,"
+        f" {x['national_warm']:.2f} s warm; province {x['province_cold']:.3f} s cold,"
+        f" {x['province_warm']:.3f} s warm; receive {x['forward_rate']:,.0f} visits/s"
+        f" (loaded in {x['load_s']:.0f} s)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--city", type=Path, required=True, help="generate.py --scale city output")
+    parser.add_argument("--sizes", default="100000,300000,1000000")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    work = Path(tempfile.mkdtemp(prefix="bench-hub-"))
+    cluster = Cluster().start()
+    try:
+        results: dict = {}
+        frozen = forwarding(args.city, cluster, work, results)
+        baselines(cluster, frozen, results)
+        n = results["forwarded"]
+        print(f"forward {n:,} visits through the hub server: {results['forward_s']:.1f} s, "
+              f"{n / results['forward_s']:,.0f} visits/s; all resent (200): "
+              f"{results['resent_200'] / results['resend_s']:,.0f} visits/s")  # fmt: skip
+        print(f"baseline, same rows into the same tables: INSERT {n / results['insert_s']:,.0f}"
+              f" visits/s, COPY {n / results['copy_s']:,.0f} visits/s; forwarding is "
+              f"{results['insert_s'] / results['forward_s']:.2f}x INSERT, "
+              f"{results['copy_s'] / results['forward_s']:.2f}x COPY")  # fmt: skip
+        growth(cluster, frozen, sizes)
+    finally:
+        cluster.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
