@@ -148,7 +148,7 @@ def overview(
         "kinds": hub_figures.opd_kinds(db),
         "kind": kind,
         "kind_ranking": opd_ranking(db, date_from, date_to, province, kind) if kind else [],
-        "versions": versions(db, {g["government"] for g in govs} if province else None),
+        "versions": hub_figures.instrument_versions(db, province),
         "follow_ups": follow_ups(db, province),
     }
 
@@ -164,12 +164,6 @@ def _sum_rows(rows: list[dict[str, Any]]) -> dict[str, Any]:
                 total[key] = total.get(key, 0) + value
     total.setdefault("visits", 0)
     return total
-
-
-def versions(db: HubDB, only: set[str] | None = None) -> list[dict[str, Any]]:
-    """Per government, the instrument versions its approved visits used."""
-    rows = hub_figures.instrument_versions(db)
-    return [r for r in rows if only is None or r["government"] in only]
 
 
 def follow_ups(db: HubDB, province: str | None = None) -> list[dict[str, Any]]:

@@ -96,14 +96,23 @@ def opd_kinds(db: HubDB) -> list[str]:
     return sorted(r["kind"] for r in rows)
 
 
-def instrument_versions(db: HubDB) -> list[dict[str, Any]]:
-    """Per government, each instrument version its approved visits used and how often."""
+def instrument_versions(db: HubDB, province: str | None = None) -> list[dict[str, Any]]:
+    """Per government, each instrument version its visits used, with the first and last date."""
+    sql, params = "select * from hub_versions_used", []
+    if province:
+        sql += " where government in (select slug from hub_governments where province = ?)"
+        params.append(province)
+    return db.rows(sql + " order by government, instrument_id, version", params)
+
+
+def visits_per_version(db: HubDB, government: str) -> list[dict[str, Any]]:
+    """One government's approved visits per instrument version."""
     return db.rows(
-        "select i.government, i.instrument_id, i.version, count(*) as visits "
-        "from hub_visit_instruments i join hub_visits v "
-        "on v.government = i.government and v.uuid = i.uuid where v.status = 'approved' "
-        "group by i.government, i.instrument_id, i.version "
-        "order by i.government, i.instrument_id, i.version"
+        "select i.instrument_id, i.version, count(*) as visits from hub_visit_instruments i "
+        "join hub_visits v on v.government = i.government and v.uuid = i.uuid "
+        "where v.status = 'approved' and v.government = ? "
+        "group by i.instrument_id, i.version order by i.instrument_id, i.version",
+        [government],
     )
 
 
@@ -140,7 +149,8 @@ def export_visits(
     return db.rows(
         "select v.government, v.uuid, v.opd, v.opd_kind, v.service, v.visit_date, "
         "v.reviewed_at, v.compliance, v.waiting_minutes, v.service_minutes, v.over_max, "
-        f"v.fee_over, v.brief, v.answers from hub_visits v where {where} "
+        f"v.fee_over, d.brief, d.answers from hub_visits v join hub_visit_details d "
+        f"on d.government = v.government and d.uuid = v.uuid where {where} "
         "order by v.government, v.visit_date, v.uuid",
         params,
     )

@@ -29,7 +29,7 @@ _VISIT_COLUMNS = (
     "government, uuid, seq, status, opd, opd_kind, service, visit_date, reviewed_at, scheme, "
     "compliance, waiting_minutes, service_minutes, over_max, fee_over, "
     + ", ".join(f"{u}_sum, {u}_n" for u in UNSUR)
-    + ", brief, answers, received_at"
+    + ", received_at"
 )
 _VISIT_NAMES = _VISIT_COLUMNS.replace(" ", "").split(",")
 _VISIT_UPDATE = ", ".join(f"{c} = excluded.{c}" for c in _VISIT_NAMES[2:])
@@ -37,6 +37,21 @@ UPSERT_VISIT = (
     f"insert into hub_visits ({_VISIT_COLUMNS}) values ({', '.join('?' * len(_VISIT_NAMES))}) "
     f"on conflict (government, uuid) do update set {_VISIT_UPDATE} "
     "where hub_visits.seq < excluded.seq"
+)
+UPSERT_DETAIL = (
+    "insert into hub_visit_details (government, uuid, brief, answers) values (?, ?, ?, ?) "
+    "on conflict (government, uuid) do update set brief = excluded.brief, "
+    "answers = excluded.answers"
+)
+# first and last visit date per version: CASE, as SQLite's min()/max() are PostgreSQL's
+# least()/greatest()
+UPSERT_VERSION = (
+    "insert into hub_versions_used (government, instrument_id, version, first_date, last_date) "
+    "values (?, ?, ?, ?, ?) on conflict (government, instrument_id, version) do update set "
+    "first_date = case when excluded.first_date < hub_versions_used.first_date "
+    "then excluded.first_date else hub_versions_used.first_date end, "
+    "last_date = case when excluded.last_date > hub_versions_used.last_date "
+    "then excluded.last_date else hub_versions_used.last_date end"
 )
 UPSERT_FOLLOW_UP = (
     "insert into hub_follow_ups (government, id, seq, status, opd, opd_kind, instrument_id, "
@@ -193,6 +208,8 @@ def _apply_visits(db: HubDB, government: str, records: list[dict], at: str) -> N
         list(opds.values()),
     )
     db.many(UPSERT_VISIT, [_visit_row(government, r, at) for r in records])
+    db.many(UPSERT_DETAIL, [_detail_row(government, r) for r in records])
+    db.many(UPSERT_VERSION, _versions_used(government, records))
     db.many(
         "delete from hub_visit_instruments where government = ? and uuid = ?",
         [(government, r["key"]) for r in records],
@@ -209,13 +226,26 @@ def _apply_visits(db: HubDB, government: str, records: list[dict], at: str) -> N
     )
 
 
+def _versions_used(government: str, records: list[dict]) -> list[tuple]:
+    """(government, instrument, version, first date, last date) of the batch's approved visits."""
+    seen: dict[tuple[str, int], list[str]] = {}
+    for r in records:
+        if r["status"] != "approved":
+            continue
+        day = r["data"]["visit_date"]
+        for i in r["data"]["instruments"]:
+            span = seen.setdefault((i["id"], int(i["version"])), [day, day])
+            span[0], span[1] = min(span[0], day), max(span[1], day)
+    return [(government, i, v, a, b) for (i, v), (a, b) in sorted(seen.items())]
+
+
 def _visit_row(government: str, record: Mapping[str, Any], at: str) -> tuple:
     """The hub_visits row of a record: score columns from the brief, to add up in SQL."""
     data = record["data"]
     if record["status"] != "approved":  # withdrawn: kept (its seq guards), counted nowhere
         opd = data.get("opd") or {}
         head = (government, record["key"], record["seq"], record["status"], opd.get("slug", ""))
-        return (*head, opd.get("kind"), None, data.get("visit_date") or "", *([None] * 27), at)
+        return (*head, opd.get("kind"), None, data.get("visit_date") or "", *([None] * 25), at)
     brief = data["brief"]
     timing, fee = brief.get("timing") or {}, brief.get("fee") or {}
     skm = brief.get("skm_values") or {}
@@ -228,8 +258,18 @@ def _visit_row(government: str, record: Mapping[str, Any], at: str) -> tuple:
         data["opd"].get("kind"), data.get("service"), data["visit_date"],
         data.get("reviewed_at"), brief.get("scheme"), brief["compliance"].get("score"),
         timing.get("waiting_minutes"), timing.get("service_minutes"),
-        1 if timing.get("over_max") else 0, 1 if fee.get("over_published") else 0, *sums,
-        orjson.dumps(brief).decode(), orjson.dumps(data.get("answers") or {}).decode(), at,
+        1 if timing.get("over_max") else 0, 1 if fee.get("over_published") else 0, *sums, at,
+    )  # fmt: skip
+
+
+def _detail_row(government: str, record: Mapping[str, Any]) -> tuple:
+    """The brief and answers of a visit, kept beside its row for the exports."""
+    data = record["data"] if record["status"] == "approved" else {}
+    brief, answers = data.get("brief"), data.get("answers")
+    return (
+        government, record["key"],
+        orjson.dumps(brief).decode() if brief else None,
+        orjson.dumps(answers).decode() if answers else None,
     )  # fmt: skip
 
 

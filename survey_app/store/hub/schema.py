@@ -36,14 +36,20 @@ VERSIONS: tuple[tuple[str, ...], ...] = (
         "service text, visit_date text not null, reviewed_at text, scheme text, "
         "compliance double precision, waiting_minutes double precision, "
         "service_minutes double precision, over_max integer, fee_over integer, "
-        f"{_SKM_COLUMNS}, brief text, answers text, received_at text not null, "
-        "primary key (government, uuid))",
+        f"{_SKM_COLUMNS}, received_at text not null, primary key (government, uuid))",
+        # what only exports read, apart: the figures scan a narrow table
+        "create table hub_visit_details (government text not null, uuid text not null, "
+        "brief text, answers text, primary key (government, uuid))",
         # the dashboards: a period over every government, and one government's period
         "create index hub_visits_period on hub_visits (status, visit_date, government)",
         "create index hub_visits_government on hub_visits (government, status, visit_date)",
         "create table hub_visit_instruments (government text not null, uuid text not null, "
         "instrument_id text not null, version integer not null, "
         "primary key (government, uuid, instrument_id))",
+        # which instrument versions each government used, kept as visits arrive
+        "create table hub_versions_used (government text not null, instrument_id text not null, "
+        "version integer not null, first_date text not null, last_date text not null, "
+        "primary key (government, instrument_id, version))",
         "create table hub_follow_ups (government text not null, id text not null, "
         "seq bigint not null, status text not null, opd text not null, opd_kind text, "
         "instrument_id text, item_id text, due_date text, state text, verified_at text, "
