@@ -112,53 +112,55 @@ def baselines(cluster: Cluster, frozen: list[dict], results: dict) -> None:
     """The same rows into the same tables: plain INSERTs (500 a transaction), then COPY."""
     at = governments.now()
     rows = [receive._visit_row("kota-jambi", r, at) for r in frozen]
-    insts = [("kota-jambi", r["key"], i["id"], i["version"]) for r in frozen
-             for i in r["data"]["instruments"]]  # fmt: skip
+    details = [receive._detail_row("kota-jambi", r) for r in frozen]
     db = open_hub(cluster.database())
     schema.migrate(db)
     start = time.perf_counter()
     for first in range(0, len(rows), 500):
         with db.transaction():
-            db.many(receive.UPSERT_VISIT, rows[first : first + 500])
             db.many(
-                "insert into hub_visit_instruments values (?, ?, ?, ?)",
-                [i for i in insts if i[1] in {r[1] for r in rows[first : first + 500]}],
+                f"insert into hub_visits ({receive._VISIT_COLUMNS}) "
+                f"values ({', '.join('?' * len(rows[0]))})",
+                rows[first : first + 500],
+            )
+            db.many(
+                "insert into hub_visit_details values (?, ?, ?, ?, ?)", details[first : first + 500]
             )
     results["insert_s"] = time.perf_counter() - start
-    db.execute("truncate hub_visits, hub_visit_instruments")
+    db.execute("truncate hub_visits, hub_visit_details")
     start = time.perf_counter()
-    copy_rows(db, rows, insts)
+    copy_rows(db, rows, details)
     results["copy_s"] = time.perf_counter() - start
     db.close()
 
 
-def copy_rows(db, rows, insts) -> None:
-    """COPY visits and their instrument versions into the hub's tables."""
+def copy_rows(db, rows, details) -> None:
+    """COPY visits and their details into the hub's tables."""
     with db.conn.cursor() as cur:
         with cur.copy(f"copy hub_visits ({receive._VISIT_COLUMNS}) from stdin") as copy:
             for row in rows:
                 copy.write_row(row)
-        with cur.copy("copy hub_visit_instruments from stdin") as copy:
-            for row in insts:
+        with cur.copy("copy hub_visit_details from stdin") as copy:
+            for row in details:
                 copy.write_row(row)
 
 
 def national_rows(frozen: list[dict], count: int, offset: int, rng: random.Random):
     """`count` visits spread over 514 governments and their 60 OPDs, dated over 2026."""
     at = governments.now()
-    templates = [receive._visit_row("x", r, at) for r in frozen]
+    templates = [(receive._visit_row("x", r, at), receive._detail_row("x", r)) for r in frozen]
     start = dt.date(2026, 1, 1)
-    rows, insts = [], []
+    rows, details = [], []
     for n in range(offset, offset + count):
-        t = list(rng.choice(templates))
+        row, detail = rng.choice(templates)
+        t = list(row)
         gov, opd = n % GOVERNMENTS, rng.randrange(OPDS)
         t[0], t[1], t[4] = f"gov-{gov:03d}", f"v{n:08d}", f"opd-{opd:02d}"
         t[5] = KINDS[opd % len(KINDS)]
         t[7] = (start + dt.timedelta(days=rng.randrange(365))).isoformat()
         rows.append(tuple(t))
-        for name in ("kepatuhan", "skm", "kunjungan"):
-            insts.append((t[0], t[1], name, 1))
-    return rows, insts
+        details.append((t[0], t[1], *detail[2:]))
+    return rows, details
 
 
 def register_nation(url: str) -> None:
@@ -214,8 +216,8 @@ def growth(cluster: Cluster, frozen: list[dict], sizes: list[int]) -> list[dict]
         start = time.perf_counter()
         while have < size:
             step = min(100_000, size - have)
-            rows, insts = national_rows(frozen, step, have, rng)
-            copy_rows(db, rows, insts)
+            rows, details = national_rows(frozen, step, have, rng)
+            copy_rows(db, rows, details)
             have += step
         db.execute("analyze")
         load_s = time.perf_counter() - start
@@ -250,7 +252,8 @@ def database_mb(url: str) -> float:
 
 def fmt_growth(x: dict) -> str:
     return (
-        f"{x['visits']:>9,} visits ({x['db_mb']:,.0f} MB): national {x['national_cold']:.2f} s cold,"
+        f"{x['visits']:>9,} visits ({x['db_mb']:,.0f} MB): "
+        f"national {x['national_cold']:.2f} s cold,"
         f" {x['national_warm']:.2f} s warm; province {x['province_cold']:.3f} s cold,"
         f" {x['province_warm']:.3f} s warm; receive {x['forward_rate']:,.0f} visits/s"
         f" (loaded in {x['load_s']:.0f} s)"

@@ -40,7 +40,10 @@ def sender(hub_app, token):
     def send(batch):
         response = client.post(
             "/hub/api/v1/records",
-            json={"records": batch},
+            data='{"records": ['
+            + ", ".join(r if isinstance(r, str) else json.dumps(r) for r in batch)
+            + "]}",
+            content_type="application/json",
             headers={"Authorization": f"Bearer {token}"},
         )
         if response.status_code != 200:

@@ -132,7 +132,8 @@ def export(fmt, date_from, date_to, province):
         click.echo(hub_findings.visits_csv(rows), nl=False)
         return
     for row in rows:
-        row["brief"], row["answers"] = json.loads(row["brief"]), json.loads(row["answers"])
+        for key in ("instruments", "brief", "answers"):
+            row[key] = json.loads(row[key]) if row[key] else None
     click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
 
 

@@ -54,7 +54,7 @@ class Counts:
                 self.reasons.append(reason)
 
 
-Send = Callable[[list[dict[str, Any]]], list[dict[str, Any]]]
+Send = Callable[[list[str]], list[dict[str, Any]]]  # records as JSON text -> the hub's results
 
 
 def forward(db: Database, send: Send, batch: int = BATCH, wait: bool = True) -> Counts | None:
@@ -68,7 +68,7 @@ def forward(db: Database, send: Send, batch: int = BATCH, wait: bool = True) -> 
         counts = Counts()
         _supersede(db)
         while entries := _frozen_batch(db, batch):
-            results = send([orjson.loads(p) for _, p in entries])
+            results = send([p for _, p in entries])  # as frozen, byte for byte
             _mark(db, entries, results, counts)
         return counts
 

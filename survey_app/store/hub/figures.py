@@ -84,9 +84,13 @@ def by_month(
     )
 
 
-def opd_names(db: HubDB) -> dict[tuple[str, str], dict[str, Any]]:
+def opd_names(db: HubDB, province: str | None = None) -> dict[tuple[str, str], dict[str, Any]]:
     """(government, OPD slug) -> the OPD's name and kind as its city last sent them."""
-    rows = db.rows("select government, slug, name, kind from hub_opds")
+    sql, params = "select government, slug, name, kind from hub_opds", []
+    if province:
+        sql += " where government in (select slug from hub_governments where province = ?)"
+        params.append(province)
+    rows = db.rows(sql, params)
     return {(r["government"], r["slug"]): r for r in rows}
 
 
@@ -103,17 +107,6 @@ def instrument_versions(db: HubDB, province: str | None = None) -> list[dict[str
         sql += " where government in (select slug from hub_governments where province = ?)"
         params.append(province)
     return db.rows(sql + " order by government, instrument_id, version", params)
-
-
-def visits_per_version(db: HubDB, government: str) -> list[dict[str, Any]]:
-    """One government's approved visits per instrument version."""
-    return db.rows(
-        "select i.instrument_id, i.version, count(*) as visits from hub_visit_instruments i "
-        "join hub_visits v on v.government = i.government and v.uuid = i.uuid "
-        "where v.status = 'approved' and v.government = ? "
-        "group by i.instrument_id, i.version order by i.instrument_id, i.version",
-        [government],
-    )
 
 
 def follow_up_states(db: HubDB, province: str | None = None) -> list[dict[str, Any]]:
@@ -149,7 +142,7 @@ def export_visits(
     return db.rows(
         "select v.government, v.uuid, v.opd, v.opd_kind, v.service, v.visit_date, "
         "v.reviewed_at, v.compliance, v.waiting_minutes, v.service_minutes, v.over_max, "
-        f"v.fee_over, d.brief, d.answers from hub_visits v join hub_visit_details d "
+        f"v.fee_over, d.instruments, d.brief, d.answers from hub_visits v join hub_visit_details d "
         f"on d.government = v.government and d.uuid = v.uuid where {where} "
         "order by v.government, v.visit_date, v.uuid",
         params,

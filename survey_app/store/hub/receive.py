@@ -39,9 +39,9 @@ UPSERT_VISIT = (
     "where hub_visits.seq < excluded.seq"
 )
 UPSERT_DETAIL = (
-    "insert into hub_visit_details (government, uuid, brief, answers) values (?, ?, ?, ?) "
-    "on conflict (government, uuid) do update set brief = excluded.brief, "
-    "answers = excluded.answers"
+    "insert into hub_visit_details (government, uuid, instruments, brief, answers) "
+    "values (?, ?, ?, ?, ?) on conflict (government, uuid) do update set "
+    "instruments = excluded.instruments, brief = excluded.brief, answers = excluded.answers"
 )
 # first and last visit date per version: CASE, as SQLite's min()/max() are PostgreSQL's
 # least()/greatest()
@@ -210,20 +210,6 @@ def _apply_visits(db: HubDB, government: str, records: list[dict], at: str) -> N
     db.many(UPSERT_VISIT, [_visit_row(government, r, at) for r in records])
     db.many(UPSERT_DETAIL, [_detail_row(government, r) for r in records])
     db.many(UPSERT_VERSION, _versions_used(government, records))
-    db.many(
-        "delete from hub_visit_instruments where government = ? and uuid = ?",
-        [(government, r["key"]) for r in records],
-    )
-    db.many(
-        "insert into hub_visit_instruments (government, uuid, instrument_id, version) "
-        "values (?, ?, ?, ?)",
-        [
-            (government, r["key"], i["id"], int(i["version"]))
-            for r in records
-            if r["status"] == "approved"
-            for i in r["data"]["instruments"]
-        ],
-    )
 
 
 def _versions_used(government: str, records: list[dict]) -> list[tuple]:
@@ -263,11 +249,12 @@ def _visit_row(government: str, record: Mapping[str, Any], at: str) -> tuple:
 
 
 def _detail_row(government: str, record: Mapping[str, Any]) -> tuple:
-    """The brief and answers of a visit, kept beside its row for the exports."""
+    """The instrument versions, brief and answers of a visit, beside its row for the exports."""
     data = record["data"] if record["status"] == "approved" else {}
-    brief, answers = data.get("brief"), data.get("answers")
+    insts, brief, answers = data.get("instruments"), data.get("brief"), data.get("answers")
     return (
         government, record["key"],
+        orjson.dumps(insts).decode() if insts else None,
         orjson.dumps(brief).decode() if brief else None,
         orjson.dumps(answers).decode() if answers else None,
     )  # fmt: skip

@@ -39,13 +39,10 @@ VERSIONS: tuple[tuple[str, ...], ...] = (
         f"{_SKM_COLUMNS}, received_at text not null, primary key (government, uuid))",
         # what only exports read, apart: the figures scan a narrow table
         "create table hub_visit_details (government text not null, uuid text not null, "
-        "brief text, answers text, primary key (government, uuid))",
+        "instruments text, brief text, answers text, primary key (government, uuid))",
         # the dashboards: a period over every government, and one government's period
         "create index hub_visits_period on hub_visits (status, visit_date, government)",
         "create index hub_visits_government on hub_visits (government, status, visit_date)",
-        "create table hub_visit_instruments (government text not null, uuid text not null, "
-        "instrument_id text not null, version integer not null, "
-        "primary key (government, uuid, instrument_id))",
         # which instrument versions each government used, kept as visits arrive
         "create table hub_versions_used (government text not null, instrument_id text not null, "
         "version integer not null, first_date text not null, last_date text not null, "
