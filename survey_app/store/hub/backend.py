@@ -9,12 +9,15 @@ back as dicts from both.
 from __future__ import annotations
 
 import contextlib
+import itertools
+import re
 import sqlite3
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 BUSY_TIMEOUT_S = 15
+_stages = itertools.count(1)
 
 
 def is_postgres_url(target: str) -> bool:
@@ -49,6 +52,35 @@ class HubDB:
                 cur.executemany(self._sql(sql), rows)
         else:
             self.conn.executemany(sql, rows)
+
+    def insert(self, head: str, rows: Sequence[Sequence[Any]], tail: str = "") -> None:
+        """`head VALUES (row) tail` for every row: "insert into T (columns)", "on conflict ...".
+
+        SQLite runs it per row in C (executemany). PostgreSQL COPYs the rows
+        into a temporary table and inserts them from it in one statement: a
+        batch of 500 visits took 0.5 s as 1,500 pipelined statements or as
+        multi-row VALUES (psycopg splits every placeholder of a long query
+        with a regex), a tenth of that this way.
+        """
+        if not rows:
+            return
+        if not self.postgres:
+            marks = ", ".join("?" * len(rows[0]))
+            self.conn.executemany(f"{head} values ({marks}) {tail}", rows)
+            return
+        found = re.fullmatch(r"insert into (\w+)(?: \(([^)]*)\))?", head.strip())
+        if not found:
+            raise ValueError(f"not an insert head: {head}")
+        table, columns = found.group(1), found.group(2)
+        listed = f" ({columns})" if columns else ""
+        with self.transaction():  # the staging table lives until the COMMIT
+            stage = f"stage_{next(_stages)}"
+            self.execute(f"create temporary table {stage} (like {table}) on commit drop")
+            with self.conn.cursor() as cur:
+                with cur.copy(f"copy {stage}{listed} from stdin") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+            self.execute(f"{head} select {columns or '*'} from {stage} {tail}")
 
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         """Every row of a query, as dicts."""

@@ -33,35 +33,34 @@ _VISIT_COLUMNS = (
 )
 _VISIT_NAMES = _VISIT_COLUMNS.replace(" ", "").split(",")
 _VISIT_UPDATE = ", ".join(f"{c} = excluded.{c}" for c in _VISIT_NAMES[2:])
-UPSERT_VISIT = (
-    f"insert into hub_visits ({_VISIT_COLUMNS}) values ({', '.join('?' * len(_VISIT_NAMES))}) "
+VISITS = (
+    f"insert into hub_visits ({_VISIT_COLUMNS})",
     f"on conflict (government, uuid) do update set {_VISIT_UPDATE} "
-    "where hub_visits.seq < excluded.seq"
+    "where hub_visits.seq < excluded.seq",
 )
-UPSERT_DETAIL = (
-    "insert into hub_visit_details (government, uuid, instruments, brief, answers) "
-    "values (?, ?, ?, ?, ?) on conflict (government, uuid) do update set "
-    "instruments = excluded.instruments, brief = excluded.brief, answers = excluded.answers"
+DETAILS = (
+    "insert into hub_visit_details (government, uuid, instruments, brief, answers)",
+    "on conflict (government, uuid) do update set "
+    "instruments = excluded.instruments, brief = excluded.brief, answers = excluded.answers",
 )
 # first and last visit date per version: CASE, as SQLite's min()/max() are PostgreSQL's
 # least()/greatest()
-UPSERT_VERSION = (
-    "insert into hub_versions_used (government, instrument_id, version, first_date, last_date) "
-    "values (?, ?, ?, ?, ?) on conflict (government, instrument_id, version) do update set "
+VERSIONS = (
+    "insert into hub_versions_used (government, instrument_id, version, first_date, last_date)",
+    "on conflict (government, instrument_id, version) do update set "
     "first_date = case when excluded.first_date < hub_versions_used.first_date "
     "then excluded.first_date else hub_versions_used.first_date end, "
     "last_date = case when excluded.last_date > hub_versions_used.last_date "
-    "then excluded.last_date else hub_versions_used.last_date end"
+    "then excluded.last_date else hub_versions_used.last_date end",
 )
-UPSERT_FOLLOW_UP = (
+FOLLOW_UPS = (
     "insert into hub_follow_ups (government, id, seq, status, opd, opd_kind, instrument_id, "
-    "item_id, due_date, state, verified_at, detail, received_at) "
-    "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "item_id, due_date, state, verified_at, detail, received_at)",
     "on conflict (government, id) do update set seq = excluded.seq, status = excluded.status, "
     "opd = excluded.opd, opd_kind = excluded.opd_kind, instrument_id = excluded.instrument_id, "
     "item_id = excluded.item_id, due_date = excluded.due_date, state = excluded.state, "
     "verified_at = excluded.verified_at, detail = excluded.detail, "
-    "received_at = excluded.received_at where hub_follow_ups.seq < excluded.seq"
+    "received_at = excluded.received_at where hub_follow_ups.seq < excluded.seq",
 )
 
 
@@ -162,10 +161,10 @@ def _conflict(seen: dict[tuple, str], c: dict) -> str | None:
 def _apply(db: HubDB, government: str, fresh: list[dict]) -> None:
     """Store the receipts and apply the records, the newest change of each key winning."""
     at = governments.now()
-    db.many(
-        "insert into hub_receipts (government, kind, key, seq, content_hash, received_at) "
-        "values (?, ?, ?, ?, ?, ?) on conflict do nothing",
+    db.insert(
+        "insert into hub_receipts (government, kind, key, seq, content_hash, received_at)",
         [(government, *c["triple"], c["hash"], at) for c in fresh],
+        "on conflict do nothing",
     )
     newest: dict[tuple[str, str], dict] = {}
     for c in fresh:
@@ -202,14 +201,14 @@ def _apply_visits(db: HubDB, government: str, records: list[dict], at: str) -> N
         if r["status"] == "approved":
             opd = r["data"]["opd"]
             opds[opd["slug"]] = (government, opd["slug"], opd["name"], opd.get("kind"))
-    db.many(
-        "insert into hub_opds (government, slug, name, kind) values (?, ?, ?, ?) "
-        "on conflict (government, slug) do update set name = excluded.name, kind = excluded.kind",
+    db.insert(
+        "insert into hub_opds (government, slug, name, kind)",
         list(opds.values()),
+        "on conflict (government, slug) do update set name = excluded.name, kind = excluded.kind",
     )
-    db.many(UPSERT_VISIT, [_visit_row(government, r, at) for r in records])
-    db.many(UPSERT_DETAIL, [_detail_row(government, r) for r in records])
-    db.many(UPSERT_VERSION, _versions_used(government, records))
+    db.insert(VISITS[0], [_visit_row(government, r, at) for r in records], VISITS[1])
+    db.insert(DETAILS[0], [_detail_row(government, r) for r in records], DETAILS[1])
+    db.insert(VERSIONS[0], _versions_used(government, records), VERSIONS[1])
 
 
 def _versions_used(government: str, records: list[dict]) -> list[tuple]:
@@ -282,4 +281,4 @@ def _apply_follow_ups(db: HubDB, government: str, records: list[dict], at: str) 
                 at,
             )  # fmt: skip
         )
-    db.many(UPSERT_FOLLOW_UP, rows)
+    db.insert(FOLLOW_UPS[0], rows, FOLLOW_UPS[1])
