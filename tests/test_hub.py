@@ -17,6 +17,7 @@ from survey_app.store import outbox, records, summaries
 from survey_app.store.hub import figures as hub_reads
 from survey_app.store.hub import governments
 from survey_app.store.hub.backend import open_hub
+from survey_app.web.hub_session import close_hubs
 
 GOV = "kota-jambi"
 
@@ -46,6 +47,7 @@ def sender(hub_app, token):
             content_type="application/json",
             headers={"Authorization": f"Bearer {token}"},
         )
+        close_hubs()  # this ran on forward()'s sending thread, which ends with the run
         if response.status_code != 200:
             raise HubError(f"hub answered {response.status_code}")
         return response.get_json()["results"]

@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -67,9 +68,15 @@ def forward(db: Database, send: Send, batch: int = BATCH, wait: bool = True) -> 
             return None
         counts = Counts()
         _supersede(db)
-        while entries := _frozen_batch(db, batch):
-            results = send([p for _, p in entries])  # as frozen, byte for byte
-            _mark(db, entries, results, counts)
+        # While the hub stores one batch, the next is built and frozen here: the two halves
+        # of a batch's time overlap (benchmarks/README.md: 820 -> 1,290 visits/s).
+        with ThreadPoolExecutor(1, thread_name_prefix="hub-send") as sender:
+            entries = _frozen_batch(db, batch, after=0)
+            while entries:
+                sending = sender.submit(send, [p for _, p in entries])  # as frozen, byte for byte
+                following = _frozen_batch(db, batch, after=entries[-1][0])
+                _mark(db, entries, sending.result(), counts)
+                entries = following
         return counts
 
 
@@ -130,11 +137,12 @@ def _supersede(db: Database) -> None:
         )
 
 
-def _frozen_batch(db: Database, size: int) -> list[tuple[int, str]]:
-    """The next pending rows with their content, built and committed first if new."""
+def _frozen_batch(db: Database, size: int, after: int) -> list[tuple[int, str]]:
+    """The pending rows after row `after`, with their content, built and committed first if new."""
     rows = db.execute(
-        "select id, kind, key, payload from hub_outbox where sent_at is null order by id limit ?",
-        [size],
+        "select id, kind, key, payload from hub_outbox where sent_at is null and id > ? "
+        "order by id limit ?",
+        [after, size],
     ).fetchall()
     unfrozen = [r for r in rows if r["payload"] is None]
     if unfrozen:
