@@ -460,11 +460,11 @@ def m017_hub_outbox(db: Database) -> None:
     )
     db.execute(
         "create trigger hub_outbox_visit_update after update of "
-        "status, visit_date, opd_id, service_id, brief, scores, revision on visits "
+        "status, visit_date, opd_id, service_id, scores, revision on visits "
         "when (new.status = 'approved' or old.status = 'approved') and ("
         "new.status is not old.status or new.visit_date is not old.visit_date "
         "or new.opd_id is not old.opd_id or new.service_id is not old.service_id "
-        "or new.brief is not old.brief or new.revision is not old.revision) "
+        "or new.scores is not old.scores or new.revision is not old.revision) "
         "begin " + visit.format(v="new") + " end"
     )
     for event, row in (("insert", "new"), ("update", "new"), ("delete", "old")):
