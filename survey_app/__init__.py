@@ -77,6 +77,7 @@ def create_app(test_config: dict | None = None, *, check_secret: bool = True) ->
         HUB_URL="",
         HUB_TOKEN="",
         HUB_FORWARD_SECONDS=60,  # a serving city's forwarding round; failures back off to 30 min
+        HUB_PHOTOS="thumbnails",  # or "none": what of the evidence photos goes to the hub
     )
     app.config.from_prefixed_env("SURVEY_APP")
     if test_config:

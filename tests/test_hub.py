@@ -5,7 +5,9 @@ Every test that takes `hub_app` runs twice, once per backend (conftest.hub_targe
 
 from __future__ import annotations
 
+import base64
 import copy
+import io
 import json
 import subprocess
 
@@ -202,3 +204,24 @@ def test_hub_screens_need_a_hub_user_and_show_the_rankings(seeded, db, hub_app):
     assert scores[0]["rank"] == 1 and scores[0]["government"] == GOV
     csv = client.get(f"/hub/visits.csv?{period}").get_data(as_text=True)
     assert csv.splitlines()[0].startswith("government,uuid,opd") and len(csv.splitlines()) == 31
+
+
+def test_photos_travel_as_thumbnails_and_leave_with_a_withdrawn_visit(seeded, db, hub_app):
+    token = register(hub_app)
+    outbox.forward(db, sender(hub_app, token), photo_dir=seeded.config["PHOTOS_DIR"])
+    expected = db.execute(
+        "select count(*) from visit_photos p join visits v on v.uuid = p.visit_uuid "
+        "where v.status = 'approved'"
+    ).fetchone()[0]
+    hub = hub_db(hub_app)
+    rows = hub.rows("select uuid, thumbnail from hub_photos")
+    assert len(rows) == expected > 0
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(base64.b64decode(rows[0]["thumbnail"])))
+    assert image.format == "JPEG" and max(image.size) <= outbox.THUMB_SIDE
+    records.set_status(db, rows[0]["uuid"], "rejected", None, "recognised")
+    outbox.forward(db, sender(hub_app, token), photo_dir=seeded.config["PHOTOS_DIR"])
+    left = hub.value("select count(*) from hub_photos where uuid = ?", [rows[0]["uuid"]])
+    hub.close()
+    assert left == 0

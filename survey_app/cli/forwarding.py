@@ -27,9 +27,10 @@ def start(app: Flask) -> threading.Thread | None:
     if app.config["ROLE"] == "hub" or not url or not token:
         return None
     every = float(app.config["HUB_FORWARD_SECONDS"])
+    photos = app.config["PHOTOS_DIR"] if app.config["HUB_PHOTOS"] == "thumbnails" else None
     thread = threading.Thread(
         target=_loop,
-        args=(app.config["DATABASE"], url, token, every),
+        args=(app.config["DATABASE"], url, token, every, photos),
         name="hub-forwarder",
         daemon=True,  # ends with the server; an unfinished batch is resent (200) next time
     )
@@ -37,13 +38,14 @@ def start(app: Flask) -> threading.Thread | None:
     return thread
 
 
-def _loop(path: str, url: str, token: str, every: float) -> None:
+def _loop(path: str, url: str, token: str, every: float, photos: str | None) -> None:
     """Forward, then wait a round; after a failure wait twice as long, up to BACKOFF_MAX_S."""
     db = connect(path)
     wait, stop = min(every, 1.0), threading.Event()
     while not stop.wait(wait):
         try:
-            outbox.forward(db, lambda records: post_batch(url, token, records), wait=False)
+            send = lambda records: post_batch(url, token, records)  # noqa: E731
+            outbox.forward(db, send, wait=False, photo_dir=photos)
             wait = every
         except HubError as exc:
             wait = min(max(wait, every) * 2, BACKOFF_MAX_S)

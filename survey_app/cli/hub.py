@@ -165,13 +165,19 @@ def forward_command(batch, retry_refused):
     if retry_refused:
         click.echo(f"{outbox.retry_refused(db)} refused record(s) queued again")
     try:
-        counts = outbox.forward(db, lambda records: post_batch(url, token, records), batch)
+        send = lambda records: post_batch(url, token, records)  # noqa: E731
+        counts = outbox.forward(db, send, batch, photo_dir=photo_dir(current_app.config))
     except HubError as exc:
         left = outbox.status(db)["pending"]
         raise click.ClickException(f"{exc}; {left} record(s) still pending") from None
     click.echo(f"sent {counts.sent}, already there {counts.already}, refused {counts.refused}")
     for reason in counts.reasons:
         click.echo(f"  refused: {reason}", err=True)
+
+
+def photo_dir(config) -> str | None:
+    """The photos folder when thumbnails are forwarded (SURVEY_APP_HUB_PHOTOS), else None."""
+    return config["PHOTOS_DIR"] if config["HUB_PHOTOS"] == "thumbnails" else None
 
 
 COMMANDS = (hub_group, forward_command)

@@ -17,17 +17,21 @@ number that lets the hub keep the newest change of each visit.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import fcntl
+import io
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import orjson
 from sqlite_utils import Database
 
 from survey_app.core.hub_client import HubError
+from survey_app.store import records
 from survey_app.store.connection import transaction
 from survey_app.store.records import now
 
@@ -58,8 +62,16 @@ class Counts:
 Send = Callable[[list[str]], list[dict[str, Any]]]  # records as JSON text -> the hub's results
 
 
-def forward(db: Database, send: Send, batch: int = BATCH, wait: bool = True) -> Counts | None:
+def forward(
+    db: Database,
+    send: Send,
+    batch: int = BATCH,
+    wait: bool = True,
+    photo_dir: str | Path | None = None,
+) -> Counts | None:
     """Send everything pending, batch after batch; None when another forwarder runs.
+
+    With `photo_dir`, each visit carries thumbnails of its photos (THUMB_SIDE px).
 
     :raises HubError: from `send`, after the batches already answered were marked.
     """
@@ -71,10 +83,10 @@ def forward(db: Database, send: Send, batch: int = BATCH, wait: bool = True) -> 
         # While the hub stores one batch, the next is built and frozen here: the two halves
         # of a batch's time overlap (benchmarks/README.md: 820 -> 1,290 visits/s).
         with ThreadPoolExecutor(1, thread_name_prefix="hub-send") as sender:
-            entries = _frozen_batch(db, batch, after=0)
+            entries = _frozen_batch(db, batch, 0, photo_dir)
             while entries:
                 sending = sender.submit(send, [p for _, p in entries])  # as frozen, byte for byte
-                following = _frozen_batch(db, batch, after=entries[-1][0])
+                following = _frozen_batch(db, batch, entries[-1][0], photo_dir)
                 _mark(db, entries, sending.result(), counts)
                 entries = following
         return counts
@@ -137,7 +149,9 @@ def _supersede(db: Database) -> None:
         )
 
 
-def _frozen_batch(db: Database, size: int, after: int) -> list[tuple[int, str]]:
+def _frozen_batch(
+    db: Database, size: int, after: int, photo_dir: str | Path | None
+) -> list[tuple[int, str]]:
     """The pending rows after row `after`, with their content, built and committed first if new."""
     rows = db.execute(
         "select id, kind, key, payload from hub_outbox where sent_at is null and id > ? "
@@ -146,7 +160,7 @@ def _frozen_batch(db: Database, size: int, after: int) -> list[tuple[int, str]]:
     ).fetchall()
     unfrozen = [r for r in rows if r["payload"] is None]
     if unfrozen:
-        built = _payloads(db, unfrozen)
+        built = _payloads(db, unfrozen, photo_dir)
         with transaction(db):
             db.conn.executemany(
                 "update hub_outbox set payload = ? where id = ? and payload is null",
@@ -179,9 +193,9 @@ def _mark(db: Database, entries: list[tuple[int, str]], results: list[dict], cou
         raise HubError("the hub did not answer every record of the batch")
 
 
-def _payloads(db: Database, rows: list) -> dict[int, str]:
+def _payloads(db: Database, rows: list, photo_dir: str | Path | None) -> dict[int, str]:
     """Each row's record as JSON text, as the hub receives it."""
-    visits = _visit_data(db, [r["key"] for r in rows if r["kind"] == "visit"])
+    visits = _visit_data(db, [r["key"] for r in rows if r["kind"] == "visit"], photo_dir)
     follow_ups = _follow_up_data(db, [r["key"] for r in rows if r["kind"] == "follow_up"])
     out = {}
     for r in rows:
@@ -196,7 +210,9 @@ def _in(keys: Sequence[str]) -> str:
     return ", ".join("?" * len(keys))
 
 
-def _visit_data(db: Database, uuids: list[str]) -> dict[str, tuple[str, dict]]:
+def _visit_data(
+    db: Database, uuids: list[str], photo_dir: str | Path | None
+) -> dict[str, tuple[str, dict]]:
     """uuid -> ("approved", what the hub keeps of it), for the approved ones among uuids."""
     if not uuids:
         return {}
@@ -210,6 +226,7 @@ def _visit_data(db: Database, uuids: list[str]) -> dict[str, tuple[str, dict]]:
     found = [r["uuid"] for r in rows]
     answers = _answers(db, found)
     instruments = _instruments(db, found)
+    photos = _thumbnails(db, found, photo_dir) if photo_dir else {}
     return {
         r["uuid"]: (
             "approved",
@@ -221,6 +238,7 @@ def _visit_data(db: Database, uuids: list[str]) -> dict[str, tuple[str, dict]]:
                 "instruments": instruments.get(r["uuid"], []),
                 "answers": answers.get(r["uuid"], {}),
                 "brief": orjson.loads(r["brief"]) if r["brief"] else None,
+                **({"photos": photos.get(r["uuid"], [])} if photo_dir else {}),
             },
         )
         for r in rows
@@ -254,6 +272,40 @@ def _instruments(db: Database, uuids: list[str]) -> dict[str, list[dict]]:
             ref = {"id": inst, "version": version, "content_hash": digest}
             out.setdefault(uuid, []).append(ref)
     return out
+
+
+THUMB_SIDE = 320  # px: enough to recognise the evidence on a screen, ~10 kB a photo
+
+
+def _thumbnails(db: Database, uuids: list[str], photo_dir: str | Path) -> dict[str, list[dict]]:
+    """uuid -> its photos as small JPEG thumbnails (base64); a photo unreadable here is skipped."""
+    out: dict[str, list[dict]] = {}
+    for uuid, digest, inst, item in db.execute(
+        "select visit_uuid, sha256, instrument_id, item_id from visit_photos "
+        f"where visit_uuid in ({_in(uuids)}) order by visit_uuid, id",
+        uuids,
+    ):
+        small = _thumbnail(records.photo_path(photo_dir, digest))
+        if small is not None:
+            entry = {"sha256": digest, "instrument": inst, "item": item, "thumbnail": small}
+            out.setdefault(uuid, []).append(entry)
+    return out
+
+
+def _thumbnail(path: Path) -> str | None:
+    """A THUMB_SIDE px JPEG of the photo at path, base64; None when it cannot be read."""
+    from PIL import Image  # only a city that forwards photos needs Pillow here
+
+    try:
+        with Image.open(path) as image:
+            image.draft("RGB", (THUMB_SIDE, THUMB_SIDE))  # JPEG decodes at 1/2..1/8 scale
+            image = image.convert("RGB")
+            image.thumbnail((THUMB_SIDE, THUMB_SIDE))
+            buffer = io.BytesIO()
+            image.save(buffer, "JPEG", quality=70)
+    except (OSError, ValueError):
+        return None
+    return base64.b64encode(buffer.getvalue()).decode()
 
 
 def _follow_up_data(db: Database, ids: list[str]) -> dict[str, tuple[str, dict]]:

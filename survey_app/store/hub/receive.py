@@ -209,6 +209,38 @@ def _apply_visits(db: HubDB, government: str, records: list[dict], at: str) -> N
     db.insert(VISITS[0], [_visit_row(government, r, at) for r in records], VISITS[1])
     db.insert(DETAILS[0], [_detail_row(government, r) for r in records], DETAILS[1])
     db.insert(VERSIONS[0], _versions_used(government, records), VERSIONS[1])
+    _apply_photos(db, government, records)
+
+
+def _apply_photos(db: HubDB, government: str, records: list[dict]) -> None:
+    """Replace the thumbnails of these visits with the ones they carry (none when withdrawn)."""
+    db.many(
+        "delete from hub_photos where government = ? and uuid = ?",
+        [(government, r["key"]) for r in records if r["key"] in _with_photos(records)],
+    )
+    rows = {
+        (r["key"], p["sha256"]): (
+            government,
+            r["key"],
+            p["sha256"],
+            p.get("instrument"),
+            p.get("item"),
+            p["thumbnail"],
+        )  # fmt: skip
+        for r in records
+        if r["status"] == "approved"
+        for p in r["data"].get("photos") or []
+        if isinstance(p, Mapping) and p.get("sha256") and isinstance(p.get("thumbnail"), str)
+    }
+    db.insert(
+        "insert into hub_photos (government, uuid, sha256, instrument_id, item_id, thumbnail)",
+        list(rows.values()),
+    )
+
+
+def _with_photos(records: list[dict]) -> set[str]:
+    """Keys of the visits whose stored thumbnails may change: sent with photos, or withdrawn."""
+    return {r["key"] for r in records if r["status"] != "approved" or "photos" in r["data"]}
 
 
 def _versions_used(government: str, records: list[dict]) -> list[tuple]:

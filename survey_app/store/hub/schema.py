@@ -43,6 +43,10 @@ VERSIONS: tuple[tuple[str, ...], ...] = (
         # the dashboards: a period over every government, and one government's period
         "create index hub_visits_period on hub_visits (status, visit_date, government)",
         "create index hub_visits_government on hub_visits (government, status, visit_date)",
+        # thumbnails of the evidence photos (base64 JPEG: one text type on both backends)
+        "create table hub_photos (government text not null, uuid text not null, "
+        "sha256 text not null, instrument_id text, item_id text, thumbnail text not null, "
+        "primary key (government, uuid, sha256))",
         # which instrument versions each government used, kept as visits arrive
         "create table hub_versions_used (government text not null, instrument_id text not null, "
         "version integer not null, first_date text not null, last_date text not null, "
