@@ -13,9 +13,15 @@ from survey_app.store.hub.backend import HubDB
 
 UNSUR = tuple(f"u{n}" for n in range(1, 10))
 _SKM_COLUMNS = ", ".join(f"{u}_sum integer, {u}_n integer" for u in UNSUR)
+# what the figures read of a visit besides its government, status and date
+_FIGURE_COLUMNS = (
+    "opd, opd_kind, scheme, compliance, waiting_minutes, service_minutes, over_max, fee_over, "
+    + ", ".join(f"{u}_sum, {u}_n" for u in UNSUR)
+)
 
 # Each entry: the statements of one schema version, in order.
-VERSIONS: tuple[tuple[str, ...], ...] = (
+# A statement is SQL for both backends, or {backend: SQL} where they differ.
+VERSIONS: tuple[tuple[str | dict[str, str], ...], ...] = (
     (
         "create table hub_governments (slug text primary key, name text not null, "
         "province text, created_at text not null)",
@@ -42,7 +48,14 @@ VERSIONS: tuple[tuple[str, ...], ...] = (
         "instruments text, brief text, answers text, primary key (government, uuid))",
         # the dashboards: a period over every government, and one government's period
         "create index hub_visits_period on hub_visits (status, visit_date, government)",
-        "create index hub_visits_government on hub_visits (government, status, visit_date)",
+        {
+            "sqlite": "create index hub_visits_government on hub_visits "
+            "(government, status, visit_date)",
+            # PostgreSQL: covering, so a province is read from the index alone (a government's
+            # rows are scattered over the table as batches arrive): 0.2 -> 0.1 s at 300,000
+            "postgresql": "create index hub_visits_government on hub_visits "
+            f"(government, status, visit_date) include ({_FIGURE_COLUMNS})",
+        },
         # thumbnails of the evidence photos (base64 JPEG: one text type on both backends)
         "create table hub_photos (government text not null, uuid text not null, "
         "sha256 text not null, instrument_id text, item_id text, thumbnail text not null, "
@@ -71,6 +84,6 @@ def migrate(db: HubDB) -> int:
             continue
         with db.transaction():
             for statement in statements:
-                db.execute(statement)
+                db.execute(statement[db.backend] if isinstance(statement, dict) else statement)
             db.execute("insert into hub_schema (version) values (?)", [number])
     return len(VERSIONS)
