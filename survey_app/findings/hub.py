@@ -188,8 +188,7 @@ def overview(
     db: HubDB, date_from: str, date_to: str, province: str | None = None, kind: str | None = None
 ) -> dict[str, Any]:
     """What the hub's dashboard and the province PDF show for a period."""
-    cells = hub_figures.by_government_month(db, date_from, date_to, province)
-    rows = _merged(cells, "government")
+    rows = hub_figures.by_government(db, date_from, date_to, province)
     govs = government_ranking(db, date_from, date_to, province, rows)
     # A province's OPDs (~700) are spread over the bands; nationally (~30,000 OPDs) the
     # governments are, as the Ombudsman reports bodies: one scan fewer, seconds less.
@@ -204,24 +203,15 @@ def overview(
         "spread_over": "opds" if province else "governments",
         "zones": distribution(spread, scheme, "zone"),
         "mutu": distribution(spread, SKM, "mutu"),
-        "months": [
-            {"month": r["month"], **shaped(r)}
-            for r in sorted(_merged(cells, "month"), key=lambda r: r["month"])
-        ],
+        # apart from the ranking: grouped by government and month together, PostgreSQL
+        # sorted 30,000 estimated groups on disk (1.2 s at 300,000 visits against 0.8 s)
+        "months": trend(db, date_from, date_to, province),
         "kinds": hub_figures.opd_kinds(db),
         "kind": kind,
         "kind_ranking": opd_ranking(db, date_from, date_to, province, kind) if kind else [],
         "versions": hub_figures.instrument_versions(db, province),
         "follow_ups": follow_ups(db, province),
     }
-
-
-def _merged(cells: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
-    """The (government, month) sums added up per government or per month."""
-    groups: dict[str, list[dict[str, Any]]] = {}
-    for cell in cells:
-        groups.setdefault(cell[key], []).append(cell)
-    return [{**_sum_rows(group), key: name} for name, group in groups.items()]
 
 
 def _sum_rows(rows: list[dict[str, Any]]) -> dict[str, Any]:

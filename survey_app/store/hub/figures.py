@@ -49,18 +49,6 @@ def by_government(
     )
 
 
-def by_government_month(
-    db: HubDB, date_from: str | None, date_to: str | None, province: str | None = None
-) -> list[dict[str, Any]]:
-    """Sums per government and month: both a ranking and a trend from one pass over the rows."""
-    where, params = _where(date_from, date_to, province)
-    return db.rows(
-        f"select v.government, substr(v.visit_date, 1, 7) as month, {SUMS} from hub_visits v "
-        f"where {where} group by v.government, substr(v.visit_date, 1, 7)",
-        params,
-    )
-
-
 def by_opd(
     db: HubDB,
     date_from: str | None,
