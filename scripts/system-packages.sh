@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian packages named on the command line when any is missing.
-# Used by `make run` (WeasyPrint's Pango) and `make test` (also chromium and
-# poppler-utils); a no-op on a machine that already has them.
+# Used by `make run` (WeasyPrint's Pango) and `make test` (also chromium,
+# poppler-utils and postgresql for the hub tests); a no-op when all are there.
 set -euo pipefail
 missing=()
 for pkg in "$@"; do

@@ -72,6 +72,14 @@ def create_app(test_config: dict | None = None, *, check_secret: bool = True) ->
         # ended by logout): a return note written over an hour is not lost.
         WTF_CSRF_TIME_LIMIT=None,
         TRUST_PROXY=0,  # how many reverse proxies in front set X-Forwarded-For/-Proto
+        # "city" (the field app and desk, SQLite) or "hub" (what cities forward; DATABASE may
+        # then be a postgresql:// URL).
+        ROLE="city",
+        # A city forwards its approved visits and follow-ups to this hub with this token.
+        HUB_URL="",
+        HUB_TOKEN="",
+        HUB_FORWARD_SECONDS=60,  # a serving city's forwarding round; failures back off to 30 min
+        HUB_PHOTOS="thumbnails",  # or "none": what of the evidence photos goes to the hub
     )
     app.config.from_prefixed_env("SURVEY_APP")
     if test_config:

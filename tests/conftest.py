@@ -91,3 +91,53 @@ class AuthActions:
 @pytest.fixture
 def auth(client):
     return AuthActions(client)
+
+
+# --- the hub: SQLite and a real PostgreSQL cluster ------------------------------------
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """One throwaway PostgreSQL cluster for the session (tests/postgres.py)."""
+    from .postgres import Cluster
+
+    cluster = Cluster().start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def hub_target(request, tmp_path):
+    """Where a hub keeps its data: an SQLite file, or a fresh database on the cluster."""
+    if request.param == "sqlite":
+        return str(tmp_path / "hub.db")
+    return request.getfixturevalue("pg_cluster").database()
+
+
+@pytest.fixture
+def hub_app(hub_target, tmp_path):
+    """A hub (SURVEY_APP_ROLE=hub) on that database, its tables made, instruments known."""
+    from survey_app.core.instruments import load_directory
+    from survey_app.store.hub import governments, schema
+    from survey_app.store.hub.backend import open_hub
+
+    hub = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "WTF_CSRF_ENABLED": False,
+            "ROLE": "hub",
+            "DATABASE": hub_target,
+            "PHOTOS_DIR": str(tmp_path / "hub-photos"),
+            "EXPORTS_DIR": str(tmp_path / "hub-exports"),
+            "INSTRUMENTS_DIR": str(ROOT / "instruments"),
+        }
+    )
+    db = open_hub(hub_target)
+    schema.migrate(db)
+    governments.load_instruments(db, load_directory(ROOT / "instruments")[0])
+    db.close()
+    yield hub
+    from survey_app.web.hub_session import close_hubs
+
+    close_hubs()

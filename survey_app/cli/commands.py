@@ -11,7 +11,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from survey_app import create_app
-from survey_app.cli import serving
+from survey_app.cli import hub, serving
 from survey_app.cli.common import DATE, day, domain_errors
 from survey_app.core.instruments import load_directory, load_file
 from survey_app.findings import exports
@@ -27,6 +27,9 @@ from survey_app.web.database import get_db
 @domain_errors
 def init_db_command():
     """Create or migrate the database and load the instruments directory."""
+    if hub.is_hub():
+        hub.init_hub()
+        return
     db = get_db()
     migrate(db)
     problems = records.load_instruments_dir(db, current_app.config["INSTRUMENTS_DIR"])
@@ -165,15 +168,20 @@ def export_command(fmt, date_from, date_to, status, opd_slug, out):
 
 
 @click.command("scores")
-@click.option("--by", type=click.Choice(["opd", "city"]), default="opd")
+@click.option("--by", type=click.Choice(["opd", "city", "government"]), default="opd")
 @click.option("--from", "date_from", type=DATE)
 @click.option("--to", "date_to", type=DATE)
 @click.option("--status", type=click.Choice(records.STATUSES), default="approved")
 @click.option("--format", "fmt", type=click.Choice(["json", "table"]), default="table")
+@click.option("--province", default=None, help="On a hub: one province's governments.")
 @with_appcontext
 @domain_errors
-def scores_command(by, date_from, date_to, status, fmt):
-    """Scores per OPD or for the city over a period."""
+def scores_command(by, date_from, date_to, status, fmt, province):
+    """Scores per OPD or for the city over a period (on a hub: per government or OPD)."""
+    if hub.is_hub() or by == "government":
+        rows = hub.hub_scores("government" if by != "opd" else "opd", date_from, date_to, province)
+        _print_hub_scores(rows, fmt)
+        return
     db = get_db()
     span = (day(date_from), day(date_to), status)
     rows = (
@@ -187,6 +195,18 @@ def scores_command(by, date_from, date_to, status, fmt):
         click.echo(
             f"{r['opd'][:28]:<28} {r['visits']:>6} {_num(r['compliance']):>7} "
             f"{r['zone'] or '-':<7} {_num(r['ikm']):>6} {r['mutu'] or '-'}"
+        )
+
+
+def _print_hub_scores(rows: list[dict], fmt: str) -> None:
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{'#':>3} {'government':<20} {'name':<28} {'visits':>6} {'compl.':>7} {'IKM':>6}")
+    for r in rows:
+        click.echo(
+            f"{r['rank']:>3} {r['government'][:20]:<20} {r['name'][:28]:<28} {r['visits']:>6} "
+            f"{_num(r['compliance']):>7} {_num(r['ikm']):>6}"
         )
 
 

@@ -20,6 +20,7 @@ from collections.abc import Callable
 
 from flask import Flask
 
+from survey_app.cli import forwarding
 from survey_app.core import scoring
 from survey_app.store import records
 from survey_app.web.database import get_db
@@ -59,8 +60,11 @@ def ready(app: Flask) -> Flask:
     (one per thread), and a sync batch sent at start-up waits on them.
     """
     scoring.load_schemes()
+    if app.config["ROLE"] == "hub":
+        return app
     with app.app_context():
         records.current_instruments(get_db())
+    forwarding.start(app)
     return app
 
 

@@ -36,6 +36,10 @@ MESSAGES = {
         409,
         N_("The database %(detail)s is in use: stop the server (survey-app run) first."),
     ),
+    "hub_government_exists": (409, N_("A government with that slug is registered: %(detail)s")),
+    "hub_unknown_government": (404, N_("Unknown government: %(detail)s")),
+    "hub_bad_token": (401, N_("The forwarding token is unknown or revoked.")),
+    "hub_only": (404, N_("This command runs on a hub (SURVEY_APP_ROLE=hub): %(detail)s")),
     "no_secret_key": (500, N_("SURVEY_APP_SECRET_KEY must be set outside demo and test mode.")),
 }
 

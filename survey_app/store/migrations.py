@@ -513,3 +513,54 @@ def m018_follow_up_done(db: Database) -> None:
     """
     db.table("follow_ups").add_column("done_at", str)
     db.table("follow_ups").add_column("done_by", int)
+
+
+@migrations()
+def m019_hub_outbox(db: Database) -> None:
+    """What this city has to forward to a hub (store/outbox.py), filled by triggers.
+
+    A row is queued whenever an approved visit appears, changes or stops being
+    approved, and whenever a follow-up action changes, by any program (the
+    review screen, an import, a script), so nothing a hub should see can be
+    missed. Every approved visit and action already here is queued once: a
+    city that sets up forwarding later sends its whole history.
+    """
+    db.execute(
+        "create table hub_outbox (id integer primary key autoincrement, kind text not null, "
+        "key text not null, queued_at text not null default (strftime('%Y-%m-%dT%H:%M:%SZ')), "
+        "payload text, sent_at text, result integer, detail text)"
+    )
+    db.execute("create index hub_outbox_pending on hub_outbox (sent_at, id)")
+    db.execute("create index hub_outbox_key on hub_outbox (kind, key, sent_at)")
+    queue = "insert into hub_outbox (kind, key) values ('{kind}', {key});"
+    visit, action = (
+        queue.format(kind="visit", key="{v}.uuid"),
+        queue.format(kind="follow_up", key="{v}.id"),
+    )
+    db.execute(
+        "create trigger hub_outbox_visit_insert after insert on visits "
+        "when new.status = 'approved' begin " + visit.format(v="new") + " end"
+    )
+    db.execute(
+        "create trigger hub_outbox_visit_delete after delete on visits "
+        "when old.status = 'approved' begin " + visit.format(v="old") + " end"
+    )
+    db.execute(
+        "create trigger hub_outbox_visit_update after update of "
+        "status, visit_date, opd_id, service_id, scores, revision on visits "
+        "when (new.status = 'approved' or old.status = 'approved') and ("
+        "new.status is not old.status or new.visit_date is not old.visit_date "
+        "or new.opd_id is not old.opd_id or new.service_id is not old.service_id "
+        "or new.scores is not old.scores or new.revision is not old.revision) "
+        "begin " + visit.format(v="new") + " end"
+    )
+    for event, row in (("insert", "new"), ("update", "new"), ("delete", "old")):
+        db.execute(
+            f"create trigger hub_outbox_follow_up_{event} after {event} on follow_ups "
+            "begin " + action.format(v=row) + " end"
+        )
+    db.execute(
+        "insert into hub_outbox (kind, key) select 'visit', uuid from visits "
+        "where status = 'approved' order by reviewed_at, uuid"
+    )
+    db.execute("insert into hub_outbox (kind, key) select 'follow_up', id from follow_ups")

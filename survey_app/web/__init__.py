@@ -26,11 +26,14 @@ from survey_app.web import (
     field_app,
     followups,
     holidays,
+    hub,
+    hub_api,
     opd,
     probes,
     reports,
     review,
 )
+from survey_app.web.hub_session import load_hub_user
 from survey_app.web.language import select_locale, status_label
 from survey_app.web.roles import load_user
 
@@ -55,17 +58,41 @@ class SessionInterface(SecureCookieSessionInterface):
 
 
 def init_app(app: Flask) -> None:
-    """Register extensions, handlers and every blueprint."""
-    database.init_app(app)
+    """Register extensions, handlers and the blueprints of the instance's role."""
     babel.init_app(app, locale_selector=select_locale)
     i18n.set_locale_source(select_locale)  # domain messages follow the user's language
     csrf.init_app(app)
     app.session_interface = SessionInterface()
-    app.before_request(_before)
     app.after_request(_security_headers)
     app.register_error_handler(DomainError, _domain_error)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
+    _filters(app)
+    if app.config["ROLE"] == "hub":
+        _init_hub(app)
+    else:
+        _init_city(app)
+
+
+def _init_hub(app: Flask) -> None:
+    """A hub: the forwarding API (token, no CSRF) and the hub's own screens only."""
+    app.before_request(_before_hub)
+    app.register_blueprint(hub.bp)
+    app.register_blueprint(hub_api.bp)
+    csrf.exempt(hub_api.bp)  # a city's server posts with a bearer token, not a browser
+    app.add_url_rule("/", "index", lambda: redirect(url_for("hub.index")))
+    app.add_url_rule("/login", "login", lambda: redirect(url_for("hub.login")))
+
+
+def _before_hub() -> None:
+    g.lang = select_locale()
+    load_hub_user()
+
+
+def _init_city(app: Flask) -> None:
+    """A city: the field app, the desk and its sync API."""
+    database.init_app(app)
+    app.before_request(_before)
     app.register_error_handler(sqlite3.OperationalError, _database_error)
     app.register_blueprint(auth.bp)
     app.register_blueprint(field.bp)
@@ -85,6 +112,10 @@ def init_app(app: Flask) -> None:
     ):
         app.register_blueprint(bp)
     app.add_url_rule("/", "index", _index)
+
+
+def _filters(app: Flask) -> None:
+    """The Jinja globals and filters every page uses."""
     app.jinja_env.globals["status_label"] = status_label
     app.jinja_env.filters["num"] = lambda v, places=2: formatting.number(v, places, g.lang)
     app.jinja_env.filters["signed"] = lambda v, places=2: formatting.signed(v, places, g.lang)
@@ -121,13 +152,18 @@ def _security_headers(response):
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+    api = request.path.startswith(("/api/", "/hub/api/"))
+    return api or request.accept_mimetypes.best == "application/json"
+
+
+def _error_page() -> str:
+    return "hub/error.html" if current_app.config["ROLE"] == "hub" else "error.html"
 
 
 def _domain_error(exc: DomainError):
     if _wants_json():
         return jsonify(error=exc.code, message=exc.message), exc.status
-    return render_template("error.html", message=exc.message), exc.status
+    return render_template(_error_page(), message=exc.message), exc.status
 
 
 def _csrf_error(exc: CSRFError):
@@ -143,7 +179,7 @@ def _csrf_error(exc: CSRFError):
     # history.back() (static/js/forms.js) brings the form back as typed; the link is the
     # way without JavaScript, to our own pages only
     back = request.referrer if _same_site(request.referrer) else url_for("index")
-    return render_template("error.html", message=message, back=back), 400
+    return render_template(_error_page(), message=message, back=back), 400
 
 
 def _same_site(url: str | None) -> bool:
@@ -154,7 +190,7 @@ def _http_error(exc: HTTPException):
     message = str(HTTP_MESSAGES.get(exc.code, exc.name))
     if _wants_json():
         return jsonify(error=exc.name, message=message), exc.code
-    return render_template("error.html", message=message), exc.code
+    return render_template(_error_page(), message=message), exc.code
 
 
 def _database_error(exc: sqlite3.OperationalError):

@@ -1,0 +1,227 @@
+"""The hub on SQLite and on a real PostgreSQL: tokens, the exactly-once contract, figures.
+
+Every test that takes `hub_app` runs twice, once per backend (conftest.hub_target).
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import io
+import json
+import subprocess
+
+import pytest
+
+from survey_app.cli import cli
+from survey_app.core.hub_client import HubError
+from survey_app.store import outbox, records, summaries
+from survey_app.store.hub import figures as hub_reads
+from survey_app.store.hub import governments
+from survey_app.store.hub.backend import open_hub
+from survey_app.web.hub_session import close_hubs
+
+GOV = "kota-jambi"
+
+
+def hub_db(hub_app):
+    return open_hub(hub_app.config["DATABASE"])
+
+
+def register(hub_app, slug=GOV, name="Kota Jambi", province="Jambi") -> str:
+    db = hub_db(hub_app)
+    try:
+        return governments.add_government(db, slug, name, province)
+    finally:
+        db.close()
+
+
+def sender(hub_app, token):
+    """Posts a batch to the hub's API (the real blueprint, through the WSGI test client)."""
+    client = hub_app.test_client()
+
+    def send(batch):
+        response = client.post(
+            "/hub/api/v1/records",
+            data='{"records": ['
+            + ", ".join(r if isinstance(r, str) else json.dumps(r) for r in batch)
+            + "]}",
+            content_type="application/json",
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        close_hubs()  # this ran on forward()'s sending thread, which ends with the run
+        if response.status_code != 200:
+            raise HubError(f"hub answered {response.status_code}")
+        return response.get_json()["results"]
+
+    return send
+
+
+def forward_all(db, hub_app, token, batch=500):
+    return outbox.forward(db, sender(hub_app, token), batch=batch)
+
+
+def test_a_token_is_shown_once_kept_hashed_and_revocable(hub_app):
+    token = register(hub_app)
+    db = hub_db(hub_app)
+    assert governments.government_of(db, token) == GOV
+    kept = db.rows("select token_hash from hub_tokens")
+    assert kept and token not in json.dumps(kept)
+    assert governments.revoke_tokens(db, GOV) == 1
+    assert governments.government_of(db, token) is None
+    db.close()
+    response = hub_app.test_client().post(
+        "/hub/api/v1/records", json={"records": []}, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert response.status_code == 401
+
+
+def test_forwarding_is_exactly_once_and_figures_match_the_city(seeded, db, hub_app):
+    token = register(hub_app)
+    approved = db.execute("select count(*) from visits where status = 'approved'").fetchone()[0]
+    first = forward_all(db, hub_app, token, batch=7)
+    assert (first.sent, first.already, first.refused) == (approved, 0, 0)
+    assert outbox.status(db)["pending"] == 0
+    # everything resent (a city that lost its marks): 200 each, nothing stored twice
+    db.execute("update hub_outbox set sent_at = null, result = null where result = 201")
+    again = forward_all(db, hub_app, token)
+    assert (again.sent, again.already, again.refused) == (0, approved, 0)
+    hub = hub_db(hub_app)
+    assert hub_reads.counts(hub, GOV)["visits_approved"] == approved
+    city = summaries.city_summary(db, None, None, "approved")
+    line = hub_reads.by_government(hub, None, None)[0]
+    hub.close()
+    from survey_app.findings.hub import shaped
+
+    figures = shaped(line)
+    assert figures["visits"] == city["visits"] == approved
+    assert figures["compliance"] == city["compliance"]
+    assert figures["ikm_converted"] == city["ikm"]
+
+
+def test_a_re_review_reaches_the_hub_and_an_older_change_never_wins(seeded, db, hub_app):
+    token = register(hub_app)
+    forward_all(db, hub_app, token)
+    uuid = db.execute("select uuid from visits where status = 'approved' limit 1").fetchone()[0]
+    records.set_status(db, uuid, "rejected", None, "the shopper was recognised")
+    counts = forward_all(db, hub_app, token)
+    assert (counts.sent, counts.refused) == (1, 0)
+    hub = hub_db(hub_app)
+    row = hub.one("select status, seq from hub_visits where uuid = ?", [uuid])
+    assert row["status"] == "withdrawn"
+    old = db.execute(
+        "select payload from hub_outbox where key = ? and result = 201 order by id", [uuid]
+    ).fetchone()[0]
+    late = json.loads(old)  # the approval, delivered again after the rejection: a resend
+    assert sender(hub_app, token)([late])[0]["status"] == 200
+    assert hub.one("select status from hub_visits where uuid = ?", [uuid])["status"] == "withdrawn"
+    hub.close()
+
+
+def test_conflicting_content_and_unknown_versions_are_refused_per_record(seeded, db, hub_app):
+    token = register(hub_app)
+    forward_all(db, hub_app, token)
+    payloads = [
+        json.loads(r[0])
+        for r in db.execute("select payload from hub_outbox where result = 201 limit 3")
+    ]
+    changed = copy.deepcopy(payloads[0])
+    changed["data"]["visit_date"] = "2001-01-01"
+    unknown = copy.deepcopy(payloads[1])
+    unknown["seq"] += 10_000
+    unknown["data"]["instruments"][0]["version"] = 99
+    results = sender(hub_app, token)([changed, unknown, payloads[2], {"kind": "x"}])
+    assert [r["status"] for r in results] == [409, 422, 200, 400]
+    assert "unknown instrument version" in results[1]["error"]
+
+
+def test_follow_ups_are_forwarded_with_their_state(seeded, db, hub_app):
+    token = register(hub_app)
+    opd = db.execute("select id from opds where slug = 'disdukcapil'").fetchone()[0]
+    db.execute(
+        "insert into follow_ups (opd_id, instrument_id, item_id, action, status, due_date) "
+        "values (?, 'kepatuhan', 'x', 'pasang papan informasi', 'open', '2026-12-31')",
+        [opd],
+    )
+    counts = forward_all(db, hub_app, token)
+    assert counts.refused == 0
+    hub = hub_db(hub_app)
+    assert hub_reads.follow_up_states(hub) == [{"government": GOV, "state": "open", "actions": 1}]
+    hub.close()
+
+
+def test_a_hub_that_is_down_leaves_everything_pending(seeded, db, hub_app):
+    def down(_batch):
+        raise HubError("connection refused")
+
+    with pytest.raises(HubError):
+        outbox.forward(db, down)
+    approved = db.execute("select count(*) from visits where status = 'approved'").fetchone()[0]
+    assert outbox.status(db)["pending"] == approved == 30  # older changes of a visit superseded
+    assert db.execute("select count(*) from hub_outbox where result > 0").fetchone()[0] == 0
+
+
+def test_hub_cli_registers_ranks_and_reports(seeded, db, hub_app, tmp_path):
+    runner = hub_app.test_cli_runner()
+    made = runner.invoke(cli, ["hub", "add-government", GOV, "--name", "Kota Jambi",
+                               "--province", "Jambi"])  # fmt: skip
+    assert made.exit_code == 0, made.output
+    token = made.stdout.strip().splitlines()[0]
+    forward_all(db, hub_app, token)
+    result = runner.invoke(cli, ["scores", "--by", "government", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    line = json.loads(result.output)[0]
+    assert line["government"] == GOV and line["rank"] == 1 and line["visits"] == 30
+    by_opd = json.loads(runner.invoke(cli, ["scores", "--by", "opd", "--format", "json"]).output)
+    assert {r["opd"] for r in by_opd} >= {"disdukcapil"}
+    assert runner.invoke(cli, ["hub", "revoke-token", GOV]).output.startswith("1 token")
+    pdf = tmp_path / "provinsi.pdf"
+    dates = ["--from", "2020-01-01", "--to", "2030-12-31", "--province", "Jambi"]
+    made = runner.invoke(cli, ["hub", "report", *dates, "--out", str(pdf)])
+    assert made.exit_code == 0, made.output
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
+    assert "Kota Jambi" in text and "Peringkat pemerintah daerah" in text
+
+
+def test_hub_screens_need_a_hub_user_and_show_the_rankings(seeded, db, hub_app):
+    token = register(hub_app)
+    register(hub_app, "kab-muaro-jambi", "Kabupaten Muaro Jambi")
+    forward_all(db, hub_app, token)
+    hub = hub_db(hub_app)
+    governments.create_user(hub, "analis", "rahasia-panjang")
+    hub.close()
+    client = hub_app.test_client()
+    assert client.get("/hub/").status_code == 302
+    wrong = client.post("/hub/login", data={"username": "analis", "password": "x"})
+    assert wrong.status_code == 400
+    client.post("/hub/login", data={"username": "analis", "password": "rahasia-panjang"})
+    period = "from=2020-01-01&to=2030-12-31"
+    page = client.get(f"/hub/?{period}&province=Jambi&kind=dinas").get_data(as_text=True)
+    assert 'data-government="kota-jambi"' in page and "Peringkat pemerintah daerah" in page
+    assert 'data-opd="kota-jambi/disdukcapil"' in page  # every dinas across governments
+    assert "kepatuhan" in page  # the instrument versions used
+    scores = client.get(f"/hub/scores.json?{period}&by=opd").get_json()["scores"]
+    assert scores[0]["rank"] == 1 and scores[0]["government"] == GOV
+    csv = client.get(f"/hub/visits.csv?{period}").get_data(as_text=True)
+    assert csv.splitlines()[0].startswith("government,uuid,opd") and len(csv.splitlines()) == 31
+
+
+def test_photos_travel_as_thumbnails_and_leave_with_a_withdrawn_visit(seeded, db, hub_app):
+    token = register(hub_app)
+    outbox.forward(db, sender(hub_app, token), photo_dir=seeded.config["PHOTOS_DIR"])
+    expected = db.execute(
+        "select count(*) from visit_photos p join visits v on v.uuid = p.visit_uuid "
+        "where v.status = 'approved'"
+    ).fetchone()[0]
+    hub = hub_db(hub_app)
+    rows = hub.rows("select uuid, thumbnail from hub_photos")
+    assert len(rows) == expected > 0
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(base64.b64decode(rows[0]["thumbnail"])))
+    assert image.format == "JPEG" and max(image.size) <= outbox.THUMB_SIDE
+    records.set_status(db, rows[0]["uuid"], "rejected", None, "recognised")
+    outbox.forward(db, sender(hub_app, token), photo_dir=seeded.config["PHOTOS_DIR"])
+    left = hub.value("select count(*) from hub_photos where uuid = ?", [rows[0]["uuid"]])
+    hub.close()
+    assert left == 0
