@@ -211,6 +211,8 @@ def self_assess_everything(app, db) -> None:
 
 def test_self_assessments_change_no_independent_figure(seeded, db, tmp_path):
     to = dt.date.today().isoformat()
+    with db.conn:  # the demo's own self-assessments go: this test's are then the only ones
+        db.execute("delete from checks where self_assessed = 1")
     ADDED.clear()
     before = snapshot(seeded, db, tmp_path, to)
     assert ADDED == []
@@ -231,7 +233,7 @@ def test_self_assessments_change_no_independent_figure(seeded, db, tmp_path):
     assert 'data-kind="probe"' in shown
     city = sup.get(f"/dashboard/?from={FROM}&to={to}").get_data(as_text=True)
     beside = SELF_HTML.search(city).group(0)
-    assert 'data-opd="disdukcapil" data-kind="checklist"' in beside and "100,00" in beside
+    assert 'data-self-opd="disdukcapil" data-kind="checklist"' in beside and "100,00" in beside
     pdf = render.opd_pdf(db, "disdukcapil", FROM, to, seeded.config["PHOTOS_DIR"]).pdf
     text = " ".join(" ".join(pdf_pages(pdf, tmp_path)).split())
     assert "menilai diri 100,00 · penilaian independen" in text

@@ -6,12 +6,14 @@ import io
 import json
 import random
 import uuid
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlite_utils import Database
 
+from survey_app.core import checks
 from survey_app.core.instruments import Instrument
+from survey_app.store import checks as store_checks
 from survey_app.store import records
 from survey_app.store.connection import transaction
 
@@ -164,6 +166,8 @@ def seed(db: Database, photo_dir: str, seed: int = 2026, visits: int = VISITS) -
         _one_visit(
             db, rng, insts, svc, (evaluator_id, supervisor), day, quality[svc["opd_id"]], photo_dir
         )
+    if visits:  # the checks beside them; none for the bare world the tests build on
+        _seed_checks(db, rng, quality)
     return visits
 
 
@@ -299,3 +303,101 @@ def demo_photo(rng: random.Random, caption: str) -> bytes:
     buf = io.BytesIO()
     image.save(buf, "JPEG", quality=80)
     return buf.getvalue()
+
+
+# Checks in the demo: two channel probes of every OPD by evaluators from elsewhere,
+# the supervisor's desk review of two OPDs, and the Disdukcapil officer's own
+# assessment (self-assessed: shown beside the independent figures, never in them).
+PROBE_CHANNELS = ("telepon", "whatsapp", "email", "web", "sosmed", "pengaduan", "lapor")
+DESK_REVIEWED = ("disdukcapil", "dpmptsp")
+SELF_ASSESSED = "disdukcapil"
+
+
+def _seed_checks(db: Database, rng: random.Random, quality: dict[int, float]) -> int:
+    """Store the demo checks; return how many."""
+    insts = {i.id: i for i in records.current_instruments(db, kind=None)}
+    people = {r["username"]: dict(r) for r in db.execute("select * from users")}
+    evaluators = [u for u in people.values() if u["role"] == "evaluator"]
+    stored = 0
+    for opd_id, q in quality.items():
+        for channel in rng.sample(PROBE_CHANNELS, 2):
+            who = rng.choice([e for e in evaluators if e["opd_id"] != opd_id])
+            _store_check(db, _probe(rng, insts["saluran"], opd_id, channel, q), who)
+            stored += 1
+    for slug in DESK_REVIEWED:
+        opd_id = records.opd_by_slug(db, slug)["id"]
+        desk = _desk(rng, insts["tinjauan"], opd_id, quality[opd_id])
+        _store_check(db, desk, people["supervisor"])
+        stored += 1
+    officer = next(u for u in people.values() if u["role"] == "opd")
+    own = records.opd_by_slug(db, SELF_ASSESSED)["id"]
+    hopeful = min(1.0, quality[own] + 0.08)  # an OPD tends to see itself kindly
+    for check in (
+        _desk(rng, insts["tinjauan"], own, hopeful),
+        _checklist(rng, insts["kepatuhan"], own, hopeful),
+        _probe(rng, insts["saluran"], own, "whatsapp", hopeful),
+    ):
+        _store_check(db, check, officer)
+        stored += 1
+    return stored
+
+
+def _probe(rng, inst: Instrument, opd_id: int, channel: str, q: float) -> dict[str, Any]:
+    answers = fake_answers(checks.instrument_for(inst, channel), rng, q)
+    day = _weekday(rng)
+    sent = datetime.combine(day, time(8 + rng.randrange(6), rng.randrange(60)))
+    answered = None
+    if answers.get(f"{channel}_dijawab", answers.get(f"{channel}_dapat_diakses")) == "yes":
+        late = timedelta(minutes=0 if channel == "web" else rng.choice((12, 45, 190, 1500)))
+        answered = (sent + late).strftime("%Y-%m-%dT%H:%M")
+    return {
+        "kind": "probe",
+        "opd_id": opd_id,
+        "channel": channel,
+        "instrument": inst,
+        "answers": answers,
+        "sent_at": sent.strftime("%Y-%m-%dT%H:%M"),
+        "answered_at": answered,
+        "check_date": day.isoformat(),
+    }
+
+
+def _desk(rng, inst: Instrument, opd_id: int, q: float) -> dict[str, Any]:
+    answers = fake_answers(inst, rng, q)
+    for item in inst.items:
+        if item.type == "text":
+            answers[item.id] = "Dokumen diperiksa: " + item.label.get("id")[:120]
+    day = _weekday(rng)
+    return {
+        "kind": "desk",
+        "opd_id": opd_id,
+        "instrument": inst,
+        "answers": answers,
+        "check_date": day.isoformat(),
+    }
+
+
+def _checklist(rng, inst: Instrument, opd_id: int, q: float) -> dict[str, Any]:
+    day = _weekday(rng)
+    return {
+        "kind": "checklist",
+        "opd_id": opd_id,
+        "instrument": inst,
+        "answers": fake_answers(inst, rng, q),
+        "check_date": day.isoformat(),
+    }
+
+
+def _weekday(rng: random.Random) -> date:
+    day = PERIOD[0] + timedelta(days=rng.randrange((PERIOD[1] - PERIOD[0]).days + 1))
+    return day - timedelta(days=max(0, day.weekday() - 4))  # a Saturday or Sunday: that Friday
+
+
+def _store_check(db: Database, spec: dict[str, Any], user: dict[str, Any]) -> None:
+    inst = spec.pop("instrument")
+    name = random.Random(json.dumps(spec, sort_keys=True)).getrandbits(128)
+    ref = {"id": inst.id, "version": inst.version}
+    payload = {**spec, "uuid": str(uuid.UUID(int=name)), "instrument": ref}
+    check = checks.read_check(payload, date.today(), user["id"])
+    scores = checks.check_scores({"channel": check.channel, "answers": check.answers}, inst)
+    store_checks.insert(db, check, scores, user)
