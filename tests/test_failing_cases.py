@@ -20,6 +20,7 @@ def gen_item(definition: dict):
     item = {"id": "soal", "label": {"id": "Soal", "en": "Question"}, **definition}
     if item["type"] in ("yesno", "choice"):
         item |= {"finding": {"id": "T", "en": "F"}, "recommendation": {"id": "R", "en": "R"}}
+        item["tags"] = {**item.get("tags", {}), "ombudsman": "proses"}
     inst = build(
         {
             "id": "kasus",

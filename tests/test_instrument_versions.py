@@ -118,3 +118,32 @@ def test_the_negation_check_catches_the_old_bribe_question():
     item = load_file(OLD_KUNJUNGAN).item("tanpa_imbalan")
     assert NEGATIONS.search(main_clause(item.label.id))
     assert NEGATIONS.search(main_clause(item.label.en))
+
+
+def test_retagging_a_used_version_for_the_rapor_needs_no_new_version(old_db, tmp_path):
+    """The Ombudsman tag is left out of the content hash: a version with visits takes new tags."""
+    gen_visit(old_db, 1)
+    text = OLD_KUNJUNGAN.read_text("utf-8")
+    assert "produk_diperoleh" in text and "ombudsman: output}" in text
+    retagged = tmp_path / "kunjungan-v1.yaml"
+    retagged.write_text(text.replace("ombudsman: output}", "ombudsman: proses}"), "utf-8")
+    assert records.sync_instruments(old_db, [load_file(retagged)]) == []
+    assert records.instrument(old_db, "kunjungan", 1).item("produk_diperoleh").tags == {
+        "dimension": "kesesuaian_harapan",
+        "component": "produk",
+        "ombudsman": "proses",
+    }
+    # any other change to the same version is still refused
+    changed = tmp_path / "changed.yaml"
+    changed.write_text(text.replace("weight: 2", "weight: 3"), "utf-8")
+    assert "raise 'version' to 2" in records.sync_instruments(old_db, [load_file(changed)])[0]
+
+
+def test_a_version_stored_before_the_tag_existed_still_scores(old_db):
+    visit_uuid = gen_visit(old_db, 1, tanpa_imbalan="no")
+    stored = old_db.execute("select definition from instruments where id = 'kunjungan'").fetchone()
+    bare = re.sub(r', "ombudsman": "[a-z]+"', "", stored[0])
+    assert '"ombudsman"' not in bare
+    old_db.execute("update instruments set definition = ? where id = 'kunjungan'", [bare])
+    records._instrument_cache.clear()
+    assert failed(old_db, visit_uuid) == ["kunjungan.tanpa_imbalan"]

@@ -23,7 +23,7 @@ sections:
         na: true
         required: true
         label: {id: "Papan informasi ada", en: "Information board present"}
-        tags: {dimension: akses_informasi, component: persyaratan}
+        tags: {dimension: akses_informasi, component: persyaratan, ombudsman: input}
         finding: {id: "Tidak ada papan", en: "No board"}
         recommendation: {id: "Pasang papan", en: "Put up a board"}
       - id: skala
@@ -34,7 +34,7 @@ sections:
           - {id: "Cukup", en: "Fair"}
           - {id: "Baik", en: "Good"}
           - {id: "Sangat baik", en: "Very good"}
-        tags: {unsur: U9}
+        tags: {unsur: U9, ombudsman: input}
       - id: rinci
         type: text
         relevant: "papan = 'no'"
@@ -152,8 +152,8 @@ def test_valid_example_loads(tmp_path):
             "sections[0].items[0] (papan): fails_on must be 'yes' or 'no', not 'maybe'",
         ),
         (
-            "        tags: {unsur: U9}",
-            "        tags: {unsur: U9}\n        fails_on: 'yes'",
+            "        tags: {unsur: U9, ombudsman: input}",
+            "        tags: {unsur: U9, ombudsman: input}\n        fails_on: 'yes'",
             27,
             "sections[0].items[1] (skala): fails_on is only for yesno items",
         ),
@@ -221,3 +221,62 @@ def test_relevant_answers_drop_hidden_items(tmp_path):
     inst = load_file(write(tmp_path, VALID))
     assert inst.relevant_answers({"papan": "yes", "rinci": "x"}) == {"papan": "yes"}
     assert inst.relevant_answers({"papan": "no", "rinci": "x"}) == {"papan": "no", "rinci": "x"}
+
+
+# --- the Ombudsman dimension of every scored item --------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line", "item"),
+    [
+        ("component: persyaratan, ombudsman: input}", "component: persyaratan}", 15, "papan"),
+        ("tags: {unsur: U9, ombudsman: input}", "tags: {unsur: U9}", 26, "skala"),
+    ],
+)
+def test_a_scored_item_without_an_ombudsman_tag_is_refused_by_file_line_and_item(
+    tmp_path, old, new, line, item
+):
+    path = write(tmp_path, VALID.replace(old, new))
+    errors = errors_of(path)
+    assert any(
+        e.startswith(f"{path}:{line}: ") and f"({item}): a scored item needs tags.ombudsman" in e
+        for e in errors
+    ), errors
+
+
+def test_an_unknown_ombudsman_dimension_is_refused(tmp_path):
+    errors = errors_of(write(tmp_path, VALID.replace("ombudsman: input}", "ombudsman: hasil}", 1)))
+    assert any("(papan): unknown ombudsman 'hasil'" in e for e in errors), errors
+
+
+def test_an_unscored_item_needs_no_ombudsman_tag(tmp_path):
+    # a scale4 without an unsur scores nothing; a text item never does
+    inst = load_file(write(tmp_path, VALID.replace("tags: {unsur: U9, ombudsman: input}", "")))
+    assert not inst.item("skala").scored and not inst.item("rinci").scored
+
+
+def test_every_scored_item_shipped_or_kept_for_old_visits_has_an_ombudsman_dimension():
+    files = sorted((ROOT / "instruments").glob("*.yaml")) + [ROOT / "tests/data/kunjungan-v1.yaml"]
+    for path in files:
+        inst = load_file(path)
+        scored = [i for i in inst.items if i.scored]
+        assert scored and all(i.tags["ombudsman"] in inst_mod.OMBUDSMAN for i in scored), path
+
+
+def test_the_ombudsman_tag_is_not_part_of_the_content_hash(tmp_path):
+    """Tagging a version that already has visits changes nothing they were scored on."""
+    tagged = load_file(write(tmp_path, VALID))
+    untagged = VALID.replace(", ombudsman: input}", "}")
+    retagged = VALID.replace("ombudsman: input}", "ombudsman: pengaduan}")
+    untagged_inst = inst_mod.build(__import__("yaml").safe_load(untagged), stored=True)
+    assert untagged_inst.content_hash == tagged.content_hash
+    assert load_file(write(tmp_path, retagged, "b.yaml")).content_hash == tagged.content_hash
+    changed = VALID.replace("weight", "weight").replace("required: true", "required: false")
+    assert load_file(write(tmp_path, changed, "c.yaml")).content_hash != tagged.content_hash
+
+
+def test_a_stored_definition_from_before_the_tag_still_builds():
+    raw = __import__("yaml").safe_load(VALID.replace(", ombudsman: input}", "}"))
+    with pytest.raises(InstrumentInvalid):
+        inst_mod.build(raw)
+    assert "ombudsman" not in inst_mod.build(raw, stored=True).item("papan").tags

@@ -21,7 +21,7 @@ def yesno(item_id, weight=1, dimension="akses_informasi", component="persyaratan
         "label": label(item_id),
         "finding": label("f"),
         "recommendation": label("r"),
-        "tags": {"dimension": dimension, "component": component},
+        "tags": {"dimension": dimension, "component": component, "ombudsman": "input"},
         **extra,
     }
 
@@ -48,7 +48,7 @@ def gen_skm(weights=None):
             "type": "scale4",
             "label": label(f"U{n}"),
             "points": points,
-            "tags": {"unsur": f"U{n}"},
+            "tags": {"unsur": f"U{n}", "ombudsman": "proses"},
         }
         for n in range(1, 10)
     ]

@@ -19,7 +19,7 @@ from flask.cli import AppGroup, with_appcontext
 from sqlite_utils import Database
 
 from survey_app.cli.common import DATE, domain_errors
-from survey_app.findings import figures, render
+from survey_app.findings import figures, rapor, render
 from survey_app.store import records
 from survey_app.store.connection import connect
 from survey_app.web.database import get_db
@@ -106,6 +106,22 @@ def city_command(date_from, date_to, out, lang):
     photo_dir = current_app.config["PHOTOS_DIR"]
     rendered = render.official_city_pdf(get_db(), start, end, photo_dir, _official(), lang)
     _write(rendered, _target(out, render.city_filename(start, end)))
+
+
+@findings_group.command("rapor")
+@click.argument("slug")
+@PERIOD_FROM
+@PERIOD_TO
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@LANG
+@domain_errors
+def rapor_command(slug, date_from, date_to, out, lang):
+    """The Ombudsman readiness report (rapor) of one OPD, or of the city with SLUG 'city'."""
+    start, end = _span(date_from, date_to)
+    target = None if slug == "city" else slug
+    photo_dir = current_app.config["PHOTOS_DIR"]
+    rendered = rapor.official_rapor_pdf(get_db(), target, start, end, photo_dir, _official(), lang)
+    _write(rendered, _target(out, rapor.filename(target, start, end)))
 
 
 @findings_group.command("all-opds")

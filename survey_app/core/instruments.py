@@ -47,6 +47,9 @@ COMPONENTS = (
     "maklumat",
 )
 UNSUR = tuple(f"U{n}" for n in range(1, 10))
+# The four dimensions of the Ombudsman's opinion (2022-2024 and Penilaian Maladministrasi
+# from 2025): every scored item says which one it feeds, as the tag `ombudsman`.
+OMBUDSMAN = ("input", "proses", "output", "pengaduan")
 SCHEMES = ("ombudsman-2015", "ombudsman-2022", "skm-2017")
 ROLES = ("arrival", "ticket", "service_start", "service_end", "fee_asked", "narrative")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -118,6 +121,11 @@ class Item:
         return value in self.passes
 
     @property
+    def scored(self) -> bool:
+        """Whether the item counts in a score: checkable, or an SKM unsur on the 1-4 scale."""
+        return self.checkable or (self.type == "scale4" and "unsur" in self.tags)
+
+    @property
     def takes_photos(self) -> bool:
         """Whether evidence photos may be attached: always, or to explain a failing answer."""
         return self.photo or self.type == "photo" or self.checkable
@@ -183,9 +191,39 @@ class Kept(dict):
 
 
 def content_hash(definition: Mapping[str, Any]) -> str:
-    """Stable hash of a parsed definition (key order and formatting ignored)."""
-    canonical = json.dumps(definition, sort_keys=True, ensure_ascii=False)
+    """Stable hash of a parsed definition (key order and formatting ignored).
+
+    The items' `ombudsman` tags are left out: they say which Ombudsman dimension
+    an item feeds in the readiness report (rapor) and change nothing a visit was
+    asked, answered or scored on, so tagging (or re-tagging) a version that has
+    visits needs no new version, and a definition without them hashes as before.
+    """
+    canonical = json.dumps(_without_ombudsman(definition), sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _without_ombudsman(definition: Mapping[str, Any]) -> Any:
+    """A copy of the definition with each item's tags.ombudsman dropped (an empty tags kept out)."""
+    sections = definition.get("sections")
+    if not isinstance(sections, list):
+        return definition
+    copied = []
+    for section in sections:
+        items = section.get("items") if isinstance(section, dict) else None
+        if not isinstance(items, list):
+            copied.append(section)
+            continue
+        kept = []
+        for item in items:
+            tags = item.get("tags") if isinstance(item, dict) else None
+            if isinstance(tags, dict) and "ombudsman" in tags:
+                rest = {k: v for k, v in tags.items() if k != "ombudsman"}
+                item = {k: v for k, v in item.items() if k != "tags"} | (
+                    {"tags": rest} if rest else {}
+                )
+            kept.append(item)
+        copied.append({**section, "items": kept})
+    return {**definition, "sections": copied}
 
 
 # --- YAML with line numbers -------------------------------------------------
@@ -247,12 +285,16 @@ def load_file(path: str | Path) -> Instrument:
     return build(raw, source=str(path))
 
 
-def build(raw: Any, source: str = "<definition>") -> Instrument:
+def build(raw: Any, source: str = "<definition>", stored: bool = False) -> Instrument:
     """Validate a parsed definition and build the Instrument.
+
+    `stored` is for a version read back from the database: one stored before
+    the `ombudsman` tag was required is still built (its visits still score
+    and print); a file is always held to it.
 
     :raises InstrumentInvalid: listing every problem found.
     """
-    checker = _Checker(source)
+    checker = _Checker(source, require_ombudsman=not stored)
     instrument = checker.instrument(raw)
     if checker.errors:
         raise InstrumentInvalid(checker.errors)
@@ -289,8 +331,9 @@ def _duplicate_ids(instruments: Iterable[Instrument]) -> list[str]:
 class _Checker:
     """Walks a parsed definition, collecting every error instead of stopping."""
 
-    def __init__(self, source: str):
+    def __init__(self, source: str, require_ombudsman: bool = True):
         self.source = source
+        self.require_ombudsman = require_ombudsman
         self.errors: list[str] = []
 
     def error(self, container: Any, key: Any, path: str, message: str) -> None:
@@ -510,7 +553,12 @@ class _Checker:
         if not isinstance(tags, dict):
             self.error(raw, "tags", path, "tags must be a mapping")
             return {}
-        allowed = {"dimension": DIMENSIONS, "component": COMPONENTS, "unsur": UNSUR}
+        allowed = {
+            "dimension": DIMENSIONS,
+            "component": COMPONENTS,
+            "unsur": UNSUR,
+            "ombudsman": OMBUDSMAN,
+        }
         for key, value in tags.items():
             if key not in allowed:
                 self.error(tags, key, path, f"unknown tag '{key}'")
@@ -575,6 +623,13 @@ class _Checker:
         return {"min": low, "max": high}
 
     def checkable_keys(self, raw: dict, path: str, item: Item) -> None:
+        if item.scored and self.require_ombudsman and "ombudsman" not in item.tags:
+            self.error(
+                raw,
+                "tags",
+                path,
+                "a scored item needs tags.ombudsman (one of " + ", ".join(OMBUDSMAN) + ")",
+            )
         if item.checkable:
             for key in ("finding", "recommendation"):
                 if key not in raw:

@@ -138,7 +138,11 @@ STANDARD_ITEMS = {
             "Layanan selesai dalam waktu maksimal yang dipublikasikan",
             "Service completed within the published maximum time",
         ),
-        tags={"dimension": "kesesuaian_harapan", "component": "jangka_waktu"},
+        tags={
+            "dimension": "kesesuaian_harapan",
+            "component": "jangka_waktu",
+            "ombudsman": "proses",
+        },
         finding=Label(
             "Lama layanan melebihi waktu maksimal dalam standar pelayanan.",
             "The service took longer than the maximum time in the service standard.",
@@ -156,7 +160,7 @@ STANDARD_ITEMS = {
             "Biaya yang diminta tidak melebihi tarif yang dipublikasikan",
             "Fee asked no higher than the published tariff",
         ),
-        tags={"dimension": "kesesuaian_harapan", "component": "biaya"},
+        tags={"dimension": "kesesuaian_harapan", "component": "biaya", "ombudsman": "proses"},
         finding=Label(
             "Biaya yang diminta melebihi tarif dalam standar pelayanan (potensi pungli).",
             "The fee asked was above the tariff in the service standard (possible illegal levy).",
@@ -217,11 +221,42 @@ class Band:
 
 
 @dataclass(frozen=True)
+class Condition:
+    """A qualifier a scheme adds to its band when the follow-ups allow ("Tanpa Maladministrasi")."""
+
+    code: str
+    label: Label
+    must_be_verified: str  # "all" follow-ups, or those "due"
+    overdue_max: int
+    confirmed: bool = True
+
+    def met(self, follow_ups: Sequence[Mapping[str, Any]], today: str) -> bool:
+        """Whether follow-ups ({status, due_date}) meet it on the ISO date `today`."""
+        open_ = [f for f in follow_ups if f["status"] != "verified"]
+        # marked done by the OPD and awaiting verification: not verified, but not overdue
+        overdue = [f for f in open_ if f["status"] != "done" and f["due_date"] < today]
+        must = (
+            open_
+            if self.must_be_verified == "all"
+            else [f for f in open_ if f["due_date"] <= today]
+        )
+        return not must and len(overdue) <= self.overdue_max
+
+
+@dataclass(frozen=True)
 class Scheme:
     id: str
     title: Label
     measure: str
     bands: tuple[Band, ...]
+    condition: Condition | None = None
+
+    @property
+    def confirmed(self) -> bool:
+        """Whether every cut-off (and the condition) is settled in public sources."""
+        return all(b.confirmed for b in self.bands) and (
+            self.condition is None or self.condition.confirmed
+        )
 
     def band(self, value: float | Fraction | None) -> Band | None:
         """The band a value falls in, after rounding to two decimals."""
@@ -236,10 +271,102 @@ def _label(raw: Mapping | None) -> Label | None:
     return Label(raw["id"], raw["en"]) if raw else None
 
 
-@cache
-def load_schemes() -> dict[str, Scheme]:
-    """Read the band tables of schemes.yaml (once per process)."""
-    raw = yaml.safe_load(SCHEMES_FILE.read_text(encoding="utf-8"))
+ZONES = ("merah", "kuning", "hijau")
+MEASURES = {"compliance": 0, "ikm_converted": 25}  # each measure's floor
+
+
+class SchemesInvalid(Exception):
+    """schemes.yaml with one or more problems; `errors` lists them all."""
+
+    def __init__(self, errors: list[str]):
+        super().__init__("\n".join(errors))
+        self.errors = errors
+
+
+def _is_label(raw: Any) -> bool:
+    return isinstance(raw, dict) and all(
+        isinstance(raw.get(loc), str) and raw[loc].strip() for loc in ("id", "en")
+    )
+
+
+def validate_schemes(raw: Any) -> list[str]:
+    """Every problem of a parsed schemes file: titles and labels in id and en, a known
+    measure and zones, unique codes, `min`s listed in rising order from the measure's
+    floor, `confirmed` a yes/no, and a well-formed condition."""
+    if not isinstance(raw, dict) or not raw:
+        return ["schemes: the file must map scheme ids to schemes"]
+    errors = []
+    for scheme_id, spec in raw.items():
+        where = f"{scheme_id}"
+        if not isinstance(spec, dict):
+            errors.append(f"{where}: a scheme must be a mapping")
+            continue
+        if not _is_label(spec.get("title")):
+            errors.append(f"{where}: title needs 'id' and 'en' texts")
+        if spec.get("measure") not in MEASURES:
+            errors.append(f"{where}: unknown measure {spec.get('measure')!r}")
+        bands = spec.get("bands")
+        if not isinstance(bands, list) or len(bands) < 2:
+            errors.append(f"{where}: a scheme needs at least two bands")
+            continue
+        mins, codes = [], []
+        for n, band in enumerate(bands):
+            at = f"{where}.bands[{n}]"
+            if not isinstance(band, dict):
+                errors.append(f"{at}: a band must be a mapping")
+                continue
+            code = band.get("code")
+            if not isinstance(code, str) or not code or code in codes:
+                errors.append(f"{at}: missing or repeated code {code!r}")
+            codes.append(code)
+            if band.get("zone") not in ZONES:
+                errors.append(f"{at}: unknown zone {band.get('zone')!r}")
+            if not _is_label(band.get("label")):
+                errors.append(f"{at}: label needs 'id' and 'en' texts")
+            if "kinerja" in band and not _is_label(band["kinerja"]):
+                errors.append(f"{at}: kinerja needs 'id' and 'en' texts")
+            if not isinstance(band.get("confirmed", True), bool):
+                errors.append(f"{at}: confirmed must be true or false")
+            low = band.get("min")
+            if isinstance(low, bool) or not isinstance(low, int | float):
+                errors.append(f"{at}: min must be a number")
+                continue
+            if mins and low <= mins[-1]:
+                errors.append(f"{at}: min {low} is not above the band before ({mins[-1]})")
+            mins.append(low)
+        floor = MEASURES.get(spec.get("measure"))
+        if mins and floor is not None and mins[0] != floor:
+            errors.append(f"{where}: the first band must start at {floor}, not {mins[0]}")
+        if mins and mins[-1] > 100:
+            errors.append(f"{where}: a band starts above 100")
+        if "condition" in spec:
+            errors.extend(_condition_errors(f"{where}.condition", spec["condition"]))
+    return errors
+
+
+def _condition_errors(at: str, cond: Any) -> list[str]:
+    if not isinstance(cond, dict):
+        return [f"{at}: a condition must be a mapping"]
+    errors = []
+    if not isinstance(cond.get("code"), str) or not cond["code"]:
+        errors.append(f"{at}: missing code")
+    if not _is_label(cond.get("label")):
+        errors.append(f"{at}: label needs 'id' and 'en' texts")
+    rule = cond.get("follow_ups")
+    if not isinstance(rule, dict) or rule.get("must_be_verified") not in ("all", "due"):
+        errors.append(f"{at}: follow_ups.must_be_verified must be 'all' or 'due'")
+    elif not isinstance(rule.get("overdue_max"), int) or rule["overdue_max"] < 0:
+        errors.append(f"{at}: follow_ups.overdue_max must be a whole number >= 0")
+    if not isinstance(cond.get("confirmed", True), bool):
+        errors.append(f"{at}: confirmed must be true or false")
+    return errors
+
+
+def build_schemes(raw: Any) -> dict[str, Scheme]:
+    """Validated schemes from a parsed file; SchemesInvalid lists every problem."""
+    errors = validate_schemes(raw)
+    if errors:
+        raise SchemesInvalid(errors)
     schemes = {}
     for scheme_id, spec in raw.items():
         bands = sorted(
@@ -256,8 +383,28 @@ def load_schemes() -> dict[str, Scheme]:
             ),
             key=lambda b: b.min,
         )
-        schemes[scheme_id] = Scheme(scheme_id, _label(spec["title"]), spec["measure"], tuple(bands))
+        cond = spec.get("condition")
+        condition = (
+            Condition(
+                cond["code"],
+                _label(cond["label"]),
+                cond["follow_ups"]["must_be_verified"],
+                cond["follow_ups"]["overdue_max"],
+                cond.get("confirmed", True),
+            )
+            if cond
+            else None
+        )
+        schemes[scheme_id] = Scheme(
+            scheme_id, _label(spec["title"]), spec["measure"], tuple(bands), condition
+        )
     return schemes
+
+
+@cache
+def load_schemes() -> dict[str, Scheme]:
+    """Read and validate the band tables of schemes.yaml (once per process)."""
+    return build_schemes(yaml.safe_load(SCHEMES_FILE.read_text(encoding="utf-8")))
 
 
 def sample_size(population: int) -> int:

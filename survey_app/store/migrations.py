@@ -424,7 +424,9 @@ def _built(db: Database, built: dict, inst_id: str, version: int):
             "select source, definition from instruments where id = ? and version = ?",
             [inst_id, version],
         ).fetchone()
-        built[(inst_id, version)] = instruments.build(orjson.loads(definition), source=source)
+        built[(inst_id, version)] = instruments.build(
+            orjson.loads(definition), source=source, stored=True
+        )
     return built[(inst_id, version)]
 
 

@@ -78,7 +78,12 @@ def sync_instruments(db: Database, loaded: Iterable[Instrument]) -> list[str]:
     for inst in loaded:
         table = db.table("instruments")
         row = _get(table, (inst.id, inst.version))
+        definition = json.dumps(inst.definition, ensure_ascii=False)
         if row and row["content_hash"] == inst.content_hash:
+            if row["definition"] != definition:
+                # Same content, other Ombudsman tags (left out of the hash): keep the file's.
+                table.update((inst.id, inst.version), {"definition": definition})
+                _instrument_cache.clear()
             continue
         if row and _version_used(db, inst.id, inst.version):
             problems.append(
@@ -93,7 +98,7 @@ def sync_instruments(db: Database, loaded: Iterable[Instrument]) -> list[str]:
                 "title": inst.title.id,
                 "scheme": inst.scheme,
                 "content_hash": inst.content_hash,
-                "definition": json.dumps(inst.definition, ensure_ascii=False),
+                "definition": definition,
                 "source": inst.source,
                 "loaded_at": now(),
                 "retired": 0,
@@ -156,7 +161,9 @@ def instruments(db: Database, refs: Sequence[tuple[str, int]]) -> list[Instrumen
                 "select definition from instruments where id = ? and version = ?",
                 [inst_id, version],
             ).fetchone()[0]
-            _instrument_cache[key] = inst_mod.build(json.loads(definition), source=row["source"])
+            _instrument_cache[key] = inst_mod.build(
+                json.loads(definition), source=row["source"], stored=True
+            )
         found.append(_instrument_cache[key])
     return found
 

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DateField, SelectField
 from wtforms.validators import Optional, ValidationError
 
-from survey_app.findings import exports, render
+from survey_app.findings import exports, rapor, render
 from survey_app.store import opds, records, summaries, visit_lists
 from survey_app.store import quality as quality_reads
 from survey_app.store.records import VisitFilter
@@ -161,6 +161,28 @@ def city_pdf():
         get_db(), f["date_from"], f["date_to"], **_official_args(), locale=f["lang"]
     )
     return _pdf(rendered, render.city_filename(f["date_from"], f["date_to"]))
+
+
+@bp.route("/rapor/<slug>.pdf")
+@login_required("supervisor", "admin")
+def rapor_pdf(slug: str):
+    """The Ombudsman readiness report (rapor) of one OPD for the period."""
+    f = _filters()
+    rendered = rapor.official_rapor_pdf(
+        get_db(), slug, f["date_from"], f["date_to"], **_official_args(), locale=f["lang"]
+    )
+    return _pdf(rendered, rapor.filename(slug, f["date_from"], f["date_to"]))
+
+
+@bp.route("/rapor-city.pdf")
+@login_required("supervisor", "admin")
+def rapor_city_pdf():
+    """The city's Ombudsman readiness report, the OPDs ranked by readiness."""
+    f = _filters()
+    rendered = rapor.official_rapor_pdf(
+        get_db(), None, f["date_from"], f["date_to"], **_official_args(), locale=f["lang"]
+    )
+    return _pdf(rendered, rapor.filename(None, f["date_from"], f["date_to"]))
 
 
 @bp.route("/export/<fmt>")
