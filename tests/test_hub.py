@@ -181,6 +181,7 @@ def test_hub_cli_registers_ranks_and_reports(seeded, db, hub_app, tmp_path):
     assert made.exit_code == 0, made.output
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
     assert "Kota Jambi" in text and "Peringkat pemerintah daerah" in text
+    assert "Prakiraan, bukan opini Ombudsman." in text and "Kualitas Sedang" in text
 
 
 def test_hub_screens_need_a_hub_user_and_show_the_rankings(seeded, db, hub_app):
@@ -310,3 +311,19 @@ def test_ombudsman_readiness_per_government_recomputed_from_the_raw_answers(seed
     assert opinion["scheme"] == "ombudsman-2025" and opinion["condition"]["met"] is False
     assert [o["rank"] for o in gov["opds"]] == list(range(1, len(gov["opds"]) + 1))
     assert doc["schemes_unconfirmed"]  # the 2025 cut-offs are estimates
+
+
+def test_the_readiness_screen_ranks_governments_as_a_forecast(seeded, db, hub_app):
+    token = register(hub_app)
+    forward_all(db, hub_app, token)
+    hub = hub_db(hub_app)
+    governments.create_user(hub, "analis", "rahasia-panjang")
+    hub.close()
+    client = hub_app.test_client()
+    period = "from=2020-01-01&to=2030-12-31&province=Jambi"
+    assert client.get(f"/hub/rapor?{period}").status_code == 302
+    client.post("/hub/login", data={"username": "analis", "password": "rahasia-panjang"})
+    page = client.get(f"/hub/rapor?{period}").get_data(as_text=True)
+    assert "Prakiraan, bukan opini Ombudsman." in page
+    assert 'data-government="kota-jambi"' in page and 'data-opd="kota-jambi/disdukcapil"' in page
+    assert "Kualitas Sedang" in page and '<sup class="unconfirmed">*</sup>' in page
