@@ -32,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from survey_app.core.hub_client import post_batch  # noqa: E402
 from survey_app.core.instruments import load_directory  # noqa: E402
 from survey_app.findings import hub as hub_findings  # noqa: E402
+from survey_app.findings import hub_rapor  # noqa: E402
 from survey_app.store import outbox  # noqa: E402
 from survey_app.store.connection import connect  # noqa: E402
 from survey_app.store.hub import governments, receive, schema  # noqa: E402
@@ -124,7 +125,8 @@ def baselines(cluster: Cluster, frozen: list[dict], results: dict) -> None:
                 rows[first : first + 500],
             )
             db.many(
-                "insert into hub_visit_details values (?, ?, ?, ?, ?)", details[first : first + 500]
+                "insert into hub_visit_details values (?, ?, ?, ?, ?, ?)",
+                details[first : first + 500],
             )
     results["insert_s"] = time.perf_counter() - start
     db.execute("truncate hub_visits, hub_visit_details")
@@ -205,6 +207,18 @@ def cold(cluster: Cluster, url: str, province: str | None) -> float:
     return took
 
 
+def readiness(cluster: Cluster, url: str, province: str) -> tuple[float, int]:
+    """The province's Ombudsman readiness view, cold: every visit re-scored from its answers."""
+    cluster.restart()
+    _drop_page_cache()
+    db = open_hub(url)
+    start = time.perf_counter()
+    doc = hub_rapor.readiness(db, *PERIOD, province)
+    took = time.perf_counter() - start
+    db.close()
+    return took, sum(g["counts"]["visits"] for g in doc["governments"])
+
+
 def _drop_page_cache() -> None:
     try:
         os.sync()
@@ -250,6 +264,7 @@ def growth(cluster: Cluster, frozen: list[dict], sizes: list[int]) -> list[dict]
         line["national_warm"] = warm(url, None)
         line["province_cold"] = cold(cluster, url, "P07")
         line["province_warm"] = warm(url, "P07")
+        line["readiness_cold"], line["readiness_visits"] = readiness(cluster, url, "P07")
         line["db_mb"] = database_mb(url)
         print(fmt_growth(line), flush=True)
         out.append(line)
@@ -278,7 +293,8 @@ def fmt_growth(x: dict) -> str:
         f"national {x['national_cold']:.2f} s cold,"
         f" {x['national_warm']:.2f} s warm; province {x['province_cold']:.3f} s cold,"
         f" {x['province_warm']:.3f} s warm; receive {x['forward_rate']:,.0f} visits/s"
-        f" (loaded in {x['load_s']:.0f} s)"
+        f" (loaded in {x['load_s']:.0f} s); province readiness {x['readiness_cold']:.2f} s cold"
+        f" ({x['readiness_visits']:,} visits re-scored)"
     )
 
 

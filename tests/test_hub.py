@@ -181,6 +181,7 @@ def test_hub_cli_registers_ranks_and_reports(seeded, db, hub_app, tmp_path):
     assert made.exit_code == 0, made.output
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
     assert "Kota Jambi" in text and "Peringkat pemerintah daerah" in text
+    assert "Prakiraan, bukan opini Ombudsman." in text and "Kualitas Sedang" in text
 
 
 def test_hub_screens_need_a_hub_user_and_show_the_rankings(seeded, db, hub_app):
@@ -192,6 +193,7 @@ def test_hub_screens_need_a_hub_user_and_show_the_rankings(seeded, db, hub_app):
     hub.close()
     client = hub_app.test_client()
     assert client.get("/hub/").status_code == 302
+    assert client.get("/hub/rapor").status_code == 302
     wrong = client.post("/hub/login", data={"username": "analis", "password": "x"})
     assert wrong.status_code == 400
     client.post("/hub/login", data={"username": "analis", "password": "rahasia-panjang"})
@@ -204,6 +206,11 @@ def test_hub_screens_need_a_hub_user_and_show_the_rankings(seeded, db, hub_app):
     assert scores[0]["rank"] == 1 and scores[0]["government"] == GOV
     csv = client.get(f"/hub/visits.csv?{period}").get_data(as_text=True)
     assert csv.splitlines()[0].startswith("government,uuid,opd") and len(csv.splitlines()) == 31
+    # the Ombudsman readiness view: governments ranked, their OPDs, labelled a forecast
+    page = client.get(f"/hub/rapor?{period}&province=Jambi").get_data(as_text=True)
+    assert "Prakiraan, bukan opini Ombudsman." in page
+    assert 'data-government="kota-jambi"' in page and 'data-opd="kota-jambi/disdukcapil"' in page
+    assert "Kualitas Sedang" in page and '<sup class="unconfirmed">*</sup>' in page
 
 
 def test_photos_travel_as_thumbnails_and_leave_with_a_withdrawn_visit(seeded, db, hub_app):
@@ -225,3 +232,88 @@ def test_photos_travel_as_thumbnails_and_leave_with_a_withdrawn_visit(seeded, db
     left = hub.value("select count(*) from hub_photos where uuid = ?", [rows[0]["uuid"]])
     hub.close()
     assert left == 0
+
+
+def _dimension_scores_from_raw(hub, government, date_from, date_to):
+    """Each Ombudsman dimension's score recomputed from the raw forwarded rows, apart from
+    core/rapor.py: every scored item tagged with a dimension adds weight x credit (a yes/no
+    1 or 0, an SKM answer value/4), plus time and fee kept against the forwarded standard."""
+    from fractions import Fraction
+
+    from survey_app.core import scoring
+    from survey_app.core.instruments import build
+
+    defs = {
+        (r["id"], int(r["version"])): build(json.loads(r["definition"]), stored=True)
+        for r in hub.rows("select id, version, definition from hub_instruments")
+    }
+    sums = {d: [Fraction(0), Fraction(0)] for d in ("input", "proses", "output", "pengaduan")}
+
+    def add(dimension, weight, credit):
+        weight = Fraction(weight).limit_denominator(10**6)
+        sums[dimension][0] += weight
+        sums[dimension][1] += weight * credit
+
+    rows = hub.rows(
+        "select d.instruments, d.answers, d.standard from hub_visits v join hub_visit_details d "
+        "on d.government = v.government and d.uuid = v.uuid where v.government = ? "
+        "and v.status = 'approved' and v.visit_date between ? and ?",
+        [government, date_from, date_to],
+    )
+    for row in rows:
+        answers, standard = json.loads(row["answers"]), json.loads(row["standard"])
+        roles = {}
+        for ref in json.loads(row["instruments"]):
+            inst = defs[(ref["id"], int(ref["version"]))]
+            given = inst.relevant_answers(answers.get(inst.id, {}))
+            for item in inst.items:
+                value = given.get(item.id)
+                if item.role and value not in (None, ""):
+                    roles[item.role] = value
+                dimension = item.tags.get("ombudsman")
+                if not item.scored or not dimension or value in (None, "", "na"):
+                    continue
+                if item.type == "scale4":
+                    add(dimension, item.weight, Fraction(int(value), 4))
+                elif (verdict := item.passed(value)) is not None:
+                    add(dimension, item.weight, 1 if verdict else 0)
+        total = scoring.minutes_between(roles.get("arrival"), roles.get("service_end"))
+        if total is not None and standard["max_minutes"] is not None:
+            add("proses", 1, 1 if total <= standard["max_minutes"] else 0)
+        asked = roles.get("fee_asked")
+        if asked is not None and standard["fee"] is not None:
+            add("proses", 1, 1 if int(asked) <= standard["fee"] else 0)
+    return {d: scoring.round2(100 * c / w) if w else None for d, (w, c) in sums.items()}
+
+
+def test_ombudsman_readiness_per_government_recomputed_from_the_raw_answers(seeded, db, hub_app):
+    from survey_app.findings import hub_rapor
+    from survey_app.findings import rapor as city_rapor
+
+    token = register(hub_app)
+    opd = db.execute("select id from opds where slug = 'disdukcapil'").fetchone()[0]
+    db.execute(  # overdue: the 2025 opinion cannot add "Tanpa Maladministrasi"
+        "insert into follow_ups (opd_id, instrument_id, item_id, action, status, due_date) "
+        "values (?, 'kepatuhan', 'x', 'pasang papan informasi', 'open', '2020-01-31')",
+        [opd],
+    )
+    assert forward_all(db, hub_app, token).refused == 0
+    period = ("2020-01-01", "2030-12-31")
+    hub = hub_db(hub_app)
+    doc = hub_rapor.readiness(hub, *period, "Jambi")
+    raw = _dimension_scores_from_raw(hub, GOV, *period)
+    hub.close()
+    [gov] = doc["governments"]
+    scores = {d["code"]: d["score"] for d in gov["readiness"]["dimensions"]}
+    assert scores == raw and any(raw.values())
+    # the same visits make the same rapor in the city (it has no probes in the demo data)
+    city = city_rapor.city_rapor(db, *period)
+    assert [d["score"] for d in gov["readiness"]["dimensions"]] == [
+        d["score"] for d in city["independent"]["dimensions"]
+    ]
+    assert gov["readiness"]["overall"] == city["independent"]["overall"]
+    assert gov["counts"]["visits"] == city["counts"]["visits"] and "unscored" not in gov["counts"]
+    opinion = gov["readiness"]["forecast"][2]
+    assert opinion["scheme"] == "ombudsman-2025" and opinion["condition"]["met"] is False
+    assert [o["rank"] for o in gov["opds"]] == list(range(1, len(gov["opds"]) + 1))
+    assert doc["schemes_unconfirmed"]  # the 2025 cut-offs are estimates

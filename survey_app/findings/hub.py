@@ -20,7 +20,7 @@ from typing import Any
 from markupsafe import Markup
 
 from survey_app.core import formatting, scoring
-from survey_app.findings import charts, figures, periods, render
+from survey_app.findings import charts, figures, hub_rapor, periods, render
 from survey_app.findings.figures import SKM, scheme_table
 from survey_app.store import summaries
 from survey_app.store.hub import figures as hub_figures
@@ -277,6 +277,7 @@ def province_pdf(
 ) -> render.Rendered:
     """The province (or national) report: governments ranked, distributions, trend."""
     doc = overview(db, date_from, date_to, province)
+    doc["readiness"] = hub_rapor.readiness(db, date_from, date_to, province)
     number = lambda v: formatting.number(v, 2, locale)  # noqa: E731
     bars = [
         charts.Bar(g["name"][:30], f["compliance"], (f["zone"] or {}).get("zone"))

@@ -218,7 +218,7 @@ def _visit_data(
         return {}
     rows = db.execute(
         "select v.uuid, v.visit_date, v.reviewed_at, v.brief, o.slug, o.name, o.kind, "
-        "s.slug as service from visits v join opds o on o.id = v.opd_id "
+        "s.slug as service, s.max_minutes, s.fee from visits v join opds o on o.id = v.opd_id "
         f"join services s on s.id = v.service_id where v.status = 'approved' "
         f"and v.uuid in ({_in(uuids)})",
         uuids,
@@ -233,6 +233,8 @@ def _visit_data(
             {
                 "opd": {"slug": r["slug"], "name": r["name"], "kind": r["kind"]},
                 "service": r["service"],
+                # the service standard the visit was scored against (time and fee kept)
+                "standard": {"max_minutes": r["max_minutes"], "fee": r["fee"]},
                 "visit_date": r["visit_date"],
                 "reviewed_at": r["reviewed_at"],
                 "instruments": instruments.get(r["uuid"], []),

@@ -21,7 +21,7 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from survey_app.findings import hub as hub_figures
-from survey_app.findings import render
+from survey_app.findings import hub_rapor, render
 from survey_app.store.hub import figures as hub_reads
 from survey_app.store.hub import governments
 from survey_app.web.forms import Form
@@ -87,6 +87,17 @@ def index():
     doc = hub_figures.overview(get_hub(), date_from, date_to, province, kind)
     provinces = governments.provinces(get_hub())
     return render_template("hub/index.html", doc=doc, provinces=provinces)
+
+
+@bp.route("/rapor")
+@hub_login_required
+def rapor():
+    """The Ombudsman readiness view: governments ranked by readiness, their OPDs, a forecast."""
+    date_from, date_to = _period()
+    province = request.args.get("province") or None
+    doc = hub_rapor.readiness(get_hub(), date_from, date_to, province)
+    provinces = governments.provinces(get_hub())
+    return render_template("hub/rapor.html", doc=doc, provinces=provinces)
 
 
 @bp.route("/report.pdf")

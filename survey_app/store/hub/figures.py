@@ -147,3 +147,30 @@ def export_visits(
         "order by v.government, v.visit_date, v.uuid",
         params,
     )
+
+
+def rapor_visits(
+    db: HubDB, date_from: str | None, date_to: str | None, province: str | None = None
+) -> list[dict[str, Any]]:
+    """Each approved visit of the period with what scores it again: its government and OPD,
+    instrument versions, answers and service standard (JSON text), for the readiness view."""
+    where, params = _where(date_from, date_to, province)
+    return db.rows(
+        "select v.government, v.opd, v.uuid, d.instruments, d.answers, d.standard "
+        "from hub_visits v join hub_visit_details d on d.government = v.government "
+        f"and d.uuid = v.uuid where {where} order by v.government, v.opd, v.uuid",
+        params,
+    )
+
+
+def rapor_follow_ups(db: HubDB, province: str | None = None) -> list[dict[str, Any]]:
+    """Every follow-up action not withdrawn: its government, OPD, state, due date, detail."""
+    sql = (
+        "select f.government, f.opd, f.state, f.due_date, f.detail from hub_follow_ups f "
+        "where f.status <> 'withdrawn'"
+    )
+    params: list[Any] = []
+    if province:
+        sql += " and f.government in (select slug from hub_governments where province = ?)"
+        params.append(province)
+    return db.rows(sql + " order by f.government, f.id", params)

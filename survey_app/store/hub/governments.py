@@ -7,10 +7,11 @@ import hashlib
 import secrets
 from collections.abc import Iterable
 
+import orjson
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from survey_app.core.errors import DomainError
-from survey_app.core.instruments import Instrument
+from survey_app.core.instruments import Instrument, build
 from survey_app.store.hub.backend import HubDB
 
 TOKEN_BYTES = 32
@@ -126,14 +127,44 @@ def load_instruments(db: HubDB, loaded: Iterable[Instrument]) -> list[tuple[str,
                 "select content_hash from hub_instruments where id = ? and version = ?",
                 [inst.id, inst.version],
             )
+            definition = orjson.dumps(inst.definition).decode()
             if known is None:
                 db.execute(
-                    "insert into hub_instruments (id, version, title, content_hash, loaded_at) "
-                    "values (?, ?, ?, ?, ?)",
-                    [inst.id, inst.version, inst.title.id, inst.content_hash, now()],
+                    "insert into hub_instruments (id, version, title, content_hash, loaded_at, "
+                    "definition) values (?, ?, ?, ?, ?, ?)",
+                    [inst.id, inst.version, inst.title.id, inst.content_hash, now(), definition],
                 )
                 added.append((inst.id, inst.version))
+            elif known["content_hash"] == inst.content_hash:
+                # the same version: its definition kept (or its Ombudsman tags brought up)
+                db.execute(
+                    "update hub_instruments set definition = ? where id = ? and version = ?",
+                    [definition, inst.id, inst.version],
+                )
     return added
+
+
+_BUILT: dict[tuple[str, int, str], Instrument] = {}
+
+
+def instrument_definitions(db: HubDB) -> dict[tuple[str, int], Instrument]:
+    """(id, version) -> the Instrument, for every version the hub holds a definition of.
+
+    Each is built once per content (the definition text is part of the key, so
+    a re-tagged version is rebuilt).
+    """
+    out = {}
+    rows = db.rows(
+        "select id, version, definition from hub_instruments where definition is not null"
+    )
+    for r in rows:
+        key = (r["id"], int(r["version"]), r["definition"])
+        if key not in _BUILT:
+            if len(_BUILT) > 512:
+                _BUILT.clear()
+            _BUILT[key] = build(orjson.loads(r["definition"]), f"hub:{r['id']}", stored=True)
+        out[(r["id"], int(r["version"]))] = _BUILT[key]
+    return out
 
 
 def known_instruments(db: HubDB) -> dict[tuple[str, int], str]:

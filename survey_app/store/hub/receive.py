@@ -39,9 +39,10 @@ VISITS = (
     "where hub_visits.seq < excluded.seq",
 )
 DETAILS = (
-    "insert into hub_visit_details (government, uuid, instruments, brief, answers)",
+    "insert into hub_visit_details (government, uuid, instruments, brief, answers, standard)",
     "on conflict (government, uuid) do update set "
-    "instruments = excluded.instruments, brief = excluded.brief, answers = excluded.answers",
+    "instruments = excluded.instruments, brief = excluded.brief, answers = excluded.answers, "
+    "standard = excluded.standard",
 )
 # first and last visit date per version: CASE, as SQLite's min()/max() are PostgreSQL's
 # least()/greatest()
@@ -280,14 +281,17 @@ def _visit_row(government: str, record: Mapping[str, Any], at: str) -> tuple:
 
 
 def _detail_row(government: str, record: Mapping[str, Any]) -> tuple:
-    """The instrument versions, brief and answers of a visit, beside its row for the exports."""
+    """The instrument versions, brief, answers and service standard of a visit, beside its
+    row: for the exports and the Ombudsman readiness view."""
     data = record["data"] if record["status"] == "approved" else {}
     insts, brief, answers = data.get("instruments"), data.get("brief"), data.get("answers")
+    standard = data.get("standard")
     return (
         government, record["key"],
         orjson.dumps(insts).decode() if insts else None,
         orjson.dumps(brief).decode() if brief else None,
         orjson.dumps(answers).decode() if answers else None,
+        orjson.dumps(standard).decode() if standard else None,
     )  # fmt: skip
 
 

@@ -72,6 +72,13 @@ VERSIONS: tuple[tuple[str | dict[str, str], ...], ...] = (
         "key text not null, seq bigint not null, content_hash text not null, "
         "received_at text not null, primary key (government, kind, key, seq))",
     ),
+    (
+        # the definition of each version, so a visit's answers are scored again on the hub
+        # (the Ombudsman readiness view) after its file left the instruments directory
+        "alter table hub_instruments add column definition text",
+        # the service standard (max minutes, published fee) a visit was scored against
+        "alter table hub_visit_details add column standard text",
+    ),
 )
 
 
