@@ -140,13 +140,17 @@ def test_follow_ups_are_forwarded_with_their_state(seeded, db, hub_app):
     opd = db.execute("select id from opds where slug = 'disdukcapil'").fetchone()[0]
     db.execute(
         "insert into follow_ups (opd_id, instrument_id, item_id, action, status, due_date) "
-        "values (?, 'kepatuhan', 'x', 'pasang papan informasi', 'open', '2026-12-31')",
-        [opd],
+        "values (?, 'kepatuhan', 'x', 'pasang papan informasi', 'open', '2026-12-31'), "
+        "(?, 'kepatuhan', 'y', 'sediakan kursi roda', 'done', '2026-12-31')",  # marked by the OPD
+        [opd, opd],
     )
     counts = forward_all(db, hub_app, token)
     assert counts.refused == 0
     hub = hub_db(hub_app)
-    assert hub_reads.follow_up_states(hub) == [{"government": GOV, "state": "open", "actions": 1}]
+    assert hub_reads.follow_up_states(hub) == [
+        {"government": GOV, "state": "done", "actions": 1},
+        {"government": GOV, "state": "open", "actions": 1},
+    ]
     hub.close()
 
 

@@ -22,7 +22,10 @@ from survey_app.store.hub.backend import HubDB
 from survey_app.store.hub.schema import UNSUR
 
 KINDS = ("visit", "follow_up")
-STATUSES = ("approved", "withdrawn", "open", "still_open", "verified", "closed", "cancelled")
+# "done": the OPD marked it done; the next approved visit verifies it (web/opd.py).
+STATUSES = (
+    "approved", "withdrawn", "open", "done", "still_open", "verified", "closed", "cancelled"
+)  # fmt: skip
 CHUNK = 500  # keys per IN (...) list
 
 _VISIT_COLUMNS = (
