@@ -263,3 +263,34 @@ def test_for_period_keeps_independent_and_self_assessed_apart(api, db):
     assert [c["uuid"] for c in independent] == [body["uuid"]]
     assert store.for_period(db, "2026-11-01", "2026-11-30", self_assessed=True) == []
     assert store.for_period(db, "2026-12-01", None, self_assessed=False, kind="probe") == []
+
+
+def test_the_demo_has_every_kind_of_check_by_the_rules(app, db):
+    """make run shows probes, desk reviews and a self-assessment, made as the rules allow."""
+    from survey_app.store import demo
+
+    demo.seed(db, app.config["PHOTOS_DIR"])
+    kinds = {
+        (r[0], r[1]): r[2]
+        for r in db.execute("select kind, self_assessed, count(*) from checks group by 1, 2")
+    }
+    two_each = 2 * db.table("opds").count
+    assert kinds == {
+        ("probe", 0): two_each,
+        ("desk", 0): 2,
+        ("checklist", 1): 1,
+        ("desk", 1): 1,
+        ("probe", 1): 1,
+    }
+    mixed = db.execute(
+        "select count(*) from checks c join users u on u.id = c.assessor_id "
+        "where (c.self_assessed = 1) != (u.role = 'opd') "
+        "or (u.role = 'evaluator' and u.opd_id = c.opd_id) "
+        "or (u.role = 'opd' and u.opd_id != c.opd_id)"
+    ).fetchone()[0]
+    assert mixed == 0  # no evaluator probes its own OPD; an OPD assesses only itself
+    probes = "select sent_at, answered_at, check_date from checks where kind = 'probe'"
+    for row in db.execute(probes):
+        assert row["check_date"] == row["sent_at"][:10]
+        assert row["answered_at"] is None or row["answered_at"] >= row["sent_at"]
+        assert dt.date.fromisoformat(row["check_date"]).weekday() < 5

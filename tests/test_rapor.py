@@ -45,7 +45,7 @@ def demo_app(tmp_path_factory):
     db = connect(app.config["DATABASE"])
     migrate(db)
     records.load_instruments_dir(db, app.config["INSTRUMENTS_DIR"])
-    demo.seed(db, app.config["PHOTOS_DIR"])
+    demo.seed(db, app.config["PHOTOS_DIR"], checks=False)
     opd_id = records.opd_by_slug(db, SLUG)["id"]
     failed = actions.failed_items(db, opd_id, *PERIOD)
     supervisor = db.execute("select id from users where role = 'supervisor'").fetchone()[0]
