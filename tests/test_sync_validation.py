@@ -9,7 +9,7 @@ import pytest
 from survey_app.core import sync
 from survey_app.store import records
 from survey_app.store import sync as store_sync
-from survey_app.web.api import check_answers
+from survey_app.web.forms import check_answers
 
 from .test_api import gen_kunjungan, gen_payload
 

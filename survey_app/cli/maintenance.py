@@ -14,8 +14,8 @@ from flask.cli import with_appcontext
 
 from survey_app.cli.common import domain_errors
 from survey_app.store import maintenance
-from survey_app.web.api import check_answers  # the sync API's own answer rules
 from survey_app.web.database import get_db
+from survey_app.web.forms import check_answers  # the sync API's own answer rules
 
 
 @click.command("backup")

@@ -94,7 +94,7 @@ def receive(
 
     A resend of what is stored is answered before anything else is checked
     (it was checked when it was stored). `limits` are the lockout defaults;
-    `check_answers` the answer rules of the web form (web/api.check_answers).
+    `check_answers` the answer rules of the web form (web/forms.check_answers).
     """
     check = core.read_check(payload, dt.date.today(), user["id"])
     row = stored(db, check.uuid)

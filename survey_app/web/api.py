@@ -238,7 +238,7 @@ def post_visit():
     cfg = current_app.config
     limits = (cfg["LOCKOUT_MIN_DAYS"], cfg["LOCKOUT_MAX_PER_QUARTER"])
     try:
-        result = store_sync.receive(get_db(), _json_body(), g.user, limits, check_answers)
+        result = store_sync.receive(get_db(), _json_body(), g.user, limits, forms.check_answers)
     except sync.Refused as refused:
         raise _refusal(refused) from None
     visit = result.visit
@@ -277,7 +277,7 @@ def post_check():
     cfg = current_app.config
     limits = (cfg["LOCKOUT_MIN_DAYS"], cfg["LOCKOUT_MAX_PER_QUARTER"])
     try:
-        result = check_store.receive(get_db(), _json_body(), g.user, limits, check_answers)
+        result = check_store.receive(get_db(), _json_body(), g.user, limits, forms.check_answers)
     except sync.Refused as refused:
         raise _refusal(refused, _CHECK_MESSAGES) from None
     check = result.check
@@ -299,17 +299,6 @@ def list_checks():
     found = check_store.of_assessor(get_db(), g.user["id"])
     keys = ("uuid", "kind", "opd_id", "channel", "check_date", "sent_at", "answered_at", "status")
     return jsonify(checks=[{k: c[k] for k in keys} for c in found])
-
-
-def check_answers(inst, given: dict, with_photos: set[str]) -> tuple[dict, dict]:
-    """One instrument's answers by the web form's own fields, required items included.
-
-    The answer rules core.sync.validate_visit is given; an import passes the same.
-    """
-    cleaned, errors = forms.clean_answers(inst, given)
-    for item in forms.missing_required(inst, cleaned, with_photos):
-        errors.setdefault(item.id, []).append(_("This field is required."))
-    return cleaned, errors
 
 
 def _repeat(row):

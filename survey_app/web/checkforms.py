@@ -14,17 +14,18 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid as uuid_mod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import current_app, g, request
+from flask import current_app, g, render_template, request
 from flask_babel import gettext as _
 
 from survey_app.core import photos, sync
 from survey_app.core.checks import instrument_for
 from survey_app.core.instruments import Instrument
+from survey_app.store import check_views, records
 from survey_app.store import checks as check_store
-from survey_app.store import records
 from survey_app.web import forms
 from survey_app.web.database import get_db
 
@@ -44,17 +45,24 @@ class Filled:
     stored: str | None = None  # the check's uuid once stored
 
 
-def required_answers(inst: Instrument, given: dict, with_photos: set[str]) -> tuple[dict, dict]:
-    """An instrument's answers by the field forms' own rules, required items included."""
-    cleaned, errors = forms.clean_answers(inst, given)
-    for item in forms.missing_required(inst, cleaned, with_photos):
-        errors.setdefault(item.id, []).append(_("This field is required."))
-    return cleaned, errors
-
-
 def part(inst: Instrument, channel: str | None) -> Instrument:
     """What a check answers of its instrument: a probe's channel, else all of it."""
     return instrument_for(inst, channel)
+
+
+def detail(check: dict, photo_url: Callable[[str], str], back: str, back_label: str) -> str:
+    """One stored check read back: its answers by its instrument (a probe's channel), evidence."""
+    db = get_db()
+    inst = records.instrument(db, check["instrument_id"], check["instrument_version"])
+    return render_template(
+        "checks/detail.html",
+        check=check,
+        inst=part(inst, check["channel"]),
+        assessor=check_views.assessor_name(db, check["uuid"]),
+        photo_url=photo_url,
+        back=back,
+        back_label=back_label,
+    )
 
 
 def blank(inst: Instrument) -> Filled:
@@ -131,7 +139,7 @@ def submit(inst: Instrument, kind: str, opd_id: int, extra: dict[str, Any] | Non
     cfg = current_app.config
     limits = (cfg["LOCKOUT_MIN_DAYS"], cfg["LOCKOUT_MAX_PER_QUARTER"])
     try:
-        check_store.receive(get_db(), payload, g.user, limits, required_answers)
+        check_store.receive(get_db(), payload, g.user, limits, forms.check_answers)
     except sync.Refused as refused:
         filled.errors = {k: [str(m) for m in v] for k, v in refused.fields.items()}
         filled.message = _refusal_message(refused)

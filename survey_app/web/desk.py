@@ -89,13 +89,4 @@ def detail(check_uuid: str):
     check = check_store.get(db, check_uuid)
     if check is None or check["kind"] != "desk" or check["self_assessed"]:
         abort(404)
-    inst = records.instrument(db, check["instrument_id"], check["instrument_version"])
-    return render_template(
-        "checks/detail.html",
-        check=check,
-        inst=checkforms.part(inst, check["channel"]),
-        assessor=check_views.assessor_name(db, check_uuid),
-        photo_url=_photo_url,
-        back=url_for(".index"),
-        back_label=_("Desk reviews"),
-    )
+    return checkforms.detail(check, _photo_url, url_for(".index"), _("Desk reviews"))

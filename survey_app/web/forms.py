@@ -8,7 +8,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
@@ -231,6 +231,18 @@ class StartVisitForm(WhereForm):
         today = dt.date.today()
         if field.data and (field.data > today or field.data < today - dt.timedelta(30)):
             raise ValidationError(_l("The date must be within the last 30 days."))
+
+
+def check_answers(inst: Instrument, given: dict, with_photos: set[str]) -> tuple[dict, dict]:
+    """One instrument's answers by the web form's own fields, required items included.
+
+    The answer rules the sync API, the import and the checks' forms all pass on
+    (core.sync.validate_visit, store.checks.receive).
+    """
+    cleaned, errors = clean_answers(inst, given)
+    for item in missing_required(inst, cleaned, with_photos):
+        errors.setdefault(item.id, []).append(gettext("This field is required."))
+    return cleaned, errors
 
 
 def clean_answers(inst: Instrument, answers: dict[str, Any]) -> tuple[dict, dict]:

@@ -205,16 +205,7 @@ def self_detail(check_uuid: str):
     check = check_store.get(db, check_uuid)
     if check is None or not check["self_assessed"] or check["opd_id"] != record["id"]:
         abort(404)
-    inst = records.instrument(db, check["instrument_id"], check["instrument_version"])
-    return render_template(
-        "checks/detail.html",
-        check=check,
-        inst=checkforms.part(inst, check["channel"]),
-        assessor=check_views.assessor_name(db, check_uuid),
-        photo_url=_photo_url,
-        back=url_for(".self_index"),
-        back_label=_("Self-assessment"),
-    )
+    return checkforms.detail(check, _photo_url, url_for(".self_index"), _("Self-assessment"))
 
 
 @bp.route("/photo/<digest>")
