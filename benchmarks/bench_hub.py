@@ -29,13 +29,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from survey_app.core.hub_client import post_batch  # noqa: E402
+from survey_app.core.hub_client import last_seq, post_batch  # noqa: E402
 from survey_app.core.instruments import load_directory  # noqa: E402
 from survey_app.findings import hub as hub_findings  # noqa: E402
 from survey_app.findings import hub_rapor  # noqa: E402
 from survey_app.store import outbox  # noqa: E402
 from survey_app.store.connection import connect  # noqa: E402
-from survey_app.store.hub import governments, receive, schema  # noqa: E402
+from survey_app.store.hub import governments, receive, schema, totals  # noqa: E402
 from survey_app.store.hub.backend import open_hub  # noqa: E402
 from tests.postgres import Cluster  # noqa: E402
 from tests.servers import EXE, free_port  # noqa: E402
@@ -93,7 +93,7 @@ def forwarding(city: Path, cluster: Cluster, work: Path, results: dict) -> list[
     try:
         send = lambda records: post_batch(base, token, records)  # noqa: E731
         start = time.perf_counter()
-        counts = outbox.forward(db, send)
+        counts = outbox.forward(db, send, last_seq=lambda: last_seq(base, token))
         results["forward_s"] = time.perf_counter() - start
         results["forwarded"] = counts.sent
         db.execute("update hub_outbox set sent_at = null, result = null")
@@ -255,9 +255,12 @@ def growth(cluster: Cluster, frozen: list[dict], sizes: list[int]) -> list[dict]
             rows, details = national_rows(frozen, step, have, rng)
             copy_rows(db, rows, details)
             have += step
-        db.execute("vacuum analyze")  # as autovacuum would after a load: index-only scans
         load_s = time.perf_counter() - start
-        line = {"visits": size, "load_s": load_s}
+        start = time.perf_counter()
+        days = totals.rebuild(db)  # COPY went around receive(), which keeps them
+        line = {"visits": size, "load_s": load_s, "days": days}
+        line["totals_s"] = time.perf_counter() - start
+        db.execute("vacuum analyze")  # as autovacuum would after a load: index-only scans
         line["forward_rate"] = receive_rate(db, frozen, size)
         db.close()
         line["national_cold"] = cold(cluster, url, None)
@@ -293,7 +296,8 @@ def fmt_growth(x: dict) -> str:
         f"national {x['national_cold']:.2f} s cold,"
         f" {x['national_warm']:.2f} s warm; province {x['province_cold']:.3f} s cold,"
         f" {x['province_warm']:.3f} s warm; receive {x['forward_rate']:,.0f} visits/s"
-        f" (loaded in {x['load_s']:.0f} s); province readiness {x['readiness_cold']:.2f} s cold"
+        f" (loaded in {x['load_s']:.0f} s, day totals {x['days']:,} rows counted in"
+        f" {x['totals_s']:.1f} s); province readiness {x['readiness_cold']:.2f} s cold"
         f" ({x['readiness_visits']:,} visits re-scored)"
     )
 

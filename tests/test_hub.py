@@ -9,15 +9,18 @@ import base64
 import copy
 import io
 import json
+import math
 import subprocess
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 
 from survey_app.cli import cli
 from survey_app.core.hub_client import HubError
+from survey_app.findings import hub as hub_figures
 from survey_app.store import outbox, records, summaries
 from survey_app.store.hub import figures as hub_reads
-from survey_app.store.hub import governments
+from survey_app.store.hub import governments, schema, totals
 from survey_app.store.hub.backend import open_hub
 from survey_app.web.hub_session import close_hubs
 
@@ -321,3 +324,143 @@ def test_ombudsman_readiness_per_government_recomputed_from_the_raw_answers(seed
     assert opinion["scheme"] == "ombudsman-2025" and opinion["condition"]["met"] is False
     assert [o["rank"] for o in gov["opds"]] == list(range(1, len(gov["opds"]) + 1))
     assert doc["schemes_unconfirmed"]  # the 2025 cut-offs are estimates
+
+
+def half_up(value: float) -> Decimal:
+    """Two decimals, half up on the float's shortest repr (as the printed figures)."""
+    return Decimal(repr(value)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+def _raw_groups(hub, date_from, date_to, key):
+    """Visits, mean compliance and converted IKM per group, straight from the visit rows."""
+    groups: dict[str, list[dict]] = {}
+    for row in hub.rows("select * from hub_visits where status = 'approved'"):
+        if date_from <= row["visit_date"] <= date_to:
+            groups.setdefault(key(row), []).append(row)
+    out = {}
+    for name, rows in groups.items():
+        scores = [r["compliance"] for r in rows if r["compliance"] is not None]
+        nrr = [
+            math.fsum(r[f"u{n}_sum"] for r in rows) / math.fsum(r[f"u{n}_n"] for r in rows)
+            for n in range(1, 10)
+        ]
+        out[name] = (
+            len(rows),
+            half_up(math.fsum(scores) / len(scores)) if scores else None,
+            half_up(25 * math.fsum(nrr) / 9),
+        )
+    return out
+
+
+def test_day_totals_follow_every_change_and_give_the_visits_figures(seeded, db, hub_app):
+    token = register(hub_app)
+    other = register(hub_app, "kab-muaro-jambi", "Kabupaten Muaro Jambi")
+    forward_all(db, hub_app, token)
+    payloads = [
+        json.loads(r[0]) for r in db.execute("select payload from hub_outbox where result = 201")
+    ]
+    visits = [p for p in payloads if p["kind"] == "visit"]
+    send = sender(hub_app, other)
+    assert {r["status"] for r in send(payloads)} == {201}
+    moved, withdrawn, rescored = (copy.deepcopy(p) for p in visits[:3])
+    moved["seq"] += 100
+    moved["data"]["visit_date"] = "2026-01-01"  # a re-review moved it to another day
+    withdrawn["seq"] += 100
+    withdrawn["status"] = "withdrawn"
+    rescored["seq"] += 100
+    rescored["data"]["brief"]["compliance"]["score"] = 0.0
+    results = send([moved, withdrawn, rescored, visits[0]])  # and a late older change
+    assert [r["status"] for r in results] == [201, 201, 201, 200]
+
+    hub = hub_db(hub_app)
+    kept = hub.rows("select * from hub_day_totals order by government, day")
+    assert {r["day"] for r in kept if r["government"] == "kab-muaro-jambi"} >= {"2026-01-01"}
+    # every day row is what counting that day's approved visits gives
+    for row in kept:
+        day = [
+            v
+            for v in hub.rows(
+                "select * from hub_visits where government = ? and visit_date = ? "
+                "and status = 'approved'",
+                [row["government"], row["day"]],
+            )
+        ]
+        assert row["visits"] == len(day) > 0
+        assert row["u3_sum"] == sum(v["u3_sum"] for v in day)
+        assert row["over_max"] == sum(v["over_max"] for v in day)
+        assert row["c_sum"] == pytest.approx(math.fsum(v["compliance"] or 0 for v in day))
+    days = {(r["government"], r["day"]) for r in kept}
+    approved = hub.rows("select distinct government, visit_date from hub_visits "
+                        "where status = 'approved'")  # fmt: skip
+    assert days == {(r["government"], r["visit_date"]) for r in approved}
+    assert totals.rebuild(hub) == len(kept)
+    assert hub.rows("select * from hub_day_totals order by government, day") == kept
+    # a hub of the previous schema version counts them when it is brought up to date
+    hub.execute("drop table hub_day_totals")
+    hub.execute("delete from hub_schema where version = 3")
+    schema.migrate(hub)
+    assert hub.rows("select * from hub_day_totals order by government, day") == kept
+
+    # a period that is not whole months, through the figures' own route
+    dates = sorted(v["data"]["visit_date"] for v in visits)
+    date_from, date_to = dates[len(dates) // 4], dates[3 * len(dates) // 4]
+    raw_gov = _raw_groups(hub, date_from, date_to, lambda r: r["government"])
+    raw_month = _raw_groups(hub, date_from, date_to, lambda r: r["visit_date"][:7])
+    doc = hub_figures.overview(hub, date_from, date_to)
+    hub.close()
+    assert raw_gov["kota-jambi"] != raw_gov["kab-muaro-jambi"]  # the changes count
+    shown = {
+        g["government"]: (
+            g["figures"]["visits"],
+            g["figures"]["compliance"],
+            g["figures"]["ikm_converted"],
+        )  # fmt: skip
+        for g in doc["governments"]
+    }
+    assert shown == {k: (n, float(c), float(i)) for k, (n, c, i) in raw_gov.items()}
+    months = {m["month"]: (m["visits"], m["compliance"], m["ikm_converted"]) for m in doc["months"]}
+    assert months == {k: (n, float(c), float(i)) for k, (n, c, i) in raw_month.items()}
+
+
+def test_a_city_restored_from_a_backup_numbers_its_changes_above_the_hubs(seeded, db, hub_app):
+    token = register(hub_app)
+    forward_all(db, hub_app, token)
+    client = hub_app.test_client()
+    auth = {"Authorization": f"Bearer {token}"}
+    last = client.get("/hub/api/v1/records/last", headers=auth).get_json()["last_seq"]
+    assert last == db.execute("select max(id) from hub_outbox").fetchone()[0] > 10
+    # The backup was taken after the first ten changes sent, while the ninth and tenth
+    # were being sent (frozen, not yet marked): the restored outbox ends there.
+    sent = [r[0] for r in db.execute("select id from hub_outbox where result = 201 order by id")]
+    cut = sent[9]
+    db.execute("delete from hub_outbox where id > ?", [cut])
+    db.execute("update hub_outbox set sent_at = null, result = null where id in (?, ?)", sent[8:10])
+    db.execute("update sqlite_sequence set seq = ? where name = 'hub_outbox'", [cut])
+    uuids = [r[0] for r in db.execute("select uuid from visits where status = 'approved' limit 2")]
+    for uuid in uuids:  # two re-reviews: numbered cut + 1 and cut + 2 again, held by the hub
+        records.set_status(db, uuid, "rejected", None, "the shopper was recognised")
+    pending = [r[0] for r in db.execute("select id from hub_outbox where sent_at is null")]
+    assert pending == [*sent[8:10], cut + 1, cut + 2]
+
+    def hub_last():
+        return client.get("/hub/api/v1/records/last", headers=auth).get_json()["last_seq"]
+
+    counts = outbox.forward(db, sender(hub_app, token), last_seq=hub_last)
+    # the ninth and tenth resent as frozen, byte for byte (the hub has them: 200); the
+    # re-reviews numbered above the hub's last
+    assert (counts.sent, counts.already, counts.refused) == (2, 2, 0)
+    assert [r[0] for r in db.execute("select id from hub_outbox where id > ?", [cut])] == [
+        last + 1,
+        last + 2,
+    ]
+    hub = hub_db(hub_app)
+    states = {r["status"] for r in hub.rows(
+        "select status from hub_visits where uuid in (?, ?)", uuids
+    )}  # fmt: skip
+    hub.close()
+    assert states == {"withdrawn"}
+    # the next change continues above them, and nothing is pending
+    records.set_status(db, uuids[0], "approved", None, None)
+    assert db.execute("select max(id) from hub_outbox").fetchone()[0] == last + 3
+    assert outbox.forward(db, sender(hub_app, token), last_seq=hub_last).sent == 1
+    assert outbox.status(db)["pending"] == 0

@@ -13,7 +13,7 @@ import threading
 
 from flask import Flask
 
-from survey_app.core.hub_client import HubError, post_batch
+from survey_app.core.hub_client import HubError, last_seq, post_batch
 from survey_app.store import outbox
 from survey_app.store.connection import connect
 
@@ -45,7 +45,9 @@ def _loop(path: str, url: str, token: str, every: float, photos: str | None) -> 
     while not stop.wait(wait):
         try:
             send = lambda records: post_batch(url, token, records)  # noqa: E731
-            outbox.forward(db, send, wait=False, photo_dir=photos)
+            outbox.forward(
+                db, send, wait=False, photo_dir=photos, last_seq=lambda: last_seq(url, token)
+            )
             wait = every
         except HubError as exc:
             wait = min(max(wait, every) * 2, BACKOFF_MAX_S)

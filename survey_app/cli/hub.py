@@ -11,7 +11,7 @@ from flask.cli import with_appcontext
 
 from survey_app.cli.common import DATE, day, domain_errors
 from survey_app.core.errors import DomainError
-from survey_app.core.hub_client import HubError, post_batch
+from survey_app.core.hub_client import HubError, last_seq, post_batch
 from survey_app.core.instruments import load_directory
 from survey_app.findings import hub as hub_findings
 from survey_app.findings import render
@@ -166,7 +166,13 @@ def forward_command(batch, retry_refused):
         click.echo(f"{outbox.retry_refused(db)} refused record(s) queued again")
     try:
         send = lambda records: post_batch(url, token, records)  # noqa: E731
-        counts = outbox.forward(db, send, batch, photo_dir=photo_dir(current_app.config))
+        counts = outbox.forward(
+            db,
+            send,
+            batch,
+            photo_dir=photo_dir(current_app.config),
+            last_seq=lambda: last_seq(url, token),
+        )
     except HubError as exc:
         left = outbox.status(db)["pending"]
         raise click.ClickException(f"{exc}; {left} record(s) still pending") from None

@@ -60,6 +60,7 @@ class Counts:
 
 
 Send = Callable[[list[str]], list[dict[str, Any]]]  # records as JSON text -> the hub's results
+LastSeq = Callable[[], int]  # the highest change number the hub holds from this city
 
 
 def forward(
@@ -68,10 +69,14 @@ def forward(
     batch: int = BATCH,
     wait: bool = True,
     photo_dir: str | Path | None = None,
+    last_seq: LastSeq | None = None,
 ) -> Counts | None:
     """Send everything pending, batch after batch; None when another forwarder runs.
 
     With `photo_dir`, each visit carries thumbnails of its photos (THUMB_SIDE px).
+    With `last_seq`, the hub is asked first for the highest change number it holds
+    from this city, and pending changes numbered at or below it are numbered above it
+    (`_renumber`: a city restored from a backup).
 
     :raises HubError: from `send`, after the batches already answered were marked.
     """
@@ -79,6 +84,8 @@ def forward(
         if not mine:
             return None
         counts = Counts()
+        if last_seq is not None:
+            _renumber(db, last_seq())
         _supersede(db)
         # While the hub stores one batch, the next is built and frozen here: the two halves
         # of a batch's time overlap (benchmarks/README.md: 820 -> 1,290 visits/s).
@@ -136,6 +143,43 @@ def _forwarding(db: Database, wait: bool) -> Iterator[bool]:
             yield False
             return
         yield True  # closing the file lets go of the lock
+
+
+def _renumber(db: Database, hub_last: int) -> int:
+    """Number the pending changes at or below the hub's last change number above it.
+
+    A city restored from a backup numbers its changes again from the backup's
+    last one, which the hub may already hold: the same number with other
+    content would be refused (409), a lower number than the one the hub holds
+    for that visit taken as a late, older change and never applied. Only rows
+    not yet frozen are renumbered: a frozen row may have reached the hub under
+    its number (a send cut by a crash) and is resent byte for byte, answered
+    200. In a city that was not restored no unfrozen row is ever at or below
+    the hub's last number (rows are frozen in order), so nothing moves.
+    Returns how many rows were renumbered.
+    """
+    with transaction(db):
+        ids = [
+            r[0]
+            for r in db.execute(
+                "select id from hub_outbox where sent_at is null and payload is null "
+                "and id <= ? order by id",
+                [hub_last],
+            )
+        ]
+        if not ids:
+            return 0
+        top = db.execute("select max(id) from hub_outbox").fetchone()[0]
+        start = max(top, hub_last) + 1
+        db.conn.executemany(
+            "update hub_outbox set id = ? where id = ?",
+            [(start + n, old) for n, old in enumerate(ids)],
+        )
+        db.execute(  # AUTOINCREMENT continues from here, not from the backup's number
+            "update sqlite_sequence set seq = max(seq, ?) where name = 'hub_outbox'",
+            [start + len(ids) - 1],
+        )
+        return len(ids)
 
 
 def _supersede(db: Database) -> None:

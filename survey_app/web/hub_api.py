@@ -25,3 +25,11 @@ def records():
         abort(400)
     results = receive.receive(get_hub(), government, batch)
     return Response(orjson.dumps({"results": results}), mimetype="application/json")
+
+
+@bp.route("/records/last", methods=("GET",))
+def last():
+    """The highest change number the hub holds from this government: a city restored from
+    a backup numbers its next changes above it (store/outbox.py, `_renumber`)."""
+    government = government_of_request()
+    return {"last_seq": receive.last_seq(get_hub(), government)}

@@ -1,24 +1,20 @@
 """The hub's reads: sums per government, per OPD, per month, added up by the database.
 
 Each visit's score columns are summed in SQL and shaped into figures
-(means, IKM, zones) by findings/hub.py, so a national period is one
-aggregate query however many visits it holds.
+(means, IKM, zones) by findings/hub.py. Per government and per month they
+are added up from the day totals kept as visits arrive (store/hub/totals.py):
+a national period is a few hundred thousand day rows, not a million visits.
+Per OPD they are added up from the visits.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from survey_app.store.hub import totals
 from survey_app.store.hub.backend import HubDB
-from survey_app.store.hub.schema import UNSUR
 
-SUMS = (
-    "count(*) as visits, sum(v.compliance) as c_sum, count(v.compliance) as c_n, "
-    "sum(v.waiting_minutes) as w_sum, count(v.waiting_minutes) as w_n, "
-    "sum(v.service_minutes) as s_sum, count(v.service_minutes) as s_n, "
-    "sum(v.over_max) as over_max, sum(v.fee_over) as fee_over, max(v.scheme) as scheme, "
-    + ", ".join(f"sum(v.{u}_sum) as {u}_sum, sum(v.{u}_n) as {u}_n" for u in UNSUR)
-)
+SUMS = totals.VISIT_SUMS
 
 
 def _where(
@@ -38,13 +34,30 @@ def _where(
     return " and ".join(clauses), params
 
 
+def _days(
+    date_from: str | None, date_to: str | None, province: str | None
+) -> tuple[str, list[Any]]:
+    """_where for the day totals (which hold approved visits only)."""
+    clauses, params = ["1 = 1"], []
+    for clause, value in (
+        ("t.day >= ?", date_from),
+        ("t.day <= ?", date_to),
+        ("t.government in (select slug from hub_governments where province = ?)", province),
+    ):
+        if value:
+            clauses.append(clause)
+            params.append(value)
+    return " and ".join(clauses), params
+
+
 def by_government(
     db: HubDB, date_from: str | None, date_to: str | None, province: str | None = None
 ) -> list[dict[str, Any]]:
-    """Sums per government over its approved visits in the period."""
-    where, params = _where(date_from, date_to, province)
+    """Sums per government over its approved visits in the period (from its day totals)."""
+    where, params = _days(date_from, date_to, province)
     return db.rows(
-        f"select v.government, {SUMS} from hub_visits v where {where} group by v.government",
+        f"select t.government, {totals.SUMS} from hub_day_totals t where {where} "
+        "group by t.government",
         params,
     )
 
@@ -72,14 +85,14 @@ def by_month(
     province: str | None = None,
     government: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Sums per month (YYYY-MM), of one government when given."""
-    where, params = _where(date_from, date_to, province)
+    """Sums per month (YYYY-MM), of one government when given (from the day totals)."""
+    where, params = _days(date_from, date_to, province)
     if government:
-        where += " and v.government = ?"
+        where += " and t.government = ?"
         params.append(government)
     return db.rows(
-        f"select substr(v.visit_date, 1, 7) as month, {SUMS} from hub_visits v "
-        f"where {where} group by substr(v.visit_date, 1, 7) order by month",
+        f"select substr(t.day, 1, 7) as month, {totals.SUMS} from hub_day_totals t "
+        f"where {where} group by substr(t.day, 1, 7) order by month",
         params,
     )
 

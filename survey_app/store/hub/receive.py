@@ -17,7 +17,7 @@ from typing import Any
 
 import orjson
 
-from survey_app.store.hub import governments
+from survey_app.store.hub import governments, totals
 from survey_app.store.hub.backend import HubDB
 from survey_app.store.hub.schema import UNSUR
 
@@ -68,6 +68,13 @@ FOLLOW_UPS = (
 )
 
 
+def last_seq(db: HubDB, government: str) -> int:
+    """The highest change number received from this government (0 before the first)."""
+    return int(
+        db.value("select max(seq) from hub_receipts where government = ?", [government]) or 0
+    )
+
+
 def content_hash(record: Mapping[str, Any]) -> str:
     """SHA-256 of the record as canonical JSON (sorted keys): what a resend must match."""
     return hashlib.sha256(orjson.dumps(record, option=orjson.OPT_SORT_KEYS)).hexdigest()
@@ -78,6 +85,12 @@ def receive(db: HubDB, government: str, records: Sequence[Mapping[str, Any]]) ->
     known = governments.known_instruments(db)
     checked = [_check(r, known) for r in records]
     with db.transaction():
+        # one batch of a government at a time: its day totals are counted from what is committed
+        db.execute(
+            "select slug from hub_governments where slug = ?"
+            + (" for update" if db.postgres else ""),
+            [government],
+        )
         seen = _receipts(db, government, [c for c in checked if "result" not in c])
         fresh: dict[tuple, dict] = {}
         results = []
@@ -177,9 +190,13 @@ def _apply(db: HubDB, government: str, fresh: list[dict]) -> None:
             newest[(kind, key)] = c
     visits = [c["record"] for (kind, _), c in newest.items() if kind == "visit"]
     follow_ups = [c["record"] for (kind, _), c in newest.items() if kind == "follow_up"]
-    visits = _newer(db, government, "hub_visits", "uuid", visits)
+    before = totals.held(db, government, [r["key"] for r in visits])
+    visits = [r for r in visits if r["seq"] > before.get(r["key"], {}).get("seq", 0)]
     follow_ups = _newer(db, government, "hub_follow_ups", "id", follow_ups)
     _apply_visits(db, government, visits, at)
+    # the days these visits were on and are on now
+    days = {before[r["key"]]["visit_date"] for r in visits if r["key"] in before}
+    totals.recount(db, government, days | {r["data"].get("visit_date") for r in visits})
     _apply_follow_ups(db, government, follow_ups, at)
 
 

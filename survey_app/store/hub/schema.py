@@ -79,6 +79,22 @@ VERSIONS: tuple[tuple[str | dict[str, str], ...], ...] = (
         # the service standard (max minutes, published fee) a visit was scored against
         "alter table hub_visit_details add column standard text",
     ),
+    (
+        # per government and day, the sums of its approved visits (store/hub/totals.py):
+        # the national figures read ~365 rows a government a year instead of every visit
+        "create table hub_day_totals (government text not null, day text not null, "
+        "visits integer not null, c_sum double precision, c_n integer, "
+        "w_sum double precision, w_n integer, s_sum double precision, s_n integer, "
+        f"over_max integer, fee_over integer, scheme text, {_SKM_COLUMNS}, "
+        "primary key (government, day))",
+        "create index hub_day_totals_day on hub_day_totals (day)",
+        "insert into hub_day_totals select v.government, v.visit_date, count(*), "
+        "sum(v.compliance), count(v.compliance), sum(v.waiting_minutes), "
+        "count(v.waiting_minutes), sum(v.service_minutes), count(v.service_minutes), "
+        "sum(v.over_max), sum(v.fee_over), max(v.scheme), "
+        + ", ".join(f"sum(v.{u}_sum), sum(v.{u}_n)" for u in UNSUR)
+        + " from hub_visits v where v.status = 'approved' group by v.government, v.visit_date",
+    ),
 )
 
 
