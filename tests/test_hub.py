@@ -395,9 +395,11 @@ def test_day_totals_follow_every_change_and_give_the_visits_figures(seeded, db, 
     assert days == {(r["government"], r["visit_date"]) for r in approved}
     assert totals.rebuild(hub) == len(kept)
     assert hub.rows("select * from hub_day_totals order by government, day") == kept
-    # a hub of the previous schema version counts them when it is brought up to date
+    # a hub of schema version 2 counts them when it is brought up to date
     hub.execute("drop table hub_day_totals")
-    hub.execute("delete from hub_schema where version = 3")
+    hub.execute("drop table hub_rapor_tallies")
+    hub.execute("alter table hub_governments drop column changes")
+    hub.execute("delete from hub_schema where version > 2")
     schema.migrate(hub)
     assert hub.rows("select * from hub_day_totals order by government, day") == kept
 
@@ -464,3 +466,67 @@ def test_a_city_restored_from_a_backup_numbers_its_changes_above_the_hubs(seeded
     assert db.execute("select max(id) from hub_outbox").fetchone()[0] == last + 3
     assert outbox.forward(db, sender(hub_app, token), last_seq=hub_last).sent == 1
     assert outbox.status(db)["pending"] == 0
+
+
+def test_readiness_tallies_are_kept_per_month_and_dropped_when_a_visit_changes(seeded, db, hub_app):
+    from survey_app.findings import hub_rapor
+    from survey_app.store.hub import rapor_tallies
+
+    token = register(hub_app)
+    forward_all(db, hub_app, token)
+    dates = sorted(
+        r[0] for r in db.execute("select visit_date from visits where status = 'approved'")
+    )
+    # a period that is not whole months: a partial month at each end, whole months between
+    period = (dates[2], dates[-3])
+    assert period[0][8:] != "01" and period[0][:7] < period[1][:7]
+    hub = hub_db(hub_app)
+
+    def scores():
+        doc = hub_rapor.readiness(hub, *period)
+        [gov] = doc["governments"]
+        return gov["counts"]["visits"], {
+            d["code"]: d["score"] for d in gov["readiness"]["dimensions"]
+        }
+
+    def kept_months():
+        return {r["month"] for r in hub.rows("select month from hub_rapor_tallies")}
+
+    whole = {d[:7] for d in dates if period[0][:7] < d[:7] < period[1][:7]}
+    in_period = sum(period[0] <= d <= period[1] for d in dates)
+    first = scores()
+    assert kept_months() == whole and whole  # made the first time, the partial months not
+    assert first == (in_period, _dimension_scores_from_raw(hub, GOV, *period))
+    assert scores() == first  # read from the kept tallies: the same figures
+
+    # a re-review withdraws a visit of a whole month: its month is dropped and counted again
+    payloads = [
+        json.loads(r[0]) for r in db.execute("select payload from hub_outbox where result = 201")
+    ]
+    [gone] = [p for p in payloads if p["kind"] == "visit" and p["data"]["visit_date"][:7] in whole][
+        :1
+    ]
+    gone = copy.deepcopy(gone)
+    gone["seq"] += 1000
+    gone["status"] = "withdrawn"
+    assert sender(hub_app, token)([gone])[0]["status"] == 201
+    month = gone["data"]["visit_date"][:7]
+    assert kept_months() == whole - {month}
+    after = scores()
+    assert after == (in_period - 1, _dimension_scores_from_raw(hub, GOV, *period))
+    assert kept_months() == whole
+
+    # a tally made from visits read before a batch arrived is not kept
+    seen = rapor_tallies.changes(hub, [GOV])[GOV]
+    hub.execute("delete from hub_rapor_tallies where month = ?", [month])
+    assert sender(hub_app, token)([dict(gone, seq=gone["seq"] + 1)])[0]["status"] == 201
+    assert rapor_tallies.keep(hub, GOV, month, {}, seen) is False
+    assert month not in kept_months()
+    # and a new instrument definition drops them all
+    hub.execute("update hub_instruments set definition = '{}' where id = 'kepatuhan'")
+    from survey_app.core.instruments import load_directory
+
+    governments.load_instruments(hub, load_directory(hub_app.config["INSTRUMENTS_DIR"])[0])
+    assert kept_months() == set()
+    assert scores() == after
+    hub.close()

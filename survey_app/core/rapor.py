@@ -86,6 +86,41 @@ class Pool:
         tally[0] += 1
         tally[1] += quarters
 
+    def merge(self, other: Pool) -> Pool:
+        """Add another pool's results to this one (whole numbers: exact in any order)."""
+        self.unmapped += other.unmapped
+        for key, theirs in other.items.items():
+            stat = self.items.get(key)
+            if stat is None:
+                stat = self.items[key] = ItemStat(key, theirs.dimension)
+            stat.results += theirs.results
+            stat.short += theirs.short
+            for weight, (n, quarters) in theirs.by_weight.items():
+                tally = stat.by_weight.setdefault(weight, [0, 0])
+                tally[0] += n
+                tally[1] += quarters
+        return self
+
+    def dump(self) -> dict[str, Any]:
+        """The pool as JSON-ready data (weights as their float's repr: read back exactly)."""
+        return {
+            "unmapped": self.unmapped,
+            "items": {
+                key: [s.dimension, s.results, s.short, {repr(w): t for w, t in s.by_weight.items()}]
+                for key, s in self.items.items()
+            },
+        }
+
+    @classmethod
+    def load(cls, data: Mapping[str, Any]) -> Pool:
+        """A pool from dump()'s data."""
+        pool = cls(unmapped=int(data["unmapped"]))
+        for key, (dimension, results, short, by_weight) in data["items"].items():
+            pool.items[key] = ItemStat(
+                key, dimension, results, short, {float(w): list(t) for w, t in by_weight.items()}
+            )
+        return pool
+
 
 @cache
 def _exact(weight: float) -> Fraction:

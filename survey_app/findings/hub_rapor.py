@@ -5,7 +5,10 @@ scored again from its answers, against the instrument versions it used (their
 definitions kept on the hub) and the service standard it was scored against
 (max minutes, published fee), exactly as the city scores it
 (scoring.visit_scores); its item results then go through core/rapor.py, the
-city's rapor arithmetic, pooled per OPD and per government. The 2025
+city's rapor arithmetic, pooled per OPD and per government. A government's
+whole month is scored once and its tallies kept (store/hub/rapor_tallies.py)
+until a visit in it changes; the days of a period's partial months are
+scored on the spot. The 2025
 "Tanpa Maladministrasi" condition reads the forwarded follow-up actions'
 states. Only visits reach the hub: the city's probes and desk reviews (and
 self-assessments) stay in the city, so a government's figures here can differ
@@ -14,6 +17,7 @@ from its own rapor.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Mapping
@@ -25,8 +29,10 @@ from survey_app.core import rapor, scoring
 from survey_app.core.instruments import Instrument, Item
 from survey_app.findings import periods
 from survey_app.findings import rapor as rapor_findings
+from survey_app.store import tallies
 from survey_app.store.hub import figures as hub_figures
 from survey_app.store.hub import governments as hub_governments
+from survey_app.store.hub import rapor_tallies
 from survey_app.store.hub.backend import HubDB
 
 GAPS_SHOWN = 3  # per government: the items that cost it most
@@ -58,9 +64,13 @@ def visit_item_results(
 
 
 def _pools(
-    db: HubDB, date_from: str, date_to: str, province: str | None
+    db: HubDB, date_from: str | None, date_to: str | None, province: str | None
 ) -> tuple[dict, dict, dict[str, Item]]:
-    """(pools by government and by (government, OPD), counts, items by key)."""
+    """(pools by government and by (government, OPD), counts, items by key).
+
+    Whole months from their kept tallies (made and kept first where missing),
+    the days of partial months scored on the spot.
+    """
     definitions = hub_governments.instrument_definitions(db)
     fallback = rapor.fallback_dimensions(_current(definitions))
     items: dict[str, Item] = dict(scoring.standard_items())
@@ -68,21 +78,91 @@ def _pools(
         items.update({f"{inst.id}.{item.id}": item for item in inst.items})
     pools: dict[Any, rapor.Pool] = defaultdict(rapor.Pool)
     counts: dict[Any, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for v in hub_figures.rapor_visits(db, date_from, date_to, province):
-        gov, opd = v["government"], (v["government"], v["opd"])
+
+    def add(gov: str, opd: str, visits: int, unscored: int, pool: rapor.Pool) -> None:
+        for key in (gov, (gov, opd)):
+            counts[key]["visits"] += visits
+            if unscored:
+                counts[key]["unscored"] += unscored
+            pools[key].merge(pool)
+
+    if date_from and date_to:
+        months, edges = tallies.split(date_from, date_to)
+    else:
+        months, edges = [], [(date_from, date_to)]
+    for (gov, _month), month in _month_tallies(db, months, province, definitions, fallback).items():
+        for opd, t in month.items():
+            add(gov, opd, t["visits"], t["unscored"], rapor.Pool.load(t["pool"]))
+    for first, last in edges:
+        for (gov, opd), t in _scored(
+            db, first, last, province, None, definitions, fallback
+        ).items():
+            add(gov, opd, t["visits"], t["unscored"], t["pool"])
+    return pools, counts, items
+
+
+def _scored(
+    db: HubDB,
+    date_from: str | None,
+    date_to: str | None,
+    province: str | None,
+    governments: list[str] | None,
+    definitions: Mapping[tuple[str, int], Instrument],
+    fallback: Mapping[str, str],
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """(government, OPD) -> visits, unscored and the item pool of its approved visits in the
+    dates, each scored again from its answers."""
+    out: dict[tuple[str, str], dict[str, Any]] = {}
+    rows = hub_figures.rapor_visits(db, date_from, date_to, province, governments)
+    for v in rows:
+        t = out.get((v["government"], v["opd"]))
+        if t is None:
+            t = out[(v["government"], v["opd"])] = {
+                "visits": 0,
+                "unscored": 0,
+                "pool": rapor.Pool(),
+            }
+        t["visits"] += 1
         refs = [(i["id"], int(i["version"])) for i in orjson.loads(v["instruments"] or "[]")]
         insts = [definitions.get(ref) for ref in refs]
-        for key in (gov, opd):
-            counts[key]["visits"] += 1
         if not refs or None in insts:  # a version whose definition the hub never held
-            for key in (gov, opd):
-                counts[key]["unscored"] += 1
+            t["unscored"] += 1
             continue
         answers = orjson.loads(v["answers"] or "{}")
         standard = orjson.loads(v["standard"]) if v["standard"] else None
         lists, skm = visit_item_results(insts, answers, standard)
-        rapor.visit_results(insts, lists, skm, fallback, pools[gov], pools[opd])
-    return pools, counts, items
+        rapor.visit_results(insts, lists, skm, fallback, t["pool"])
+    return out
+
+
+def _month_tallies(
+    db: HubDB,
+    months: list[str],
+    province: str | None,
+    definitions: Mapping[tuple[str, int], Instrument],
+    fallback: Mapping[str, str],
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """(government, month) -> {OPD: tally} for every government's visits in these months:
+    kept ones read, missing ones made from the visits and kept (rapor_tallies.keep)."""
+    have = rapor_tallies.kept(db, months, province)
+    missing = sorted(rapor_tallies.months_with_visits(db, months, province) - have.keys())
+    seen = rapor_tallies.changes(db, {gov for gov, _ in missing})  # before the visits are read
+    by_month: dict[str, list[str]] = defaultdict(list)
+    for gov, month in missing:
+        by_month[month].append(gov)
+    for month, govs in sorted(by_month.items()):
+        year, number = int(month[:4]), int(month[5:7])
+        last = f"{month}-{calendar.monthrange(year, number)[1]:02d}"
+        scored = _scored(db, f"{month}-01", last, None, govs, definitions, fallback)
+        for gov in govs:
+            made = {
+                opd: {"visits": t["visits"], "unscored": t["unscored"], "pool": t["pool"].dump()}
+                for (g, opd), t in scored.items()
+                if g == gov
+            }
+            rapor_tallies.keep(db, gov, month, made, seen.get(gov, -1))
+            have[(gov, month)] = made
+    return have
 
 
 def _follow_ups(db: HubDB, province: str | None, date_to: str) -> dict[Any, list[dict]]:

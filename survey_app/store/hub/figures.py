@@ -163,11 +163,19 @@ def export_visits(
 
 
 def rapor_visits(
-    db: HubDB, date_from: str | None, date_to: str | None, province: str | None = None
+    db: HubDB,
+    date_from: str | None,
+    date_to: str | None,
+    province: str | None = None,
+    governments: list[str] | None = None,
 ) -> list[dict[str, Any]]:
     """Each approved visit of the period with what scores it again: its government and OPD,
-    instrument versions, answers and service standard (JSON text), for the readiness view."""
+    instrument versions, answers and service standard (JSON text), for the readiness view
+    (of these governments only, when given)."""
     where, params = _where(date_from, date_to, province)
+    if governments is not None:
+        where += f" and v.government in ({', '.join('?' * len(governments)) or 'null'})"
+        params += governments
     return db.rows(
         "select v.government, v.opd, v.uuid, d.instruments, d.answers, d.standard "
         "from hub_visits v join hub_visit_details d on d.government = v.government "

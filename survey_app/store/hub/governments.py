@@ -12,6 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from survey_app.core.errors import DomainError
 from survey_app.core.instruments import Instrument, build
+from survey_app.store.hub import rapor_tallies
 from survey_app.store.hub.backend import HubDB
 
 TOKEN_BYTES = 32
@@ -119,12 +120,16 @@ def check_user(db: HubDB, username: str, password: str) -> dict | None:
 
 
 def load_instruments(db: HubDB, loaded: Iterable[Instrument]) -> list[tuple[str, int]]:
-    """Record the instrument versions the hub accepts; the ones new to it."""
-    added = []
+    """Record the instrument versions the hub accepts; the ones new to it.
+
+    A definition new or changed (its Ombudsman tags) scores the kept visits
+    differently: the readiness view's tallies are dropped then.
+    """
+    added, changed = [], False
     with db.transaction():
         for inst in loaded:
             known = db.one(
-                "select content_hash from hub_instruments where id = ? and version = ?",
+                "select content_hash, definition from hub_instruments where id = ? and version = ?",
                 [inst.id, inst.version],
             )
             definition = orjson.dumps(inst.definition).decode()
@@ -135,12 +140,16 @@ def load_instruments(db: HubDB, loaded: Iterable[Instrument]) -> list[tuple[str,
                     [inst.id, inst.version, inst.title.id, inst.content_hash, now(), definition],
                 )
                 added.append((inst.id, inst.version))
-            elif known["content_hash"] == inst.content_hash:
+                changed = True
+            elif known["content_hash"] == inst.content_hash and known["definition"] != definition:
                 # the same version: its definition kept (or its Ombudsman tags brought up)
                 db.execute(
                     "update hub_instruments set definition = ? where id = ? and version = ?",
                     [definition, inst.id, inst.version],
                 )
+                changed = True
+        if changed:
+            rapor_tallies.forget_all(db)
     return added
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import orjson
 
-from survey_app.store.hub import governments, totals
+from survey_app.store.hub import governments, rapor_tallies, totals
 from survey_app.store.hub.backend import HubDB
 from survey_app.store.hub.schema import UNSUR
 
@@ -85,12 +85,10 @@ def receive(db: HubDB, government: str, records: Sequence[Mapping[str, Any]]) ->
     known = governments.known_instruments(db)
     checked = [_check(r, known) for r in records]
     with db.transaction():
-        # one batch of a government at a time: its day totals are counted from what is committed
-        db.execute(
-            "select slug from hub_governments where slug = ?"
-            + (" for update" if db.postgres else ""),
-            [government],
-        )
+        # One batch of a government at a time (the row lock, on PostgreSQL, until the commit):
+        # its day totals are counted from what is committed. The counter tells a readiness
+        # tally being made meanwhile not to keep itself (rapor_tallies.keep).
+        db.execute("update hub_governments set changes = changes + 1 where slug = ?", [government])
         seen = _receipts(db, government, [c for c in checked if "result" not in c])
         fresh: dict[tuple, dict] = {}
         results = []
@@ -196,7 +194,9 @@ def _apply(db: HubDB, government: str, fresh: list[dict]) -> None:
     _apply_visits(db, government, visits, at)
     # the days these visits were on and are on now
     days = {before[r["key"]]["visit_date"] for r in visits if r["key"] in before}
-    totals.recount(db, government, days | {r["data"].get("visit_date") for r in visits})
+    days |= {r["data"].get("visit_date") for r in visits}
+    totals.recount(db, government, days)
+    rapor_tallies.forget(db, government, {d[:7] for d in days if d})
     _apply_follow_ups(db, government, follow_ups, at)
 
 

@@ -95,6 +95,13 @@ VERSIONS: tuple[tuple[str | dict[str, str], ...], ...] = (
         + ", ".join(f"sum(v.{u}_sum), sum(v.{u}_n)" for u in UNSUR)
         + " from hub_visits v where v.status = 'approved' group by v.government, v.visit_date",
     ),
+    (
+        # the readiness view's item tallies per government and month (store/hub/rapor_tallies.py),
+        # and the counter every batch moves, so a tally made meanwhile is never kept stale
+        "alter table hub_governments add column changes bigint not null default 0",
+        "create table hub_rapor_tallies (government text not null, month text not null, "
+        "tallies text not null, primary key (government, month))",
+    ),
 )
 
 
