@@ -54,11 +54,19 @@ class ItemStat:
     @property
     def weight(self) -> Fraction:
         """Sum of the weights of its results."""
+        if len(self.by_weight) == 1:  # the usual case, built at once (Fraction arithmetic is slow)
+            [(w, (n, _))] = self.by_weight.items()
+            exact = _exact(w)
+            return Fraction(exact.numerator * n, exact.denominator)
         return sum((_exact(w) * n for w, (n, _) in self.by_weight.items()), Fraction(0))
 
     @property
     def credit(self) -> Fraction:
         """Sum of weight x credit over its results."""
+        if len(self.by_weight) == 1:
+            [(w, (_, q))] = self.by_weight.items()
+            exact = _exact(w)
+            return Fraction(exact.numerator * q, exact.denominator * QUARTERS)
         return sum(
             (_exact(w) * Fraction(q, QUARTERS) for w, (_, q) in self.by_weight.items()),
             Fraction(0),
@@ -114,12 +122,23 @@ class Pool:
     @classmethod
     def load(cls, data: Mapping[str, Any]) -> Pool:
         """A pool from dump()'s data."""
-        pool = cls(unmapped=int(data["unmapped"]))
+        return cls().merge_dumped(data)
+
+    def merge_dumped(self, data: Mapping[str, Any]) -> Pool:
+        """Add dump()'s data of another pool to this one (without building that pool)."""
+        self.unmapped += int(data["unmapped"])
+        items = self.items
         for key, (dimension, results, short, by_weight) in data["items"].items():
-            pool.items[key] = ItemStat(
-                key, dimension, results, short, {float(w): list(t) for w, t in by_weight.items()}
-            )
-        return pool
+            stat = items.get(key)
+            if stat is None:
+                stat = items[key] = ItemStat(key, dimension)
+            stat.results += results
+            stat.short += short
+            for w, (n, quarters) in by_weight.items():
+                tally = stat.by_weight.setdefault(float(w), [0, 0])
+                tally[0] += n
+                tally[1] += quarters
+        return self
 
 
 @cache
@@ -228,8 +247,10 @@ def figures(
     follow_ups: Sequence[Mapping[str, Any]] = (),
     today: str = "",
     schemes: Mapping[str, scoring.Scheme] | None = None,
+    gaps: bool = True,
 ) -> dict[str, Any]:
-    """Dimension scores, the overall score, the forecast per scheme and the gap list.
+    """Dimension scores, the overall score, the forecast per scheme and the gap list
+    (empty without `gaps`: the hub's OPD lines show none, and it is half the work).
 
     Scores are exact until here and rounded once (half up, two decimals);
     each forecast bands the rounded overall score, so the printed number and
@@ -251,14 +272,14 @@ def figures(
         }
     with_data = [d for d in dims.values() if d["exact"] is not None]
     overall = sum(d["exact"] for d in with_data) / len(with_data) if with_data else None
-    gaps = []
-    for stat in pool.items.values():
+    lost_items = []
+    for stat in pool.items.values() if gaps else ():
         weight, credit = exact[stat.key]
         lost = weight - credit
         if lost <= 0:
             continue
         cost = 100 * lost / dims[stat.dimension]["weight"]
-        gaps.append(
+        lost_items.append(
             {
                 "item": stat.key,
                 "dimension": stat.dimension,
@@ -270,8 +291,8 @@ def figures(
                 "_exact": cost,
             }
         )
-    gaps.sort(key=lambda g: (-g["_exact"], g["item"]))
-    for g in gaps:
+    lost_items.sort(key=lambda g: (-g["_exact"], g["item"]))
+    for g in lost_items:
         del g["_exact"]
     printed = scoring.round2(overall)
     return {
@@ -287,7 +308,7 @@ def figures(
         "overall": printed,
         "dimensions_with_data": len(with_data),
         "forecast": forecast(printed, follow_ups, today, schemes),
-        "gaps": gaps,
+        "gaps": lost_items,
         "unmapped": pool.unmapped,
         "results": sum(d["results"] for d in dims.values()),
     }

@@ -51,16 +51,19 @@ def visit_item_results(
     answers: Mapping[str, Any],
     standard: Mapping[str, Any] | None,
 ) -> tuple[dict[str, list[str]], dict[str, list[int]]]:
-    """A visit's pass/fail lists and SKM answers, scored as its city scored it."""
+    """A visit's pass/fail lists and SKM answers, scored as its city scored it.
+
+    The parts of scoring.visit_scores these need, by the same functions (its
+    SKM index and zone are not: a quarter of the time of a province's view).
+    """
     standard = standard or {}
-    scores = scoring.visit_scores(
-        instruments,
-        answers,
-        max_minutes=standard.get("max_minutes"),
-        published_fee=standard.get("fee"),
+    given = {i.id: i.relevant_answers(answers.get(i.id, {})) for i in instruments}
+    time = scoring.timing(instruments, given, standard.get("max_minutes"))
+    paid = scoring.fee(instruments, given, standard.get("fee"))
+    comp = scoring.compliance(instruments, given, scoring.kept_standard(time, paid))
+    return {"passed": comp["passed"], "failed": comp["failed"]}, scoring.skm_values(
+        instruments, given
     )
-    comp = scores["compliance"]
-    return {"passed": comp["passed"], "failed": comp["failed"]}, scores["skm_values"]
 
 
 def _pools(
@@ -79,12 +82,16 @@ def _pools(
     pools: dict[Any, rapor.Pool] = defaultdict(rapor.Pool)
     counts: dict[Any, dict[str, int]] = defaultdict(lambda: defaultdict(int))
 
-    def add(gov: str, opd: str, visits: int, unscored: int, pool: rapor.Pool) -> None:
+    def add(gov: str, opd: str, visits: int, unscored: int, pool: Any) -> None:
+        """One OPD's tally: a Pool, or a kept one as dumped (merged without building it)."""
         for key in (gov, (gov, opd)):
             counts[key]["visits"] += visits
             if unscored:
                 counts[key]["unscored"] += unscored
-            pools[key].merge(pool)
+            if isinstance(pool, rapor.Pool):
+                pools[key].merge(pool)
+            else:
+                pools[key].merge_dumped(pool)
 
     if date_from and date_to:
         months, edges = tallies.split(date_from, date_to)
@@ -92,7 +99,7 @@ def _pools(
         months, edges = [], [(date_from, date_to)]
     for (gov, _month), month in _month_tallies(db, months, province, definitions, fallback).items():
         for opd, t in month.items():
-            add(gov, opd, t["visits"], t["unscored"], rapor.Pool.load(t["pool"]))
+            add(gov, opd, t["visits"], t["unscored"], t["pool"])
     for first, last in edges:
         for (gov, opd), t in _scored(
             db, first, last, province, None, definitions, fallback
@@ -161,7 +168,7 @@ def _month_tallies(
                 if g == gov
             }
             rapor_tallies.keep(db, gov, month, made, seen.get(gov, -1))
-            have[(gov, month)] = made
+            have[(gov, month)] = {opd: t for (g, opd), t in scored.items() if g == gov}
     return have
 
 
@@ -179,8 +186,10 @@ def _follow_ups(db: HubDB, province: str | None, date_to: str) -> dict[Any, list
     return out
 
 
-def _figures(pool: rapor.Pool, follow_ups: list[dict], today: str, items) -> dict[str, Any]:
-    figs = rapor_findings._shaped(rapor.figures(pool, follow_ups, today), items)
+def _figures(
+    pool: rapor.Pool, follow_ups: list[dict], today: str, items, gaps: bool = True
+) -> dict[str, Any]:
+    figs = rapor_findings._shaped(rapor.figures(pool, follow_ups, today, gaps=gaps), items)
     return {**figs, "gaps": figs["gaps"][:GAPS_SHOWN]}
 
 
@@ -215,7 +224,10 @@ def readiness(
                 "name": opd_names.get((gov, opd), {}).get("name", opd),
                 "kind": opd_names.get((gov, opd), {}).get("kind"),
                 "counts": dict(counts[(gov, opd)]),
-                "readiness": _figures(pools[(gov, opd)], follow_ups[(gov, opd)], day, items),
+                # an OPD line shows no gap list
+                "readiness": _figures(
+                    pools[(gov, opd)], follow_ups[(gov, opd)], day, items, gaps=False
+                ),
             }
             for (g, opd) in sorted(k for k in counts if isinstance(k, tuple) and k[0] == gov)
         ]
