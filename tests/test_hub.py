@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import base64
 import copy
+import datetime
 import io
 import json
 import math
+import re
 import subprocess
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -189,6 +191,21 @@ def test_hub_cli_registers_ranks_and_reports(seeded, db, hub_app, tmp_path):
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
     assert "Kota Jambi" in text and "Peringkat pemerintah daerah" in text
     assert "Prakiraan, bukan opini Ombudsman." in text and "Kualitas Sedang" in text
+    # numbered from the hub's register, and verifiable; a second report takes the next number
+    year = datetime.datetime.now(datetime.UTC).year
+    assert re.search(rf"Nomor: 001/LT-MS/\S+/[IVX]+/{year}", text), text[:400]
+    checked = runner.invoke(cli, ["hub", "verify-document", str(pdf)])
+    assert checked.exit_code == 0 and "document 001/LT-MS/" in checked.output
+    assert "Jambi, 2020-01-01 to 2030-12-31" in checked.output
+    again = tmp_path / "nasional.pdf"
+    made = runner.invoke(cli, ["hub", "report", *dates[:4], "--out", str(again)])
+    assert made.exit_code == 0, made.output
+    second = subprocess.run(["pdftotext", str(again), "-"], capture_output=True, text=True).stdout
+    assert re.search(rf"Nomor: 002/LT-MS/\S+/[IVX]+/{year}", second)
+    altered = tmp_path / "diubah.pdf"
+    altered.write_bytes(pdf.read_bytes() + b"\n")
+    refused = runner.invoke(cli, ["hub", "verify-document", str(altered)])
+    assert refused.exit_code == 1 and "unknown document" in refused.output
 
 
 def test_hub_screens_need_a_hub_user_and_show_the_rankings(seeded, db, hub_app):
@@ -398,6 +415,7 @@ def test_day_totals_follow_every_change_and_give_the_visits_figures(seeded, db, 
     # a hub of schema version 2 counts them when it is brought up to date
     hub.execute("drop table hub_day_totals")
     hub.execute("drop table hub_rapor_tallies")
+    hub.execute("drop table hub_documents")
     hub.execute("alter table hub_governments drop column changes")
     hub.execute("delete from hub_schema where version > 2")
     schema.migrate(hub)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -107,9 +108,9 @@ def create_hub_user(username, name, password):
 def report(date_from, date_to, province, out, lang):
     """The province (or national) report as PDF."""
     official = render.Official.from_config(current_app.config, created_by="cli")
-    rendered = hub_findings.province_pdf(
+    rendered = hub_findings.official_province_pdf(
         hub_db("hub report"), day(date_from), day(date_to),
-        current_app.config["PHOTOS_DIR"], province, lang, official,
+        current_app.config["PHOTOS_DIR"], official, province, lang,
     )  # fmt: skip
     name = f"laporan-{province or 'nasional'}-{day(date_from)}-{day(date_to)}.pdf"
     out = out or Path(current_app.config["EXPORTS_DIR"]) / name
@@ -135,6 +136,25 @@ def export(fmt, date_from, date_to, province):
         for key in ("instruments", "brief", "answers"):
             row[key] = json.loads(row[key]) if row[key] else None
     click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+
+
+@hub_group.command("verify-document")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+@domain_errors
+def verify_document(file):
+    """Say whether FILE is a report this hub issued, unchanged: its number and date."""
+    data = file.read_bytes()
+    row = hub_findings.verify(hub_db("hub verify-document"), data)
+    if row is None:
+        digest = hashlib.sha256(data).hexdigest()
+        click.echo(f"{file}: unknown document (sha256 {digest} is not in the register)")
+        raise SystemExit(1)
+    click.echo(
+        f"{file}: document {row['number']}, issued {row['created_at']} by "
+        f"{row['created_by'] or '-'}, {row['province'] or 'national'}, "
+        f"{row['period_from']} to {row['period_to']}"
+    )
 
 
 @hub_group.command("counts")

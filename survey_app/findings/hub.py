@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import bisect
 import csv
+import datetime as dt
 import functools
+import hashlib
 import io
 import math
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +26,7 @@ from survey_app.core import formatting, scoring
 from survey_app.findings import charts, figures, hub_rapor, periods, render
 from survey_app.findings.figures import SKM, scheme_table
 from survey_app.store import summaries
+from survey_app.store.hub import documents as hub_documents
 from survey_app.store.hub import figures as hub_figures
 from survey_app.store.hub import governments as hub_governments
 from survey_app.store.hub.backend import HubDB
@@ -290,6 +294,39 @@ def province_pdf(
         "findings/province.html", doc, locale, photo_dir, "", pictures, official
     )
     return render.html_to_pdf(html, photo_dir, files=(official.emblem,))
+
+
+def official_province_pdf(
+    db: HubDB,
+    date_from: str,
+    date_to: str,
+    photo_dir: str | Path,
+    official: render.Official,
+    province: str | None = None,
+    locale: str = "id",
+) -> render.Rendered:
+    """The province (or national) report under the hub's next document number, its checksum
+    registered (`survey-app hub verify-document`)."""
+    periods.period(date_from, date_to)  # a bad period takes no number
+    now = dt.datetime.now(render.WIB)
+    row = hub_documents.issue(
+        db,
+        "province" if province else "national",
+        (date_from, date_to),
+        province,
+        official.created_by,
+        lambda seq, when: official.number_for(seq, when, "province" if province else "national"),
+        now,
+    )
+    numbered = replace(official, number=row["number"], issued_at=now)
+    rendered = province_pdf(db, date_from, date_to, photo_dir, province, locale, numbered)
+    hub_documents.seal(db, row["id"], hashlib.sha256(rendered.pdf).hexdigest())
+    return rendered
+
+
+def verify(db: HubDB, pdf: bytes) -> dict[str, Any] | None:
+    """The hub register's row for these exact bytes, or None when they were never issued."""
+    return hub_documents.by_checksum(db, hashlib.sha256(pdf).hexdigest())
 
 
 CSV_COLUMNS = (

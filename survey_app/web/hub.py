@@ -107,8 +107,8 @@ def report_pdf():
     date_from, date_to = _period()
     province = request.args.get("province") or None
     official = render.Official.from_config(current_app.config, created_by=g.user["username"])
-    rendered = hub_figures.province_pdf(
-        get_hub(), date_from, date_to, current_app.config["PHOTOS_DIR"], province, g.lang, official
+    rendered = hub_figures.official_province_pdf(
+        get_hub(), date_from, date_to, current_app.config["PHOTOS_DIR"], official, province, g.lang
     )
     name = f"laporan-{province or 'nasional'}-{date_from}-{date_to}.pdf"
     return Response(

@@ -19,6 +19,12 @@ _FIGURE_COLUMNS = (
     + ", ".join(f"{u}_sum, {u}_n" for u in UNSUR)
 )
 
+_DOCUMENT_COLUMNS = (
+    "number text not null, year integer not null, seq integer not null, kind text not null, "
+    "period_from text, period_to text, province text, sha256 text, created_at text not null, "
+    "created_by text, unique (year, seq))"
+)
+
 # Each entry: the statements of one schema version, in order.
 # A statement is SQL for both backends, or {backend: SQL} where they differ.
 VERSIONS: tuple[tuple[str | dict[str, str], ...], ...] = (
@@ -101,6 +107,15 @@ VERSIONS: tuple[tuple[str | dict[str, str], ...], ...] = (
         "alter table hub_governments add column changes bigint not null default 0",
         "create table hub_rapor_tallies (government text not null, month text not null, "
         "tallies text not null, primary key (government, month))",
+    ),
+    (
+        # the register of numbered province and national reports (store/hub/documents.py)
+        {
+            "sqlite": "create table hub_documents (id integer primary key, " + _DOCUMENT_COLUMNS,
+            "postgresql": "create table hub_documents "
+            "(id bigint generated always as identity primary key, " + _DOCUMENT_COLUMNS,
+        },
+        "create index hub_documents_sha256 on hub_documents (sha256)",
     ),
 )
 
