@@ -235,6 +235,12 @@ def test_hub_screens_need_a_hub_user_and_show_the_rankings(seeded, db, hub_app):
     assert "Prakiraan, bukan opini Ombudsman." in page
     assert 'data-government="kota-jambi"' in page and 'data-opd="kota-jambi/disdukcapil"' in page
     assert "Kualitas Sedang" in page and '<sup class="unconfirmed">*</sup>' in page
+    # with governments of two provinces, the readiness view is made per province: asked first
+    register(hub_app, "kota-pekanbaru", "Kota Pekanbaru", "Riau")
+    page = client.get(f"/hub/rapor?{period}").get_data(as_text=True)
+    assert "Pilih provinsi" in page and "data-government=" not in page
+    page = client.get(f"/hub/rapor?{period}&province=Jambi").get_data(as_text=True)
+    assert 'data-government="kota-jambi"' in page and "Pilih provinsi" not in page
 
 
 def test_photos_travel_as_thumbnails_and_leave_with_a_withdrawn_visit(seeded, db, hub_app):
@@ -484,6 +490,12 @@ def test_a_city_restored_from_a_backup_numbers_its_changes_above_the_hubs(seeded
     assert db.execute("select max(id) from hub_outbox").fetchone()[0] == last + 3
     assert outbox.forward(db, sender(hub_app, token), last_seq=hub_last).sent == 1
     assert outbox.status(db)["pending"] == 0
+
+    def unreachable():
+        raise HubError("connection refused")
+
+    # with nothing to send the hub is not asked (a background round costs it nothing)
+    assert outbox.forward(db, sender(hub_app, token), last_seq=unreachable).sent == 0
 
 
 def test_readiness_tallies_are_kept_per_month_and_dropped_when_a_visit_changes(seeded, db, hub_app):

@@ -281,7 +281,11 @@ def province_pdf(
 ) -> render.Rendered:
     """The province (or national) report: governments ranked, distributions, trend."""
     doc = overview(db, date_from, date_to, province)
-    doc["readiness"] = hub_rapor.readiness(db, date_from, date_to, province)
+    doc["readiness"] = (
+        None
+        if hub_rapor.per_province_only(db, province)
+        else hub_rapor.readiness(db, date_from, date_to, province)
+    )
     number = lambda v: formatting.number(v, 2, locale)  # noqa: E731
     bars = [
         charts.Bar(g["name"][:30], f["compliance"], (f["zone"] or {}).get("zone"))

@@ -201,6 +201,24 @@ def _ranked(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return lines
 
 
+def per_province_only(db: HubDB, province: str | None) -> bool:
+    """True when no province is chosen and the hub holds several: the readiness view is
+    made per province (a national one would score every visit again, for minutes)."""
+    return province is None and len(hub_governments.provinces(db)) > 1
+
+
+def choose_province(date_from: str, date_to: str) -> dict[str, Any]:
+    """What the readiness page shows before a province is chosen."""
+    return {
+        "period": periods.period(date_from, date_to),
+        "province": None,
+        "choose_province": True,
+        "governments": [],
+        "schemes": [],
+        "schemes_unconfirmed": [],
+    }
+
+
 def readiness(
     db: HubDB,
     date_from: str,

@@ -84,7 +84,8 @@ def forward(
         if not mine:
             return None
         counts = Counts()
-        if last_seq is not None:
+        pending = db.execute("select 1 from hub_outbox where sent_at is null limit 1").fetchone()
+        if last_seq is not None and pending:  # asked only when there is something to send
             _renumber(db, last_seq())
         _supersede(db)
         # While the hub stores one batch, the next is built and frozen here: the two halves

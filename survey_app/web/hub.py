@@ -95,7 +95,10 @@ def rapor():
     """The Ombudsman readiness view: governments ranked by readiness, their OPDs, a forecast."""
     date_from, date_to = _period()
     province = request.args.get("province") or None
-    doc = hub_rapor.readiness(get_hub(), date_from, date_to, province)
+    if hub_rapor.per_province_only(get_hub(), province):
+        doc = hub_rapor.choose_province(date_from, date_to)
+    else:
+        doc = hub_rapor.readiness(get_hub(), date_from, date_to, province)
     provinces = governments.provinces(get_hub())
     return render_template("hub/rapor.html", doc=doc, provinces=provinces)
 
