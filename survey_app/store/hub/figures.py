@@ -18,31 +18,21 @@ SUMS = totals.VISIT_SUMS
 
 
 def _where(
-    date_from: str | None, date_to: str | None, province: str | None, kind: str | None = None
+    date_from: str | None,
+    date_to: str | None,
+    province: str | None,
+    kind: str | None = None,
+    days: bool = False,
 ) -> tuple[str, list[Any]]:
-    """The filter every figure shares: approved visits of a period, province, OPD kind."""
-    clauses, params = ["v.status = 'approved'"], []
+    """The filter every figure shares: approved visits of a period, province, OPD kind; with
+    `days`, the same over the day totals (which hold approved visits only, of every kind)."""
+    t, date = ("t", "t.day") if days else ("v", "v.visit_date")
+    clauses, params = ["1 = 1" if days else "v.status = 'approved'"], []
     for clause, value in (
-        ("v.visit_date >= ?", date_from),
-        ("v.visit_date <= ?", date_to),
-        ("v.government in (select slug from hub_governments where province = ?)", province),
-        ("v.opd_kind = ?", kind),
-    ):
-        if value:
-            clauses.append(clause)
-            params.append(value)
-    return " and ".join(clauses), params
-
-
-def _days(
-    date_from: str | None, date_to: str | None, province: str | None
-) -> tuple[str, list[Any]]:
-    """_where for the day totals (which hold approved visits only)."""
-    clauses, params = ["1 = 1"], []
-    for clause, value in (
-        ("t.day >= ?", date_from),
-        ("t.day <= ?", date_to),
-        ("t.government in (select slug from hub_governments where province = ?)", province),
+        (f"{date} >= ?", date_from),
+        (f"{date} <= ?", date_to),
+        (f"{t}.government in (select slug from hub_governments where province = ?)", province),
+        ("v.opd_kind = ?", None if days else kind),
     ):
         if value:
             clauses.append(clause)
@@ -54,7 +44,7 @@ def by_government(
     db: HubDB, date_from: str | None, date_to: str | None, province: str | None = None
 ) -> list[dict[str, Any]]:
     """Sums per government over its approved visits in the period (from its day totals)."""
-    where, params = _days(date_from, date_to, province)
+    where, params = _where(date_from, date_to, province, days=True)
     return db.rows(
         f"select t.government, {totals.SUMS} from hub_day_totals t where {where} "
         "group by t.government",
@@ -86,7 +76,7 @@ def by_month(
     government: str | None = None,
 ) -> list[dict[str, Any]]:
     """Sums per month (YYYY-MM), of one government when given (from the day totals)."""
-    where, params = _days(date_from, date_to, province)
+    where, params = _where(date_from, date_to, province, days=True)
     if government:
         where += " and t.government = ?"
         params.append(government)

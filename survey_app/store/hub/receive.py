@@ -188,9 +188,10 @@ def _apply(db: HubDB, government: str, fresh: list[dict]) -> None:
             newest[(kind, key)] = c
     visits = [c["record"] for (kind, _), c in newest.items() if kind == "visit"]
     follow_ups = [c["record"] for (kind, _), c in newest.items() if kind == "follow_up"]
-    before = totals.held(db, government, [r["key"] for r in visits])
+    before = _held(db, government, "hub_visits", "uuid", visits, ", visit_date")
     visits = [r for r in visits if r["seq"] > before.get(r["key"], {}).get("seq", 0)]
-    follow_ups = _newer(db, government, "hub_follow_ups", "id", follow_ups)
+    held = _held(db, government, "hub_follow_ups", "id", follow_ups)
+    follow_ups = [r for r in follow_ups if r["seq"] > held.get(r["key"], {}).get("seq", 0)]
     _apply_visits(db, government, visits, at)
     # the days these visits were on and are on now
     days = {before[r["key"]]["visit_date"] for r in visits if r["key"] in before}
@@ -200,19 +201,21 @@ def _apply(db: HubDB, government: str, fresh: list[dict]) -> None:
     _apply_follow_ups(db, government, follow_ups, at)
 
 
-def _newer(db: HubDB, government: str, table: str, column: str, records: list[dict]) -> list:
-    """The records newer than what the hub holds for their key."""
-    held: dict[str, int] = {}
+def _held(
+    db: HubDB, government: str, table: str, column: str, records: list[dict], more: str = ""
+) -> dict[str, dict[str, Any]]:
+    """key -> the change number (and `more` columns) the hub holds for these records' keys."""
+    held: dict[str, dict[str, Any]] = {}
     keys = [r["key"] for r in records]
     for start in range(0, len(keys), CHUNK):
         part = keys[start : start + CHUNK]
         rows = db.rows(
-            f"select {column} as key, seq from {table} where government = ? "
+            f"select {column} as key, seq{more} from {table} where government = ? "
             f"and {column} in ({', '.join('?' * len(part))})",
             [government, *part],
         )
-        held.update({r["key"]: r["seq"] for r in rows})
-    return [r for r in records if r["seq"] > held.get(r["key"], 0)]
+        held.update({r["key"]: r for r in rows})
+    return held
 
 
 def _apply_visits(db: HubDB, government: str, records: list[dict], at: str) -> None:

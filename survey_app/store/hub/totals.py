@@ -14,7 +14,6 @@ the visits would give. `rebuild` counts them all again (after a bulk load).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from survey_app.store.hub.backend import HubDB
 from survey_app.store.hub.schema import UNSUR
@@ -77,17 +76,3 @@ def rebuild(db: HubDB) -> int:
         db.execute("delete from hub_day_totals")
         db.execute(_COUNT.format(where="v.status = 'approved'"))
     return int(db.value("select count(*) from hub_day_totals") or 0)
-
-
-def held(db: HubDB, government: str, keys: list[str]) -> dict[str, dict[str, Any]]:
-    """uuid -> the change number and visit date the hub holds for these visits."""
-    out: dict[str, dict[str, Any]] = {}
-    for start in range(0, len(keys), CHUNK):
-        part = keys[start : start + CHUNK]
-        rows = db.rows(
-            "select uuid, seq, visit_date from hub_visits where government = ? "
-            f"and uuid in ({', '.join('?' * len(part))})",
-            [government, *part],
-        )
-        out.update({r["uuid"]: r for r in rows})
-    return out
