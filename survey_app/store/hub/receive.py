@@ -142,16 +142,19 @@ def _result(triple: tuple | None, status: int, error: str | None = None) -> dict
 
 def _receipts(db: HubDB, government: str, checked: list[dict]) -> dict[tuple, str]:
     """(kind, key, seq) -> content hash of what the hub already holds among these."""
-    keys = sorted({c["triple"][1] for c in checked})
     seen = {}
-    for start in range(0, len(keys), CHUNK):
-        part = keys[start : start + CHUNK]
-        rows = db.rows(
-            "select kind, key, seq, content_hash from hub_receipts where government = ? "
-            f"and key in ({', '.join('?' * len(part))})",
-            [government, *part],
-        )
-        seen.update({(r["kind"], r["key"], r["seq"]): r["content_hash"] for r in rows})
+    for kind in KINDS:  # the primary key's order: government, kind, key, seq
+        keys = sorted({c["triple"][1] for c in checked if c["triple"][0] == kind})
+        for start in range(0, len(keys), CHUNK):
+            rows = db.keyed_rows(
+                "t.kind, t.key, t.seq, t.content_hash",
+                "hub_receipts",
+                "key",
+                keys[start : start + CHUNK],
+                "t.government = ? and t.kind = ?",
+                [government, kind],
+            )
+            seen.update({(r["kind"], r["key"], r["seq"]): r["content_hash"] for r in rows})
     return seen
 
 
@@ -188,7 +191,7 @@ def _apply(db: HubDB, government: str, fresh: list[dict]) -> None:
             newest[(kind, key)] = c
     visits = [c["record"] for (kind, _), c in newest.items() if kind == "visit"]
     follow_ups = [c["record"] for (kind, _), c in newest.items() if kind == "follow_up"]
-    before = _held(db, government, "hub_visits", "uuid", visits, ", visit_date")
+    before = _held(db, government, "hub_visits", "uuid", visits, ", t.visit_date")
     visits = [r for r in visits if r["seq"] > before.get(r["key"], {}).get("seq", 0)]
     held = _held(db, government, "hub_follow_ups", "id", follow_ups)
     follow_ups = [r for r in follow_ups if r["seq"] > held.get(r["key"], {}).get("seq", 0)]
@@ -208,11 +211,13 @@ def _held(
     held: dict[str, dict[str, Any]] = {}
     keys = [r["key"] for r in records]
     for start in range(0, len(keys), CHUNK):
-        part = keys[start : start + CHUNK]
-        rows = db.rows(
-            f"select {column} as key, seq{more} from {table} where government = ? "
-            f"and {column} in ({', '.join('?' * len(part))})",
-            [government, *part],
+        rows = db.keyed_rows(
+            f"t.{column} as key, t.seq{more}",
+            table,
+            column,
+            keys[start : start + CHUNK],
+            "t.government = ?",
+            [government],
         )
         held.update({r["key"]: r for r in rows})
     return held
@@ -238,9 +243,10 @@ def _apply_visits(db: HubDB, government: str, records: list[dict], at: str) -> N
 
 def _apply_photos(db: HubDB, government: str, records: list[dict]) -> None:
     """Replace the thumbnails of these visits with the ones they carry (none when withdrawn)."""
+    changing = _with_photos(records)
     db.many(
         "delete from hub_photos where government = ? and uuid = ?",
-        [(government, r["key"]) for r in records if r["key"] in _with_photos(records)],
+        [(government, r["key"]) for r in records if r["key"] in changing],
     )
     rows = {
         (r["key"], p["sha256"]): (
