@@ -40,7 +40,6 @@ from survey_app.web.forms import Form, MultiCheckboxField
 from survey_app.web.periods import int_arg
 from survey_app.web.roles import SUPERVISORS, login_required
 
-PLAN_AHEAD = dt.timedelta(days=366)  # a plan is for the coming year; 9999-12-31 overflowed
 bp = Blueprint("assignments", __name__, url_prefix="/assignments")
 STATES = {
     "open": _l("Open"),
@@ -51,21 +50,20 @@ STATES = {
 }
 
 
-def _id(value: Any) -> int | None:
-    """A select's value as an id; the empty prompt is None (then InputRequired refuses it)."""
-    return int(value) if value not in (None, "") else None
-
-
 class AssignmentForm(Form):
     # Each select opens on a prompt: no evaluator, OPD or service is chosen for the supervisor.
     evaluator = SelectField(
-        _l("Evaluator"), coerce=_id, validators=[InputRequired(_l("Choose an evaluator."))]
+        _l("Evaluator"),
+        coerce=forms.id_or_none,
+        validators=[InputRequired(_l("Choose an evaluator."))],
     )
     opd = SelectField(
-        _l("OPD to visit"), coerce=_id, validators=[InputRequired(_l("Choose an OPD."))]
+        _l("OPD to visit"),
+        coerce=forms.id_or_none,
+        validators=[InputRequired(_l("Choose an OPD."))],
     )
     service = SelectField(
-        _l("Service"), coerce=_id, validators=[InputRequired(_l("Choose a service."))]
+        _l("Service"), coerce=forms.id_or_none, validators=[InputRequired(_l("Choose a service."))]
     )
     instruments = MultiCheckboxField(_l("Instruments"))
     window_start = DateField(_l("From"), validators=[InputRequired()])
@@ -96,7 +94,7 @@ def problems(
         found["opd"] = _(
             "This evaluator works at this OPD and would be recognised. Choose another evaluator."
         )
-    elif data["window_end"] and data["window_end"] > today + PLAN_AHEAD:
+    elif data["window_end"] and data["window_end"] > today + forms.PLAN_AHEAD:
         found["window_end"] = _("The window must end within a year from today.")
     elif data["window_end"] and data["window_end"] >= today:
         refusal = lockout.may_visit(db, evaluator, data["opd"], data["window_end"], limits)

@@ -200,9 +200,15 @@ def missing_required(
     return missing
 
 
-def _id_or_none(value) -> int | None:
-    """A chosen record id; None for the "Choose…" placeholder (value "")."""
+def id_or_none(value) -> int | None:
+    """A chosen record id; None for the "Choose…" placeholder (value ""), which
+    InputRequired then refuses: no record is chosen for the user."""
     return None if value in ("", None) else int(value)
+
+
+# how far ahead a plan (an assignment, a channel probe) may reach: the coming year
+# (a window ending 9999-12-31 overflowed the date arithmetic)
+PLAN_AHEAD = dt.timedelta(days=366)
 
 
 class WhereForm(Form):
@@ -210,12 +216,12 @@ class WhereForm(Form):
 
     opd = SelectField(
         _l("OPD visited"),
-        coerce=_id_or_none,
+        coerce=id_or_none,
         validators=[InputRequired(message=_l("Choose the OPD you visit."))],
     )
     service = SelectField(
         _l("Service"),
-        coerce=_id_or_none,
+        coerce=id_or_none,
         validators=[InputRequired(message=_l("Choose the service you ask for."))],
     )
 

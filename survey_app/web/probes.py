@@ -38,7 +38,6 @@ from survey_app.web.forms import Form
 from survey_app.web.roles import SUPERVISORS, login_required
 
 bp = Blueprint("probes", __name__, url_prefix="/probes")
-PLAN_AHEAD = dt.timedelta(days=366)
 OUTCOMES = {
     "answered": _l("Answered in time"),
     "late": _l("Answered late"),
@@ -47,17 +46,17 @@ OUTCOMES = {
 }
 
 
-def _id(value: Any) -> int | None:
-    return int(value) if value not in (None, "") else None
-
-
 class PlanForm(Form):
     opd = SelectField(
-        _l("OPD to probe"), coerce=_id, validators=[InputRequired(_l("Choose an OPD."))]
+        _l("OPD to probe"),
+        coerce=forms.id_or_none,
+        validators=[InputRequired(_l("Choose an OPD."))],
     )
     channel = SelectField(_l("Channel"), validators=[InputRequired()])
     evaluator = SelectField(
-        _l("Evaluator"), coerce=_id, validators=[InputRequired(_l("Choose an evaluator."))]
+        _l("Evaluator"),
+        coerce=forms.id_or_none,
+        validators=[InputRequired(_l("Choose an evaluator."))],
     )
     window_start = DateField(_l("From"), validators=[InputRequired()])
     window_end = DateField(_l("Until"), validators=[InputRequired()])
@@ -92,7 +91,7 @@ def plan_problems(db, data: dict[str, Any], today: dt.date) -> dict[str, str]:
         found["window_end"] = _("The window must end on or after its first day.")
     elif data["window_end"] < today:
         found["window_end"] = _("The window has already ended.")
-    elif data["window_end"] > today + PLAN_AHEAD:
+    elif data["window_end"] > today + forms.PLAN_AHEAD:
         found["window_end"] = _("The window must end within a year from today.")
     return found
 
