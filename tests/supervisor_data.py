@@ -7,6 +7,18 @@ import uuid as uuid_mod
 
 from survey_app.store import demo, records
 
+# the desk review's eight management components (UU 25/2009 Pasal 21), instruments/tinjauan.yaml
+DESK_COMPONENTS = (
+    "dasar_hukum",
+    "sarana",
+    "kompetensi",
+    "pengawasan",
+    "pengaduan",
+    "jumlah_pelaksana",
+    "jaminan_pelayanan",
+    "evaluasi_kinerja",
+)
+
 # status -> the transitions that lead there from a draft
 PATHS = {
     "draft": (),

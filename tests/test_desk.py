@@ -12,19 +12,10 @@ from survey_app.core.instruments import load_file
 from survey_app.store import checks as check_store
 from survey_app.store import records
 
+from .supervisor_data import DESK_COMPONENTS as COMPONENTS
 from .supervisor_data import login, user_id
 
 ROOT = Path(__file__).resolve().parent.parent
-COMPONENTS = (
-    "dasar_hukum",
-    "sarana",
-    "kompetensi",
-    "pengawasan",
-    "pengaduan",
-    "jumlah_pelaksana",
-    "jaminan_pelayanan",
-    "evaluasi_kinerja",
-)
 
 
 def jpeg(colour=(10, 120, 30)) -> bytes:

@@ -27,21 +27,12 @@ from survey_app.cli import cli
 from survey_app.findings import figures, render
 from survey_app.store import check_views, records
 
+from .supervisor_data import DESK_COMPONENTS as COMPONENTS
 from .supervisor_data import login
 from .test_self_assessment import checklist_answers, form_uuid
 
 FROM = "2026-04-01"
 SLUGS = ("disdukcapil", "dishub")  # the OPD that assesses itself, and one that does not
-COMPONENTS = (
-    "dasar_hukum",
-    "sarana",
-    "kompetensi",
-    "pengawasan",
-    "pengaduan",
-    "jumlah_pelaksana",
-    "jaminan_pelayanan",
-    "evaluasi_kinerja",
-)
 SELF_HTML = re.compile(
     r'<section class="card side-by-side" id="self-vs-independent">.*?</section>', re.S
 )

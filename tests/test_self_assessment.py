@@ -10,7 +10,7 @@ from PIL import Image
 from survey_app.store import checks as check_store
 from survey_app.store import records
 
-from .supervisor_data import login, user_id
+from .supervisor_data import DESK_COMPONENTS, login, user_id
 
 
 def form_uuid(html: str) -> str:
@@ -60,16 +60,7 @@ def test_opd_user_self_assesses_the_checklist_of_its_own_opd(app, world, db):
 def test_self_desk_review_and_a_refused_one_keeps_what_was_typed(app, world, db):
     client = login(app, "opd1")
     form = {}
-    for comp in (
-        "dasar_hukum",
-        "sarana",
-        "kompetensi",
-        "pengawasan",
-        "pengaduan",
-        "jumlah_pelaksana",
-        "jaminan_pelayanan",
-        "evaluasi_kinerja",
-    ):
+    for comp in DESK_COMPONENTS:
         form[f"tinjauan__{comp}_ada"] = "yes"
         form[f"tinjauan__{comp}_dokumen"] = "SK 1/2026"
     partial = {**form, "tinjauan__kompetensi_dokumen": ""}
@@ -130,16 +121,7 @@ def test_an_opd_user_sees_no_other_opds_self_assessment_or_a_desk_review(app, wo
     client = login(app, "supervisor")
     desk = client.get("/desk-reviews/new?opd=disdukcapil").get_data(as_text=True)
     form = {"check_uuid": form_uuid(desk)}
-    for comp in (
-        "dasar_hukum",
-        "sarana",
-        "kompetensi",
-        "pengawasan",
-        "pengaduan",
-        "jumlah_pelaksana",
-        "jaminan_pelayanan",
-        "evaluasi_kinerja",
-    ):
+    for comp in DESK_COMPONENTS:
         form[f"tinjauan__{comp}_ada"] = "no"
         form[f"tinjauan__{comp}_dokumen"] = "-"
     assert client.post("/desk-reviews/new?opd=disdukcapil", data=form).status_code == 302
